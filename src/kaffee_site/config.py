@@ -1,0 +1,107 @@
+"""Site settings from `site.yaml`: one dataclass, every default in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from kaffee_site.errors import Diagnostics
+
+DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {
+        "title": "Smarter Kaffee",
+        "base_url": "/",
+        "language": "de",
+        "description": "",
+        "series": "Smarter Kaffee",
+        "search": True,
+        "page_size": 20,
+    }
+)
+
+CONFIG_FILE = "site.yaml"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = DEFAULTS["title"]
+    base_url: str = DEFAULTS["base_url"]
+    language: str = DEFAULTS["language"]
+    description: str = DEFAULTS["description"]
+    series: str = DEFAULTS["series"]
+    search: bool = DEFAULTS["search"]
+    page_size: int = DEFAULTS["page_size"]
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def base_path(self) -> str:
+        """The path the archive is hosted under, always with slashes at both ends: '/kaffee/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        """'https://example.org' for absolute URLs, '' when base_url is only a path."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    def url(self, path: str = "") -> str:
+        """Root-relative URL of an output path ('themen/x/' -> '/kaffee/themen/x/')."""
+        return self.base_path + path.lstrip("/")
+
+    def absolute_url(self, path: str = "") -> str:
+        return self.origin + self.url(path)
+
+
+_STRING_KEYS = ("title", "language", "description", "series")
+
+
+def config_from_mapping(
+    data: Mapping[str, Any], lines: Mapping[tuple, int], path: str, diag: Diagnostics
+) -> SiteConfig:
+    """Validate the keys of site.yaml; unknown keys are kept in `extra` for themes."""
+    values: dict[str, Any] = {}
+    for key in _STRING_KEYS:
+        if key in data:
+            value = data[key]
+            if isinstance(value, str) and value.strip():
+                values[key] = value.strip()
+            else:
+                diag.error(path, lines.get((key,)), f"'{key}' must be a non-empty text")
+    if "base_url" in data:
+        values["base_url"] = _check_base_url(data["base_url"], lines.get(("base_url",)), path, diag)
+    if "search" in data:
+        if isinstance(data["search"], bool):
+            values["search"] = data["search"]
+        else:
+            diag.error(path, lines.get(("search",)), "'search' must be true or false")
+    if "page_size" in data:
+        size = data["page_size"]
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 1:
+            values["page_size"] = size
+        else:
+            diag.error(path, lines.get(("page_size",)), "'page_size' must be a whole number of at least 1")
+    known = set(DEFAULTS)
+    extra = {k: v for k, v in data.items() if k not in known}
+    return SiteConfig(**values, extra=MappingProxyType(extra))
+
+
+def _check_base_url(value: Any, line: int | None, path: str, diag: Diagnostics) -> str:
+    hint = "write it like https://example.org/kaffee/ or /kaffee/"
+    if not isinstance(value, str) or not value.strip():
+        diag.error(path, line, "'base_url' must be a URL", hint)
+        return DEFAULTS["base_url"]
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
+        diag.error(path, line, f"'base_url' {value!r} is not an http(s) URL or a path", hint)
+        return DEFAULTS["base_url"]
+    if not parts.scheme and not value.startswith("/"):
+        diag.error(path, line, f"'base_url' {value!r} must start with https:// or /", hint)
+        return DEFAULTS["base_url"]
+    if parts.query or parts.fragment:
+        diag.error(path, line, "'base_url' must not have a query or fragment", hint)
+        return DEFAULTS["base_url"]
+    return value if value.endswith("/") else value + "/"

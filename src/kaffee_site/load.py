@@ -1,0 +1,232 @@
+"""Stage 1, load: find the content files, decode them, split and read their YAML front matter.
+
+This is the only module that knows YAML. Every value comes with the line it stands on
+(`SourceDoc.lines`), so later stages can report `path:line` for a bad key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
+from kaffee_site.errors import ContentError, Diagnostics
+
+SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page"}
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One Markdown file, read and split, nothing interpreted yet."""
+
+    kind: str  # "session", "topic" or "page"
+    rel: str  # path inside the content folder, with forward slashes
+    display: str  # path as the editor should see it in messages
+    meta: Mapping[str, Any]
+    lines: Mapping[tuple, int]  # ("speakers", 0, "name") -> line in the file
+    body: str
+    body_line: int  # file line of the body's first line
+    digest: str  # sha256 of the raw bytes, for caches
+
+    @property
+    def stem(self) -> str:
+        return Path(self.rel).stem
+
+    def line_of(self, *key: Any) -> int | None:
+        """Line of a front-matter key (or of its parent when the key is missing)."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.lines.get((), None)
+
+
+@dataclass(frozen=True)
+class Content:
+    config: SiteConfig
+    config_digest: str
+    docs: tuple[SourceDoc, ...]
+    media: tuple[str, ...]  # files under media/, relative to it
+
+    def of_kind(self, kind: str) -> tuple[SourceDoc, ...]:
+        return tuple(doc for doc in self.docs if doc.kind == kind)
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML, but dates stay text: we validate them ourselves and can name the line."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+
+def load_content(content_dir: Path, display_root: str, diag: Diagnostics) -> Content:
+    """Read everything under `content_dir`; problems go to `diag`, unreadable files are skipped."""
+    config, config_digest = _load_config(content_dir, display_root, diag)
+    docs = []
+    for kind_dir, kind in SECTIONS.items():
+        for path in _markdown_files(content_dir / kind_dir, recursive=kind == "session"):
+            rel = path.relative_to(content_dir).as_posix()
+            try:
+                docs.append(read_source(path.read_bytes(), kind, rel, _display(display_root, rel)))
+            except ContentError as err:
+                diag.add(err.problem)
+            except OSError as err:
+                diag.error(_display(display_root, rel), None, f"cannot read the file: {err.strerror}")
+    media_dir = content_dir / "media"
+    media = tuple(
+        sorted(p.relative_to(media_dir).as_posix() for p in _visible_files(media_dir, "*"))
+    )
+    return Content(config, config_digest, tuple(docs), media)
+
+
+def _display(display_root: str, rel: str) -> str:
+    return f"{display_root.rstrip('/')}/{rel}" if display_root not in ("", ".") else rel
+
+
+def _visible_files(folder: Path, pattern: str) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.rglob(pattern):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith(".") for part in parts) or path.name.endswith("~"):
+            continue  # hidden files, editor swap and backup files
+        if path.is_file():
+            found.append(path)
+    return sorted(found)
+
+
+def _markdown_files(folder: Path, recursive: bool) -> list[Path]:
+    files = _visible_files(folder, "*.md")
+    if not recursive:
+        files = [p for p in files if p.parent == folder]
+    return files
+
+
+def _load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tuple[SiteConfig, str]:
+    path = content_dir / CONFIG_FILE
+    display = _display(display_root, CONFIG_FILE)
+    if not path.is_file():
+        return SiteConfig(), ""
+    raw = path.read_bytes()
+    try:
+        text = decode(raw, display)
+        data, lines = parse_yaml(text, display, first_line=1)
+    except ContentError as err:
+        diag.add(err.problem)
+        return SiteConfig(), ""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        diag.error(display, 1, "site.yaml must hold 'key: value' lines")
+        return SiteConfig(), ""
+    return config_from_mapping(data, lines, display, diag), hashlib.sha256(raw).hexdigest()
+
+
+def decode(raw: bytes, display: str) -> str:
+    """UTF-8 (a BOM is allowed), newlines normalised to \\n."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ContentError(
+            display, line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x} cannot be read)",
+            "save the file with the encoding UTF-8",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_source(raw: bytes, kind: str, rel: str, display: str) -> SourceDoc:
+    """Decode and split one Markdown file; raises ContentError when that is impossible."""
+    text = decode(raw, display)
+    if not text.strip():
+        raise ContentError(display, 1, "the file is empty",
+                           "start with front matter between two '---' lines, e.g. 'title:' and 'date:'")
+    lines = text.split("\n")
+    if lines[0].rstrip() != FENCE:
+        raise ContentError(display, 1, "the file does not start with front matter",
+                           "the first line must be '---', followed by 'title: …' and a closing '---'")
+    closing = next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() in (FENCE, "...")), None)
+    if closing is None:
+        raise ContentError(display, 1, "the front matter is not closed",
+                           "did you forget the closing '---' line after the front matter?")
+    front = "\n".join(lines[1:closing])
+    meta, key_lines = parse_yaml(front, display, first_line=2)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ContentError(display, 2, "the front matter must be 'key: value' lines",
+                           "write e.g. 'title: Mein Titel' on its own line")
+    body = "\n".join(lines[closing + 1:])
+    return SourceDoc(
+        kind=kind, rel=rel, display=display,
+        meta=MappingProxyType(meta), lines=MappingProxyType(key_lines),
+        body=body, body_line=closing + 2, digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def parse_yaml(text: str, display: str, first_line: int) -> tuple[Any, dict[tuple, int]]:
+    """YAML text -> (data, {key path: file line}); `first_line` is the file line of text's line 1."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        _reject_duplicate_keys(node, display, first_line)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as err:
+        raise _yaml_problem(err, display, first_line) from None
+    except (RecursionError, ValueError, TypeError) as err:
+        raise ContentError(display, first_line, f"the front matter cannot be read: {err}") from None
+    finally:
+        loader.dispose()
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _record_lines(node, (), first_line, lines, set())
+    return data, lines
+
+
+def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int) -> ContentError:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line = first_line + mark.line if mark is not None else first_line
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    context = getattr(err, "context", None)
+    message = f"invalid YAML in the front matter: {problem}" + (f" ({context})" if context else "")
+    hint = "check the indentation and put values that contain ': ' or start with a special character in quotes"
+    if "\\t" in str(problem) or "tab" in str(problem):
+        hint = "indent with spaces, not tabs"
+    return ContentError(display, line, message, hint)
+
+
+def _reject_duplicate_keys(node: yaml.Node | None, display: str, first_line: int) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = getattr(key_node, "value", None)
+        if isinstance(key, str):
+            line = first_line + key_node.start_mark.line
+            if key in seen:
+                raise ContentError(display, line, f"the key '{key}' appears twice",
+                                   f"it was already set on line {seen[key]}; keep one of them")
+            seen[key] = line
+
+
+def _record_lines(node: yaml.Node, path: tuple, first_line: int, out: dict, seen: set) -> None:
+    if id(node) in seen:  # aliases share nodes: visit each once, however often it is referenced
+        return
+    seen.add(id(node))
+    out.setdefault(path, first_line + node.start_mark.line)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                child = path + (key_node.value,)
+                out.setdefault(child, first_line + key_node.start_mark.line)
+                _record_lines(value_node, child, first_line, out, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, path + (index,), first_line, out, seen)

@@ -1,0 +1,321 @@
+"""The one configured Markdown parser, and the token plugins that link topics and wikilinks.
+
+This is the only module that knows markdown-it. A body is parsed to tokens, the plugins
+rewrite the token stream (never the HTML), and `render_body` returns HTML plus everything
+later stages want to know about the text: its summary, the topics it mentions (with the
+sentence), the links and images it contains, and the problems found, each with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from kaffee_site.errors import Problem
+from kaffee_site.text import fold, slugify
+
+
+@dataclass(frozen=True)
+class WikiTarget:
+    url: str  # root-relative URL, base path included
+    title: str
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    """What a body needs to know about the rest of the site to be linked. Small and picklable."""
+
+    base_path: str = "/"
+    # (name as written in a title or alias, topic key, topic URL), for mentions
+    topic_names: tuple[tuple[str, str, str], ...] = ()
+    # folded name -> target, for [[wikilinks]]
+    wiki_targets: Mapping[str, WikiTarget] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mention:
+    topic: str
+    sentence: str
+    line: int
+    linked: bool
+
+
+@dataclass(frozen=True)
+class BodyLink:
+    target: str  # as the editor wrote it
+    line: int
+    is_image: bool = False
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class Body:
+    html: str
+    summary: str  # plain text of the first paragraph
+    text: str  # plain text of the whole body (search, word counts)
+    mentions: tuple[Mention, ...]
+    links: tuple[BodyLink, ...]
+    problems: tuple[Problem, ...]
+
+
+def _build_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.core.ruler.push("kaffee_links", _link_rule)
+    return md
+
+
+_PARSER: MarkdownIt | None = None
+
+
+def parser() -> MarkdownIt:
+    global _PARSER  # built once per process: compiling the rule chains is not free
+    if _PARSER is None:
+        _PARSER = _build_parser()
+    return _PARSER
+
+
+def render_body(text: str, first_line: int, display: str, ctx: LinkContext,
+                own_topic: str | None = None) -> Body:
+    """Markdown -> Body. `first_line` is the file line of the text's first line."""
+    env = {
+        "ctx": ctx, "display": display, "first_line": first_line, "own_topic": own_topic,
+        "linked": set(), "mentions": [], "links": [], "problems": [],
+    }
+    md = parser()
+    tokens = md.parse(text, env)
+    html = md.renderer.render(tokens, md.options, env)
+    return Body(
+        html=html,
+        summary=_first_paragraph(tokens),
+        text=" ".join(_plain(t) for t in tokens if t.type == "inline").strip(),
+        mentions=tuple(env["mentions"]),
+        links=tuple(env["links"]),
+        problems=tuple(env["problems"]),
+    )
+
+
+# --- [[wikilinks]] -------------------------------------------------------------------
+
+_WIKILINK = re.compile(r"\[\[([^\[\]\n|]+)(?:\|([^\[\]\n]+))?\]\]")
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = _WIKILINK.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        token.meta = {"target": match.group(1).strip(), "label": (match.group(2) or "").strip(),
+                      "offset": state.pos}
+        token.content = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+# --- the core rule: wikilinks, topic mentions, site-relative links -------------------
+
+def _link_rule(state) -> None:
+    env = state.env
+    if "ctx" not in env:  # parsed outside render_body (e.g. by a theme): leave tokens alone
+        return
+    in_heading = False
+    last_line = 0
+    for token in state.tokens:
+        if token.map:
+            last_line = token.map[0]
+        if token.type == "heading_open":
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and token.children is not None:
+            line = env["first_line"] + last_line
+            token.children = _link_inline(token, line, env, mention=not in_heading)
+
+
+def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> list[Token]:
+    ctx: LinkContext = env["ctx"]
+    matcher = _mention_matcher(ctx.topic_names) if mention and ctx.topic_names else None
+    plain = _plain(inline)
+    out: list[Token] = []
+    link_depth = 0
+    offset = 0  # position of the current child in `plain`, for finding the mention's sentence
+    for child in inline.children or ():
+        if child.type == "link_open":
+            link_depth += 1
+            _rewrite_href(child, "href", block_line, env)
+        elif child.type == "link_close":
+            link_depth -= 1
+        elif child.type == "image":
+            _rewrite_href(child, "src", block_line, env, alt=child.content)
+        if child.type == "wikilink":
+            out.extend(_resolve_wikilink(child, inline.content, block_line, env))
+        elif child.type == "text" and matcher is not None and link_depth == 0:
+            out.extend(_mention_tokens(child, matcher, plain, offset, block_line, env))
+        else:
+            out.append(child)
+        offset += len(_plain_of(child))
+    return out
+
+
+def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict) -> list[Token]:
+    ctx: LinkContext = env["ctx"]
+    target_name = token.meta["target"]
+    target = ctx.wiki_targets.get(fold(target_name))
+    if target is None:
+        line = block_line + source[: token.meta["offset"]].count("\n")
+        env["problems"].append(Problem(
+            env["display"], line, f"unknown link target '{target_name}'",
+            _wikilink_hint(target_name, ctx)))
+        text = Token("text", "", 0)
+        text.content = token.content
+        return [text]
+    return _link_tokens(target.url, token.meta["label"] or target.title, css="wikilink")
+
+
+def _wikilink_hint(name: str, ctx: LinkContext) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(fold(name), list(ctx.wiki_targets), n=1, cutoff=0.75)
+    if close:
+        return f"did you mean '{ctx.wiki_targets[close[0]].title}'?"
+    return "a wikilink names a topic (title or alias), a session (slug or title) or a page"
+
+
+def _link_tokens(href: str, label: str, css: str) -> list[Token]:
+    opening = Token("link_open", "a", 1)
+    opening.attrs = {"href": href, "class": css}
+    text = Token("text", "", 0)
+    text.content = label
+    return [opening, text, Token("link_close", "a", -1)]
+
+
+def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") -> None:
+    """Site paths ('/sitzungen/x/', 'media/a.png') get the base path; all are recorded for checks."""
+    href = str(token.attrs.get(attr, ""))
+    if not href or href.startswith(("#", "//")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href):
+        return
+    env["links"].append(BodyLink(href, line, is_image=attr == "src", alt=alt))
+    base = env["ctx"].base_path
+    if href.startswith("/"):
+        token.attrs[attr] = base + href.lstrip("/")
+    elif href.startswith("media/"):
+        token.attrs[attr] = base + href
+
+
+def _mention_tokens(token: Token, matcher: "_Matcher", plain: str, offset: int, line: int,
+                    env: dict) -> list[Token]:
+    text = token.content
+    pieces: list[Token] = []
+    start = 0
+    for match in matcher.pattern.finditer(text):
+        topic, url = matcher.topics[" ".join(match.group(0).lower().split())]
+        if topic == env["own_topic"]:
+            continue
+        first = topic not in env["linked"]
+        env["mentions"].append(Mention(topic, _sentence_at(plain, offset + match.start()), line, first))
+        if not first:
+            continue
+        env["linked"].add(topic)
+        if match.start() > start:
+            pieces.append(_text(text[start:match.start()]))
+        pieces.extend(_link_tokens(url, match.group(0), css="topic-mention"))
+        start = match.end()
+    if not pieces:
+        return [token]
+    if start < len(text):
+        pieces.append(_text(text[start:]))
+    return pieces
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    pattern: re.Pattern
+    topics: Mapping[str, tuple[str, str]]  # lower-cased name -> (topic key, url)
+
+
+@lru_cache(maxsize=8)
+def _mention_matcher(names: tuple[tuple[str, str, str], ...]) -> _Matcher:
+    """One regex for all titles and aliases, shaped as a trie so it stays fast with many names."""
+    topics: dict[str, tuple[str, str]] = {}
+    for name, key, url in names:
+        normal = " ".join(name.lower().split())
+        if normal:
+            topics.setdefault(normal, (key, url))
+    trie: dict = {}
+    for word in topics:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    pattern = r"(?<!\w)" + _trie_regex(trie) + r"(?!\w)"
+    return _Matcher(re.compile(pattern, re.IGNORECASE), topics)
+
+
+def _trie_regex(node: dict) -> str:
+    optional = "" in node
+    branches = [(r"\s+" if char == " " else re.escape(char)) + _trie_regex(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if optional:
+        return "(?:" + body + ")?"
+    return body
+
+
+# --- plain text and sentences -----------------------------------------------------------
+
+def _plain_of(token: Token) -> str:
+    if token.type in ("text", "code_inline"):
+        return token.content
+    if token.type in ("softbreak", "hardbreak"):
+        return " "
+    if token.type == "image":
+        return ""
+    if token.type == "wikilink":
+        return token.meta["label"] or token.meta["target"]
+    return ""
+
+
+def _plain(inline: Token) -> str:
+    return "".join(_plain_of(child) for child in inline.children or ())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»«\"”)]*\s+(?=[A-ZÄÖÜ»„\"(0-9])")
+
+
+def _sentence_at(text: str, position: int) -> str:
+    """The sentence of `text` that contains `position` (abbreviations like 'z.B. der' stay whole)."""
+    start = 0
+    for boundary in _SENTENCE_END.finditer(text):
+        if boundary.end() > position:
+            return " ".join(text[start:boundary.start()].split())
+        start = boundary.end()
+    return " ".join(text[start:].split())
+
+
+def _first_paragraph(tokens: Sequence[Token]) -> str:
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            return " ".join(_plain(tokens[index + 1]).split())
+    return ""

@@ -1,0 +1,189 @@
+"""The immutable site model: built once by `link`, read by `render` and every other output.
+
+Front matter becomes plain frozen dataclasses; keys we do not know are kept in `extra`.
+Relations between records are stored as slugs and resolved through `Site`, so nothing
+here is ever changed after the link stage has built it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from kaffee_site.config import SiteConfig
+from kaffee_site.markdown import Body
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    org: str | None
+    person: str  # slug of the Person
+    organisation: str | None  # slug of the Organisation
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str  # path inside media/, e.g. 'smarter-kaffee.svg'
+    alt: str
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A `next:` block: the session a report announces."""
+
+    date: date
+    title: str | None
+    series: str
+    announced_by: str  # slug of the announcing session
+    session: str | None = None  # slug of its report, once one exists
+
+
+@dataclass(frozen=True)
+class Session:
+    slug: str
+    title: str
+    date: date
+    series: str
+    number: int | None
+    topic_names: tuple[str, ...]  # as written in front matter
+    speakers: tuple[Speaker, ...]
+    summary: str | None  # from front matter; `teaser` falls back to the first paragraph
+    image: Image | None
+    next: Announcement | None
+    draft: bool
+    extra: Mapping[str, Any]
+    source: str  # path for messages
+    rel: str  # path inside the content folder
+    # filled in by the link stage
+    topics: tuple[str, ...] = ()  # topic slugs, in front-matter order
+    body: Body | None = None
+    previous: str | None = None  # previous session of the same series
+    following: str | None = None
+    related: tuple[str, ...] = ()
+
+    @property
+    def teaser(self) -> str:
+        return self.summary or (self.body.summary if self.body else "")
+
+    @property
+    def url_path(self) -> str:
+        return f"sitzungen/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class TopicMention:
+    session: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    summary: str | None = None
+    has_file: bool = False
+    redirect_from: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    source: str | None = None
+    rel: str | None = None
+    # filled in by the link stage
+    description: Body | None = None
+    carried: tuple[str, ...] = ()  # sessions listing the topic, newest first
+    mentioned: tuple[str, ...] = ()  # sessions only mentioning it, newest first
+    sentences: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # session slug -> first sentence mentioning the topic
+    related: tuple[tuple[str, int], ...] = ()  # (topic slug, sessions shared)
+    speakers: tuple[str, ...] = ()  # person slugs
+
+    @property
+    def url_path(self) -> str:
+        return f"themen/{self.slug}/"
+
+    @property
+    def sessions(self) -> tuple[str, ...]:
+        return self.carried + self.mentioned
+
+
+@dataclass(frozen=True)
+class Person:
+    slug: str
+    name: str
+    organisations: tuple[str, ...]  # org slugs, most recent first
+    sessions: tuple[str, ...]  # newest first
+
+    @property
+    def url_path(self) -> str:
+        return f"personen/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    slug: str
+    name: str
+    people: tuple[str, ...]
+    sessions: tuple[str, ...]
+
+    @property
+    def url_path(self) -> str:
+        return f"organisationen/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    summary: str | None
+    extra: Mapping[str, Any]
+    source: str
+    rel: str
+    body: Body | None = None
+
+    @property
+    def url_path(self) -> str:
+        return f"{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    sessions: tuple[Session, ...]  # newest first
+    topics: tuple[Topic, ...]  # by title
+    people: tuple[Person, ...]  # by name
+    organisations: tuple[Organisation, ...]  # by name
+    pages: tuple[Page, ...]  # by title
+    media: tuple[str, ...]
+    upcoming: tuple[Announcement, ...] = ()  # announced sessions without a report, soonest first
+    redirects: Mapping[str, str] = field(default_factory=dict)  # old path -> new path
+
+    @cached_property
+    def _by_slug(self) -> dict[str, dict[str, Any]]:
+        return {
+            "session": {s.slug: s for s in self.sessions},
+            "topic": {t.slug: t for t in self.topics},
+            "person": {p.slug: p for p in self.people},
+            "organisation": {o.slug: o for o in self.organisations},
+        }
+
+    def session(self, slug: str) -> Session:
+        return self._by_slug["session"][slug]
+
+    def topic(self, slug: str) -> Topic:
+        return self._by_slug["topic"][slug]
+
+    def person(self, slug: str) -> Person:
+        return self._by_slug["person"][slug]
+
+    def organisation(self, slug: str) -> Organisation:
+        return self._by_slug["organisation"][slug]
+
+    def sessions_by_year(self) -> tuple[tuple[int, tuple[Session, ...]], ...]:
+        years: dict[int, list[Session]] = {}
+        for session in self.sessions:
+            years.setdefault(session.date.year, []).append(session)
+        return tuple((year, tuple(items)) for year, items in years.items())

@@ -1,0 +1,240 @@
+"""Stage 2, parse: check each file's front matter and turn it into a typed record.
+
+Every rule of the content format lives here, each violation reported with the line of
+the offending key. Bodies are not rendered yet: that needs the whole site (stage 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from kaffee_site.config import SiteConfig
+from kaffee_site.errors import Diagnostics
+from kaffee_site.load import SourceDoc
+from kaffee_site.model import Announcement, Image, Page, Session, Speaker, Topic
+from kaffee_site.text import SLUG_PATTERN, slugify
+
+SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
+                "image", "next", "draft", "slug")
+TOPIC_KEYS = ("title", "aliases", "summary", "redirect_from", "slug")
+PAGE_KEYS = ("title", "summary", "slug")
+
+# Output folders of the archive itself: a page may not take their names.
+RESERVED_SLUGS = frozenset({"sitzungen", "themen", "personen", "organisationen", "media",
+                            "static", "daten", "pagefind", "suche", "404", "feed", "index"})
+
+
+class _Fields:
+    """Reads typed values out of one document's front matter, reporting problems with lines."""
+
+    def __init__(self, doc: SourceDoc, diag: Diagnostics):
+        self.doc = doc
+        self.diag = diag
+        self.ok = True
+
+    def error(self, key: tuple, message: str, hint: str | None = None) -> None:
+        self.ok = False
+        self.diag.error(self.doc.display, self.doc.line_of(*key), message, hint)
+
+    def text(self, key: str, required: bool = False, value: Any = None, path: tuple = ()) -> str | None:
+        path = path or (key,)
+        value = self.doc.meta.get(key) if value is None and len(path) == 1 else value
+        if value is None:
+            if required:
+                self.error(path, f"'{'.'.join(map(str, path))}' is missing",
+                           f"add a line '{path[-1]}: …' to the front matter")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.error(path, f"'{'.'.join(map(str, path))}' must be text, not {_kind(value)}",
+                       "write it as plain text on the same line")
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.error(path, f"'{'.'.join(map(str, path))}' is empty")
+            return None
+        return text or None
+
+    def day(self, value: Any, path: tuple, required: bool = True) -> date | None:
+        name = ".".join(map(str, path))
+        if value is None:
+            if required:
+                self.error(path, f"'{name}' is missing", f"add a line '{path[-1]}: YYYY-MM-DD'")
+            return None
+        if not isinstance(value, str):
+            self.error(path, f"'{name}' must be a date like 2024-09-05, not {_kind(value)}")
+            return None
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            self.error(path, f"'{name}' is not a valid date: '{value}'",
+                       "write the date as YYYY-MM-DD, e.g. 2024-09-05, and check the day exists")
+            return None
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.doc.meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            self.error((key,), f"'{key}' must be a list", f"write each entry on its own line as '  - {value}'")
+            return ()
+        if not isinstance(value, list):
+            self.error((key,), f"'{key}' must be a list, not {_kind(value)}")
+            return ()
+        items = []
+        for index, item in enumerate(value):
+            text = self.text(key, value=item, path=(key, index), required=True) if item is not None else None
+            if item is None:
+                self.error((key, index), f"'{key}' has an empty entry")
+            if text:
+                items.append(text)
+        return tuple(items)
+
+    def slug(self, default: str) -> str | None:
+        value = self.doc.meta.get("slug")
+        if value is None:
+            slug = slugify(default)
+            if not slug:
+                self.error((), f"cannot make a slug from the file name '{default}'",
+                           "rename the file or set 'slug:' in the front matter")
+                return None
+            return slug
+        if not isinstance(value, str) or not SLUG_PATTERN.match(value):
+            self.error(("slug",), f"the slug {value!r} is not allowed",
+                       "use lower-case letters a–z, digits and single hyphens, e.g. "
+                       f"'{slugify(str(value)) or 'mein-titel'}'")
+            return None
+        return value
+
+    def extra(self, known: tuple[str, ...]) -> MappingProxyType:
+        return MappingProxyType({k: v for k, v in self.doc.meta.items() if k not in known})
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Session | None:
+    fields = _Fields(doc, diag)
+    meta = doc.meta
+    title = fields.text("title", required=True)
+    day = fields.day(meta.get("date"), ("date",))
+    series = fields.text("series") or config.series
+    number = _number(fields, meta.get("number"))
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        fields.error(("draft",), "'draft' must be true or false")
+        draft = False
+    session = Session(
+        slug=fields.slug(doc.stem) or "", title=title or "", date=day or date.min,
+        series=series, number=number, topic_names=fields.text_list("topics"),
+        speakers=_speakers(fields, meta.get("speakers")), summary=fields.text("summary"),
+        image=_image(fields, meta.get("image")), next=None, draft=draft,
+        extra=fields.extra(SESSION_KEYS), source=doc.display, rel=doc.rel,
+    )
+    announcement = _announcement(fields, meta.get("next"), session)
+    if not fields.ok:
+        return None
+    return replace(session, next=announcement)
+
+
+def _number(fields: _Fields, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        fields.error(("number",), f"'number' must be a whole number from 1 up, not {value!r}",
+                     "write e.g. 'number: 4'")
+        return None
+    return value
+
+
+def _speakers(fields: _Fields, value: Any) -> tuple[Speaker, ...]:
+    if value is None:
+        return ()
+    hint = "write each speaker as '  - name: Vorname Nachname' with '    org: Organisation' below"
+    if not isinstance(value, list):
+        fields.error(("speakers",), f"'speakers' must be a list, not {_kind(value)}", hint)
+        return ()
+    speakers = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            fields.error(("speakers", index), f"speaker {index + 1} must have 'name' and 'org'", hint)
+            continue
+        name = fields.text("name", required=True, value=item.get("name"), path=("speakers", index, "name"))
+        org = fields.text("org", value=item.get("org"), path=("speakers", index, "org"))
+        if name:
+            if not slugify(name):
+                fields.error(("speakers", index, "name"), f"the name '{name}' has no letters or digits")
+                continue
+            speakers.append(Speaker(name, org, slugify(name), slugify(org) if org else None))
+    return tuple(speakers)
+
+
+def _image(fields: _Fields, value: Any) -> Image | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        fields.error(("image",), f"'image' must have 'src' and 'alt', not {_kind(value)}",
+                     "write '  src: media/bild.png' and '  alt: Beschreibung des Bildes' below 'image:'")
+        return None
+    src = fields.text("src", required=True, value=value.get("src"), path=("image", "src"))
+    alt = fields.text("alt", value=value.get("alt"), path=("image", "alt"))
+    if src is None:
+        return None
+    if not alt:
+        fields.error(("image",), "the image has no alt text",
+                     "add '  alt: …' describing what the picture shows, for readers who cannot see it")
+        return None
+    media_path = src.removeprefix("/").removeprefix("media/")
+    parts = media_path.split("/")
+    if not src.lstrip("/").startswith("media/") or any(p in ("", ".", "..") for p in parts):
+        fields.error(("image", "src"), f"the image '{src}' must be a file under media/",
+                     "write it as 'media/bild.png' and put the file into content/media/")
+        return None
+    return Image(media_path, alt)
+
+
+def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        fields.error(("next",), f"'next' must have 'date' and 'title', not {_kind(value)}",
+                     "write '  date: YYYY-MM-DD' and '  title: …' below 'next:'")
+        return None
+    day = fields.day(value.get("date"), ("next", "date"))
+    title = fields.text("title", value=value.get("title"), path=("next", "title"))
+    if day is None:
+        return None
+    return Announcement(day, title, session.series, session.slug)
+
+
+def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
+    fields = _Fields(doc, diag)
+    title = fields.text("title", required=True)
+    aliases = fields.text_list("aliases")
+    redirects = fields.text_list("redirect_from")
+    for index, old in enumerate(redirects):
+        if not SLUG_PATTERN.match(old):
+            fields.error(("redirect_from", index), f"the old slug {old!r} is not allowed",
+                         "list old topic slugs like 'digitale-agentur'")
+    topic = Topic(slug=fields.slug(doc.stem) or "", title=title or "", aliases=aliases,
+                  summary=fields.text("summary"), has_file=True, redirect_from=redirects,
+                  extra=fields.extra(TOPIC_KEYS), source=doc.display, rel=doc.rel)
+    return topic if fields.ok else None
+
+
+def parse_page(doc: SourceDoc, diag: Diagnostics) -> Page | None:
+    fields = _Fields(doc, diag)
+    title = fields.text("title", required=True)
+    slug = fields.slug(doc.stem)
+    if slug in RESERVED_SLUGS:
+        fields.error(("slug",) if "slug" in doc.meta else (), f"the page slug '{slug}' is taken by the archive",
+                     f"choose another file name or 'slug:'; reserved are {', '.join(sorted(RESERVED_SLUGS))}")
+    page = Page(slug=slug or "", title=title or "", summary=fields.text("summary"),
+                extra=fields.extra(PAGE_KEYS), source=doc.display, rel=doc.rel)
+    return page if fields.ok else None

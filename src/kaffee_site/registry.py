@@ -1,0 +1,77 @@
+"""Topic registry (part of the link stage): which topic a name means.
+
+Topics come from `topics/*.md` (title, aliases) or, without a file, from the names sessions
+use. Names match ignoring case, spacing and umlaut spelling ('Foerdermittel' = 'Fördermittel').
+Names that are only close to a known topic resolve to a topic of their own, with a warning
+that suggests the known one, because a typo must not silently merge or split topics.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from kaffee_site.errors import Diagnostics
+from kaffee_site.model import Topic
+from kaffee_site.text import fold, slugify
+
+
+@dataclass
+class TopicRegistry:
+    topics: dict[str, Topic] = field(default_factory=dict)  # slug -> topic
+    names: dict[str, str] = field(default_factory=dict)  # folded name -> slug
+    _file_names: dict[str, str] = field(default_factory=dict)  # folded name -> display name
+
+    @classmethod
+    def from_files(cls, topics: list[Topic], diag: Diagnostics) -> "TopicRegistry":
+        registry = cls()
+        for topic in topics:
+            if topic.slug in registry.topics:
+                other = registry.topics[topic.slug]
+                diag.error(topic.source or "", 1, f"the topic slug '{topic.slug}' is already used by {other.source}",
+                           "give one of the topics another file name or 'slug:'")
+                continue
+            registry.topics[topic.slug] = topic
+            for name in (topic.title, *topic.aliases):
+                key = fold(name)
+                owner = registry.names.get(key)
+                if owner is not None and owner != topic.slug:
+                    diag.error(topic.source or "", 1,
+                               f"the name '{name}' belongs to two topics: '{registry.topics[owner].title}' and '{topic.title}'",
+                               "remove it from the aliases of one of them")
+                    continue
+                registry.names[key] = topic.slug
+                registry._file_names[key] = name
+        return registry
+
+    def resolve(self, name: str, display: str, line: int | None, diag: Diagnostics) -> str:
+        """Slug of the topic `name` means; creates a file-less topic for a new name."""
+        key = fold(name)
+        slug = self.names.get(key)
+        if slug is not None:
+            known = self._file_names.get(key)
+            if known is not None and known != name and " ".join(name.split()) != known:
+                diag.warning(display, line, f"topic '{name}' is written differently from '{known}'",
+                             f"did you mean '{known}'?")
+            return slug
+        slug = slugify(name)
+        if slug in self.topics:  # 'Open-Data' and 'Open Data' share a slug: same topic
+            self.names[key] = slug
+            return slug
+        suggestion = self.suggest(name)
+        if suggestion:
+            diag.warning(display, line, f"unknown topic '{name}' is close to an existing topic",
+                         f"did you mean '{suggestion}'?")
+        self.topics[slug] = Topic(slug=slug, title=" ".join(name.split()))
+        self.names[key] = slug
+        return slug
+
+    def suggest(self, name: str) -> str | None:
+        """The file topic name closest to `name`, if any is close enough to be a likely typo."""
+        key = fold(name)
+        candidates = list(self._file_names)
+        close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
+        if not close:
+            # 'Verstetigungen' for 'Verstetigung': a known name plus a plural or case ending
+            close = [c for c in candidates if key.startswith(c) and len(key) - len(c) <= 3 and len(c) >= 4][:1]
+        return self._file_names[close[0]] if close else None

@@ -1,0 +1,118 @@
+"""Stage 5, write: put the rendered files into the output folder, safely.
+
+Files are first written to a staging folder inside the output folder; only when every
+file rendered does the staged set replace the old one. So a failed build leaves the
+previous output exactly as it was. Files whose bytes did not change are not rewritten
+(their modification time stays), and files no longer produced are removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from kaffee_site.errors import KaffeeError
+from kaffee_site.render import Output
+
+STAGING = ".kaffee-staging"
+
+
+class UnsafePath(KaffeeError):
+    """An output path would land outside the output folder."""
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: int
+    unchanged: int
+    removed: int
+
+    @property
+    def total(self) -> int:
+        return self.written + self.unchanged
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """Refuse anything that could escape the output folder: absolute paths, '..', empty parts."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or not pure.parts or any(p in ("..", ".", "") for p in pure.parts) or "\\" in path:
+        raise UnsafePath(f"refusing to write '{path}': it is not a plain path inside the output folder")
+    return pure
+
+
+def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
+    """Stage every output, then swap it in; on any error the output folder is left as it was."""
+    created = not output_dir.exists()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    staging = output_dir / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    produced: set[str] = set()
+    changed: list[str] = []
+    try:
+        for output in outputs:
+            rel = safe_relative(output.path).as_posix()
+            if rel in produced or rel.split("/")[0] == STAGING:
+                raise UnsafePath(f"two outputs want the same path '{rel}'")
+            produced.add(rel)
+            if _stage(output, output_dir / rel, staging / rel):
+                changed.append(rel)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)
+        raise
+    for rel in changed:
+        target = output_dir / rel
+        _clear_way(target, output_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    removed = _remove_stale(output_dir, produced)
+    return WriteReport(len(changed), len(produced) - len(changed), removed)
+
+
+def _stage(output: Output, current: Path, staged: Path) -> bool:
+    """Write the output into staging if it differs from the current file; True if staged."""
+    data = output.data if output.data is not None else output.source.read_bytes()  # type: ignore[union-attr]
+    try:
+        if current.is_file() and not current.is_symlink() and current.stat().st_size == len(data) \
+                and current.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_bytes(data)
+    return True
+
+
+def _clear_way(target: Path, root: Path) -> None:
+    """A folder (or file) in the way of a new file or of a new file's parents is removed."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    parent = target.parent
+    while parent != root:
+        if parent.exists() and not parent.is_dir():
+            parent.unlink()
+            break
+        parent = parent.parent
+
+
+def _remove_stale(output_dir: Path, produced: set[str]) -> int:
+    removed = 0
+    for path in sorted(output_dir.rglob("*"), reverse=True):
+        rel = path.relative_to(output_dir).as_posix()
+        if path.is_symlink() or path.is_file():
+            if rel not in produced and not _kept(rel):
+                path.unlink()
+                removed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed
+
+
+def _kept(rel: str) -> bool:
+    """Files other tools put into the output on purpose (the search index) are theirs to manage."""
+    return rel.split("/")[0] in ("pagefind",)
