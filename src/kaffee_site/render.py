@@ -85,34 +85,76 @@ def page_path(url_path: str) -> str:
     return url_path + "index.html" if url_path == "" or url_path.endswith("/") else url_path
 
 
-def render_site(site: Site, theme: Theme) -> Iterator[Output]:
-    """Every page of the archive, in a fixed order."""
-    base = _globals(site)
+@dataclass(frozen=True)
+class PageSpec:
+    """One page to render: where it goes, with which template and record, and what it shows.
 
-    def page(url_path: str, template: str, **context: Any) -> Output:
-        html = theme.render(template, **base, page_url=url_path, **context)
-        return Output(page_path(url_path), html.encode("utf-8"))
+    `deps` names the records whose change can change this page ("session:<slug>",
+    "topic:<slug>", "person:<slug>", "organisation:<slug>", "page:<slug>", or "*" for
+    list pages that show every session). An incremental rebuild re-renders exactly the
+    pages whose deps meet the changed records.
+    """
 
-    yield page("", "index.html")
-    yield page("sitzungen/", "archive.html")
-    for session in site.sessions:
-        yield page(session.url_path, "session.html", session=session)
-    yield page("themen/", "topics.html")
-    for topic in site.topics:
-        yield page(topic.url_path, "topic.html", topic=topic)
-    yield page("personen/", "people.html")
-    for person in site.people:
-        yield page(person.url_path, "person.html", person=person)
-    yield page("organisationen/", "organisations.html")
-    for organisation in site.organisations:
-        yield page(organisation.url_path, "organisation.html", organisation=organisation)
-    for static_page in site.pages:
-        yield page(static_page.url_path, "page.html", page=static_page)
+    url_path: str
+    template: str
+    context: tuple[tuple[str, Any], ...] = ()
+    deps: frozenset[str] = frozenset({"*"})
+
+    @property
+    def path(self) -> str:
+        return page_path(self.url_path)
+
+
+def plan_pages(site: Site) -> list[PageSpec]:
+    """Every page of the archive, in a fixed order, with its dependencies."""
+    every = frozenset({"*"})
+    specs = [PageSpec("", "index.html"), PageSpec("sitzungen/", "archive.html")]
+    for s in site.sessions:
+        deps = {f"session:{x}" for x in (s.slug, s.previous, s.following, *s.related) if x}
+        deps |= {f"topic:{t}" for t in s.topics}
+        deps |= {f"person:{sp.person}" for sp in s.speakers}
+        deps |= {f"organisation:{sp.organisation}" for sp in s.speakers if sp.organisation}
+        if s.next and s.next.session:
+            deps.add(f"session:{s.next.session}")
+        specs.append(PageSpec(s.url_path, "session.html", (("session", s),), frozenset(deps)))
+    specs.append(PageSpec("themen/", "topics.html", deps=every))
+    for t in site.topics:
+        deps = {f"topic:{t.slug}"} | {f"topic:{slug}" for slug, _ in t.related}
+        deps |= {f"session:{x}" for x in t.sessions} | {f"person:{p}" for p in t.speakers}
+        specs.append(PageSpec(t.url_path, "topic.html", (("topic", t),), frozenset(deps | {"count"})))
+    specs.append(PageSpec("personen/", "people.html", deps=every))
+    for p in site.people:
+        deps = {f"person:{p.slug}"} | {f"session:{x}" for x in p.sessions}
+        deps |= {f"organisation:{o}" for o in p.organisations}
+        specs.append(PageSpec(p.url_path, "person.html", (("person", p),), frozenset(deps)))
+    specs.append(PageSpec("organisationen/", "organisations.html", deps=every))
+    for o in site.organisations:
+        deps = {f"organisation:{o.slug}"} | {f"session:{x}" for x in o.sessions}
+        deps |= {f"person:{p}" for p in o.people}
+        specs.append(PageSpec(o.url_path, "organisation.html", (("organisation", o),), frozenset(deps)))
+    for page in site.pages:
+        specs.append(PageSpec(page.url_path, "page.html", (("page", page),), frozenset({f"page:{page.slug}"})))
     for old, new in site.redirects.items():
-        yield page(old, "redirect.html", target=new)
-    yield page("404.html", "404.html")
+        specs.append(PageSpec(old, "redirect.html", (("target", new),), frozenset({"redirects"})))
+    specs.append(PageSpec("404.html", "404.html", deps=frozenset({"pages"})))
+    return specs
+
+
+def render_page(site: Site, theme: Theme, spec: PageSpec) -> Output:
+    html = theme.render(spec.template, **_globals(site), page_url=spec.url_path, **dict(spec.context))
+    return Output(spec.path, html.encode("utf-8"))
+
+
+def static_outputs(theme: Theme) -> Iterator[Output]:
     for path in theme.static_files():
         yield Output(f"{STATIC_DIR}/{path.relative_to(theme.folder / STATIC_DIR).as_posix()}", source=path)
+
+
+def render_site(site: Site, theme: Theme) -> Iterator[Output]:
+    """Every page and theme file of the archive, in a fixed order."""
+    for spec in plan_pages(site):
+        yield render_page(site, theme, spec)
+    yield from static_outputs(theme)
 
 
 def _globals(site: Site) -> dict[str, Any]:
