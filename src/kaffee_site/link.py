@@ -122,14 +122,14 @@ def link_context(base_path: str, topics: Iterable[Topic], sessions: Sequence[Ses
     names: list[tuple[str, str, str]] = []
     targets: dict[str, WikiTarget] = {}
 
-    def target(name: str, url_path: str, title: str) -> None:
-        targets.setdefault(fold(name), WikiTarget(base_path + url_path, title))
+    def target(name: str, url_path: str, title: str, topic: str | None = None) -> None:
+        targets.setdefault(fold(name), WikiTarget(base_path + url_path, title, topic))
 
     for topic in sorted(topics, key=lambda t: t.slug):
         for name in (topic.title, *topic.aliases):
             names.append((name, topic.slug, base_path + topic.url_path))
-            target(name, topic.url_path, topic.title)
-        target(topic.slug, topic.url_path, topic.title)
+            target(name, topic.url_path, topic.title, topic.slug)
+        target(topic.slug, topic.url_path, topic.title, topic.slug)
     for session in sessions:
         target(session.slug, session.url_path, session.title)
     for session in sessions:

@@ -27,6 +27,7 @@ from kaffee_site.text import fold, slugify
 class WikiTarget:
     url: str  # root-relative URL, base path included
     title: str
+    topic: str | None = None  # topic key when the target is a topic (counts as its first link)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> li
         elif child.type == "image":
             _rewrite_href(child, "src", block_line, env, alt=child.content)
         if child.type == "wikilink":
-            out.extend(_resolve_wikilink(child, inline.content, block_line, env))
+            sentence = _sentence_at(plain, offset)
+            out.extend(_resolve_wikilink(child, inline.content, block_line, env, sentence))
         elif child.type == "text" and matcher is not None and link_depth == 0:
             out.extend(_mention_tokens(child, matcher, plain, offset, block_line, env))
         else:
@@ -171,7 +173,7 @@ def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> li
     return out
 
 
-def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict) -> list[Token]:
+def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict, sentence: str) -> list[Token]:
     ctx: LinkContext = env["ctx"]
     target_name = token.meta["target"]
     target = ctx.wiki_targets.get(fold(target_name))
@@ -183,6 +185,10 @@ def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict) -> 
         text = Token("text", "", 0)
         text.content = token.content
         return [text]
+    if target.topic is not None and target.topic != env["own_topic"]:
+        # an explicit link to a topic is a mention too, and the topic is not linked again
+        env["mentions"].append(Mention(target.topic, sentence, block_line, target.topic not in env["linked"]))
+        env["linked"].add(target.topic)
     return _link_tokens(target.url, token.meta["label"] or target.title, css="wikilink")
 
 

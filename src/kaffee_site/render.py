@@ -17,6 +17,7 @@ import jinja2
 from kaffee_site.errors import KaffeeError
 from kaffee_site.model import Site
 from kaffee_site.text import german_date, german_month, german_weekday
+from kaffee_site.topicmap import topic_map
 
 STATIC_DIR = "static"
 
@@ -164,4 +165,5 @@ def _globals(site: Site) -> dict[str, Any]:
         "config": config,
         "url": config.url,
         "absolute_url": config.absolute_url,
+        "topic_map": lambda: topic_map(site),
     }
