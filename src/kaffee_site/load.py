@@ -44,7 +44,7 @@ class SourceDoc:
             if key in self.lines:
                 return self.lines[key]
             key = key[:-1]
-        return self.lines.get((), None)
+        return self.lines.get((), 1)  # empty front matter: point at its opening '---'
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tup
     raw = path.read_bytes()
     try:
         text = decode(raw, display)
-        data, lines = parse_yaml(text, display, first_line=1)
+        data, lines = parse_yaml(text, display, first_line=1, what=CONFIG_FILE)
     except ContentError as err:
         diag.add(err.problem)
         return SiteConfig(), ""
@@ -171,7 +171,8 @@ def read_source(raw: bytes, kind: str, rel: str, display: str) -> SourceDoc:
     )
 
 
-def parse_yaml(text: str, display: str, first_line: int) -> tuple[Any, dict[tuple, int]]:
+def parse_yaml(text: str, display: str, first_line: int,
+               what: str = "the front matter") -> tuple[Any, dict[tuple, int]]:
     """YAML text -> (data, {key path: file line}); `first_line` is the file line of text's line 1."""
     loader = _Loader(text)
     try:
@@ -179,9 +180,9 @@ def parse_yaml(text: str, display: str, first_line: int) -> tuple[Any, dict[tupl
         _reject_duplicate_keys(node, display, first_line)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
-        raise _yaml_problem(err, display, first_line) from None
+        raise _yaml_problem(err, display, first_line, text.rstrip("\n").count("\n") + 1, what) from None
     except (RecursionError, ValueError, TypeError) as err:
-        raise ContentError(display, first_line, f"the front matter cannot be read: {err}") from None
+        raise ContentError(display, first_line, f"{what} cannot be read: {err}") from None
     finally:
         loader.dispose()
     lines: dict[tuple, int] = {}
@@ -190,12 +191,15 @@ def parse_yaml(text: str, display: str, first_line: int) -> tuple[Any, dict[tupl
     return data, lines
 
 
-def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int) -> ContentError:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line = first_line + mark.line if mark is not None else first_line
+def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int, n_lines: int, what: str) -> ContentError:
+    # libyaml often puts the problem on the line after the text (the closing '---' or beyond);
+    # then the context mark (where the open bracket or quote began) is the line to show.
+    marks = [getattr(err, "problem_mark", None), getattr(err, "context_mark", None)]
+    inside = [m.line for m in marks if m is not None and 0 <= m.line < n_lines]
+    line = first_line + (inside[0] if inside else n_lines - 1)
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     context = getattr(err, "context", None)
-    message = f"invalid YAML in the front matter: {problem}" + (f" ({context})" if context else "")
+    message = f"invalid YAML in {what}: {problem}" + (f" ({context})" if context else "")
     hint = "check the indentation and put values that contain ': ' or start with a special character in quotes"
     if "\\t" in str(problem) or "tab" in str(problem):
         hint = "indent with spaces, not tabs"

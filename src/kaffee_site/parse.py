@@ -116,7 +116,7 @@ class _Fields:
 
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
+            float: "a number", str: "text"}.get(type(value), type(value).__name__)
 
 
 def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Session | None:
@@ -128,7 +128,8 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Sess
     number = _number(fields, meta.get("number"))
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        fields.error(("draft",), "'draft' must be true or false")
+        fields.error(("draft",), "'draft' must be true or false",
+                     "write 'draft: true' to hold the session back, or remove the line")
         draft = False
     session = Session(
         slug=fields.slug(doc.stem) or "", title=title or "", date=day or date.min,
