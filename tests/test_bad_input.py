@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Archive, session_md, tree_snapshot
+from support import Archive, session_md, tree_snapshot
 
 GOOD_SESSION = session_md("Gute Sitzung", "2024-09-05", number=1, topics="[Open Data]",
                           image="{src: media/bild.png, alt: Ein Bild}")
@@ -232,7 +232,7 @@ def test_nothing_is_written_outside_the_output_folder_whatever_a_slug_says(archi
 
 def _run_with_output(archive: Archive, output, capsys) -> tuple[int, str]:
     from kaffee_site.cli import main
-    from conftest import TEMPLATES
+    from support import TEMPLATES
 
     code = main(["build", "--content", str(archive.content), "--output", str(output), "--templates", str(TEMPLATES)])
     return code, capsys.readouterr().err

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Archive, session_md, tree_snapshot
+from support import Archive, session_md, tree_snapshot
 from test_links import broken_links
 
 

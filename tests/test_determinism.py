@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import SAMPLE_CONTENT, Archive, session_md, tree_snapshot
+from support import SAMPLE_CONTENT, Archive, session_md, tree_snapshot
 
 KIRITIMATI = {"TZ": "Pacific/Kiritimati", "LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8",
               "PYTHONHASHSEED": "1"}

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import SAMPLE_CONTENT, Archive, session_md
+from support import SAMPLE_CONTENT, Archive, session_md
 
 URL_ATTRS = {"href", "src", "action", "poster"}
 

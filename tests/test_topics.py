@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conftest import Archive, session_md
+from support import Archive, session_md
 
 TOPIC_FILES = {
     "topics/verstetigung.md": "---\ntitle: Verstetigung\naliases: [Verstetigen]\nsummary: Dauerhaft halten.\n---\nWie Projekte bleiben. Verstetigung hier nicht verlinkt.\n",

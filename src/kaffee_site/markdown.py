@@ -43,10 +43,11 @@ class LinkContext:
 
 @dataclass(frozen=True)
 class Mention:
+    """The first mention of a topic in a body (the one that became a link)."""
+
     topic: str
     sentence: str
     line: int
-    linked: bool
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def render_body(text: str, first_line: int, display: str, ctx: LinkContext,
     env = {
         "ctx": ctx, "display": display, "first_line": first_line, "own_topic": own_topic,
         "linked": set(), "mentions": [], "links": [], "problems": [],
+        # looked up once per body: hashing the tuple of all names per paragraph would cost more
+        "matcher": _mention_matcher(ctx.topic_names) if ctx.topic_names else None,
     }
     md = parser()
     tokens = md.parse(text, env)
@@ -148,8 +151,7 @@ def _link_rule(state) -> None:
 
 
 def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> list[Token]:
-    ctx: LinkContext = env["ctx"]
-    matcher = _mention_matcher(ctx.topic_names) if mention and ctx.topic_names else None
+    matcher = env["matcher"] if mention else None
     plain = _plain(inline)
     out: list[Token] = []
     link_depth = 0
@@ -163,8 +165,7 @@ def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> li
         elif child.type == "image":
             _rewrite_href(child, "src", block_line, env, alt=child.content)
         if child.type == "wikilink":
-            sentence = _sentence_at(plain, offset)
-            out.extend(_resolve_wikilink(child, inline.content, block_line, env, sentence))
+            out.extend(_resolve_wikilink(child, inline.content, block_line, env, plain, offset))
         elif child.type == "text" and matcher is not None and link_depth == 0:
             out.extend(_mention_tokens(child, matcher, plain, offset, block_line, env))
         else:
@@ -173,7 +174,8 @@ def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> li
     return out
 
 
-def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict, sentence: str) -> list[Token]:
+def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict, plain: str,
+                      offset: int) -> list[Token]:
     ctx: LinkContext = env["ctx"]
     target_name = token.meta["target"]
     target = ctx.wiki_targets.get(fold(target_name))
@@ -187,8 +189,9 @@ def _resolve_wikilink(token: Token, source: str, block_line: int, env: dict, sen
         return [text]
     if target.topic is not None and target.topic != env["own_topic"]:
         # an explicit link to a topic is a mention too, and the topic is not linked again
-        env["mentions"].append(Mention(target.topic, sentence, block_line, target.topic not in env["linked"]))
-        env["linked"].add(target.topic)
+        if target.topic not in env["linked"]:
+            env["mentions"].append(Mention(target.topic, _sentence_at(plain, offset), block_line))
+            env["linked"].add(target.topic)
     return _link_tokens(target.url, token.meta["label"] or target.title, css="wikilink")
 
 
@@ -231,10 +234,9 @@ def _mention_tokens(token: Token, matcher: "_Matcher", plain: str, offset: int, 
         topic, url = matcher.topics[" ".join(match.group(0).lower().split())]
         if topic == env["own_topic"]:
             continue
-        first = topic not in env["linked"]
-        env["mentions"].append(Mention(topic, _sentence_at(plain, offset + match.start()), line, first))
-        if not first:
-            continue
+        if topic in env["linked"]:
+            continue  # only the first mention per page is linked and recorded (with its sentence)
+        env["mentions"].append(Mention(topic, _sentence_at(plain, offset + match.start()), line))
         env["linked"].add(topic)
         if match.start() > start:
             pieces.append(_text(text[start:match.start()]))

@@ -1,8 +1,16 @@
 """Relations between sessions and topics (part of the link stage), from inverted indexes.
 
 Related sessions share topics (a rare topic says more than a common one, so topics are
-weighted by inverse frequency) and speakers. Candidates come from the index of each
-topic and speaker, never from comparing all pairs, so the work grows with the links, not N².
+weighted by inverse frequency) and speakers. Ranking: score, then closeness in time, then
+the newer, then the slug, so the order never depends on input order.
+
+Each topic and speaker keeps the set of its sessions as a bitmask (a Python int, bit i =
+the i-th session, newest first). For one session, the sessions sharing something with it
+are split by *which* of its topics and speakers they share, with a few big-int ANDs; every
+part has a single score. Only the best parts are opened, and in a part only the sessions
+nearest in time, found by bit position. So the work per session grows with the number of
+its topics and speakers, not with the size of the archive: no all-pairs comparison, and no
+walk over every member of a common topic.
 """
 
 from __future__ import annotations
@@ -18,32 +26,87 @@ MAX_RELATED = 5
 SPEAKER_WEIGHT = 1.0
 
 
-def related_sessions(sessions: Sequence[Session], limit: int = MAX_RELATED) -> list[Session]:
-    by_topic: dict[str, list[int]] = defaultdict(list)
-    by_speaker: dict[str, list[int]] = defaultdict(list)
+def feature_weights(sessions: Sequence[Session]) -> tuple[dict[str, int], dict[str, float]]:
+    """Bitmask and weight of every topic ('t:slug') and speaker ('p:slug')."""
+    masks: dict[str, int] = defaultdict(int)
     for index, session in enumerate(sessions):
-        for topic in session.topics:
-            by_topic[topic].append(index)
-        for person in {s.person for s in session.speakers}:
-            by_speaker[person].append(index)
+        for feature in _features(session):
+            masks[feature] |= 1 << index
     total = max(len(sessions), 1)
-    weight = {topic: math.log(1 + total / len(members)) for topic, members in by_topic.items()}
-    result = []
-    for index, session in enumerate(sessions):
-        scores: dict[int, float] = defaultdict(float)
-        for topic in session.topics:
-            for other in by_topic[topic]:
-                scores[other] += weight[topic]
-        for person in {s.person for s in session.speakers}:
-            for other in by_speaker[person]:
-                scores[other] += SPEAKER_WEIGHT
-        scores.pop(index, None)
-        # ties: the closer in time first, then the newer, then by slug, so the order is stable
-        ranked = sorted(scores, key=lambda o: (-round(scores[o], 9),
-                                               abs((sessions[o].date - session.date).days),
-                                               -sessions[o].date.toordinal(), sessions[o].slug))
-        result.append(replace(session, related=tuple(sessions[o].slug for o in ranked[:limit])))
-    return result
+    weights = {f: (SPEAKER_WEIGHT if f.startswith("p:") else math.log(1 + total / m.bit_count()))
+               for f, m in masks.items()}
+    return dict(masks), weights
+
+
+def _features(session: Session) -> set[str]:
+    return {f"t:{t}" for t in session.topics} | {f"p:{s.person}" for s in session.speakers}
+
+
+def related_sessions(sessions: Sequence[Session], limit: int = MAX_RELATED) -> list[Session]:
+    """Each session with up to `limit` related ones. `sessions` must be newest first."""
+    masks, weights = feature_weights(sessions)
+    return [replace(s, related=tuple(sessions[o].slug for o in _related(i, sessions, masks, weights, limit)))
+            for i, s in enumerate(sessions)]
+
+
+def _related(index: int, sessions: Sequence[Session], masks: dict[str, int], weights: dict[str, float],
+             limit: int) -> list[int]:
+    features = sorted(_features(sessions[index]), key=lambda f: (-weights[f], f))
+    union = 0
+    for feature in features:
+        union |= masks[feature]
+    union &= ~(1 << index)
+    levels: dict[float, int] = defaultdict(int)  # score -> sessions with exactly that score
+    _split(union, 0, 0.0, features, masks, weights, levels)
+    chosen: list[int] = []
+    for score in sorted(levels, reverse=True):
+        need = limit - len(chosen)
+        nearest = _nearest(levels[score], index, need, sessions)
+        me = sessions[index]
+        nearest.sort(key=lambda o: (abs((sessions[o].date - me.date).days), -sessions[o].date.toordinal(),
+                                    sessions[o].slug))
+        chosen.extend(nearest[:need])
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def _split(mask: int, position: int, score: float, features: list[str], masks: dict[str, int],
+           weights: dict[str, float], levels: dict[float, int]) -> None:
+    """Partition `mask` by which of features[position:] each session shares; add parts to levels."""
+    if not mask:
+        return
+    if position == len(features):
+        levels[round(score, 9)] |= mask
+        return
+    feature = features[position]
+    _split(mask & masks[feature], position + 1, score + weights[feature], features, masks, weights, levels)
+    _split(mask & ~masks[feature], position + 1, score, features, masks, weights, levels)
+
+
+def _nearest(mask: int, index: int, need: int, sessions: Sequence[Session]) -> list[int]:
+    """Up to `need` set bits on each side of `index` (plus same-date ties), nearest first."""
+    found = []
+    older = mask >> (index + 1)  # higher bits are older sessions
+    taken, last_date = 0, None
+    while older:
+        low = older & -older
+        position = index + low.bit_length()
+        if taken >= need and sessions[position].date != last_date:
+            break
+        found.append(position)
+        taken, last_date = taken + 1, sessions[position].date
+        older ^= low
+    newer = mask & ((1 << index) - 1)
+    taken, last_date = 0, None
+    while newer:
+        position = newer.bit_length() - 1
+        if taken >= need and sessions[position].date != last_date:
+            break
+        found.append(position)
+        taken, last_date = taken + 1, sessions[position].date
+        newer ^= 1 << position
+    return found
 
 
 def co_occurring_topics(sessions: Sequence[Session]) -> dict[str, tuple[tuple[str, int], ...]]:

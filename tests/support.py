@@ -1,0 +1,76 @@
+"""Shared test helpers: build real archives in tmp_path and run the real command on them.
+
+Imported as `from support import …` (not from conftest: tests/browser has a conftest of its own,
+and two modules named conftest would shadow each other)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from kaffee_site.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+SAMPLE_CONTENT = ROOT / "content"
+
+
+def session_md(title: str = "Eine Sitzung", date: str = "2024-09-05", body: str = "Ein Bericht.",
+               **front: object) -> str:
+    """A session file; extra keyword arguments become front-matter lines (already YAML text)."""
+    lines = [f"title: {title}", f"date: {date}"] + [f"{k}: {v}" for k, v in front.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+@dataclass
+class Archive:
+    """A content folder in tmp_path, with a way to build it and look at the result."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        path = self.content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+        return path
+
+    def args(self, command: str = "build", *extra: str) -> list[str]:
+        base = [command, "--content", str(self.content)]
+        if command in ("build", "serve"):
+            base += ["--output", str(self.output), "--templates", str(TEMPLATES)]
+        return base + list(extra)
+
+    def build(self, *extra: str, capsys=None) -> int:
+        """Run `kaffee-site build` in this process (fast); returns the exit code."""
+        return main(self.args("build", *extra))
+
+    def run(self, command: str = "build", *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        """Run the installed command in a real subprocess, as an editor or CI would."""
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run([sys.executable, "-m", "kaffee_site", *self.args(command, *extra)],
+                              capture_output=True, text=True, env=full_env, cwd=self.root)
+
+    def page(self, url_path: str) -> str:
+        """The HTML of a page by its URL path inside the archive ('sitzungen/x/')."""
+        path = self.output / (url_path + "index.html" if url_path.endswith("/") or not url_path else url_path)
+        return path.read_text(encoding="utf-8")
+
+
+def tree_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes, to compare whole outputs."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
