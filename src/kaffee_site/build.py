@@ -10,7 +10,7 @@ from typing import Iterator
 
 from kaffee_site.errors import Diagnostics, Problem, UsageError
 from kaffee_site.link import link_site
-from kaffee_site.load import load_content
+from kaffee_site.load import Content, load_content
 from kaffee_site.model import Site
 from kaffee_site.render import Output, Theme, render_site
 from kaffee_site.write import WriteReport, write_output
@@ -41,6 +41,7 @@ class Checked:
 
     site: Site
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    content: Content | None = None  # the loaded files, for checks that want front-matter lines
 
 
 def load_site(options: BuildOptions) -> Checked:
@@ -51,7 +52,7 @@ def load_site(options: BuildOptions) -> Checked:
     diag = Diagnostics()
     content = load_content(content_dir, str(content_dir), diag)
     site = link_site(content, diag, drafts=options.drafts)
-    return Checked(site, diag)
+    return Checked(site, diag, content)
 
 
 def build(options: BuildOptions) -> BuildResult:

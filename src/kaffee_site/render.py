@@ -8,9 +8,9 @@ changes the model ("which page is active" is passed in, never flagged on shared 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import jinja2
 
@@ -121,16 +121,16 @@ def plan_pages(site: Site) -> list[PageSpec]:
     specs.append(PageSpec("themen/", "topics.html", deps=every))
     for t in site.topics:
         deps = {f"topic:{t.slug}"} | {f"topic:{slug}" for slug, _ in t.related}
-        deps |= {f"session:{x}" for x in t.sessions} | {f"person:{p}" for p in t.speakers}
+        deps |= _listing(site, t.sessions) | {f"person:{p}" for p in t.speakers}
         specs.append(PageSpec(t.url_path, "topic.html", (("topic", t),), frozenset(deps | {"count"})))
     specs.append(PageSpec("personen/", "people.html", deps=every))
     for p in site.people:
-        deps = {f"person:{p.slug}"} | {f"session:{x}" for x in p.sessions}
+        deps = {f"person:{p.slug}"} | _listing(site, p.sessions)
         deps |= {f"organisation:{o}" for o in p.organisations}
         specs.append(PageSpec(p.url_path, "person.html", (("person", p),), frozenset(deps)))
     specs.append(PageSpec("organisationen/", "organisations.html", deps=every))
     for o in site.organisations:
-        deps = {f"organisation:{o.slug}"} | {f"session:{x}" for x in o.sessions}
+        deps = {f"organisation:{o.slug}"} | _listing(site, o.sessions)
         deps |= {f"person:{p}" for p in o.people}
         specs.append(PageSpec(o.url_path, "organisation.html", (("organisation", o),), frozenset(deps)))
     for page in site.pages:
@@ -138,7 +138,17 @@ def plan_pages(site: Site) -> list[PageSpec]:
     for old, new in site.redirects.items():
         specs.append(PageSpec(old, "redirect.html", (("target", new),), frozenset({"redirects"})))
     specs.append(PageSpec("404.html", "404.html", deps=frozenset({"pages"})))
-    return specs
+    # base.html's footer lists the titles of all pages, so every framed page depends on them
+    return [s if s.template == "redirect.html" else replace(s, deps=s.deps | {"pages"}) for s in specs]
+
+
+def _listing(site: Site, slugs: Iterable[str]) -> set[str]:
+    """Deps of a list of session items: each item shows the session and its topics' titles."""
+    deps = set()
+    for slug in slugs:
+        deps.add(f"session:{slug}")
+        deps.update(f"topic:{t}" for t in site.session(slug).topics)
+    return deps
 
 
 def render_page(site: Site, theme: Theme, spec: PageSpec) -> Output:
@@ -151,11 +161,17 @@ def static_outputs(theme: Theme) -> Iterator[Output]:
         yield Output(f"{STATIC_DIR}/{path.relative_to(theme.folder / STATIC_DIR).as_posix()}", source=path)
 
 
+def support_outputs(site: Site, theme: Theme) -> Iterator[Output]:
+    """Every output that is not a planned page (theme files, ...). Put new non-page outputs here:
+    `serve` cannot tell what they depend on, so it re-produces them on every rebuild."""
+    yield from static_outputs(theme)
+
+
 def render_site(site: Site, theme: Theme) -> Iterator[Output]:
     """Every page and theme file of the archive, in a fixed order."""
     for spec in plan_pages(site):
         yield render_page(site, theme, spec)
-    yield from static_outputs(theme)
+    yield from support_outputs(site, theme)
 
 
 def _globals(site: Site) -> dict[str, Any]:
