@@ -156,7 +156,10 @@ def test_wikilinks_to_topics_sessions_with_labels(archive: Archive):
     assert '<a href="/sitzungen/2024-01-01-start/" class="wikilink">den Start</a>' in html
     assert links_to(html, "themen/verstetigung/") == ["Verstetigung"]  # the wikilink was the first link
     # a wikilink to a topic counts as a mention on the topic page
-    assert ">B</a>" in archive.page("themen/verstetigung/").split('id="erwaehnt"', 1)[1]
+    mentioned = archive.page("themen/verstetigung/").split('id="erwaehnt"', 1)[1]
+    assert ">B</a>" in mentioned
+    # the quoted sentence shows what the reader saw: titles and labels, not the raw [[targets]]
+    assert "Siehe Verstetigung, die Agenturen, Der Auftakt und den Start." in mentioned
 
 
 def test_unresolved_wikilink_is_an_error_with_its_line(archive: Archive, capsys):

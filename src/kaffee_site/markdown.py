@@ -123,8 +123,10 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"target": match.group(1).strip(), "label": (match.group(2) or "").strip(),
-                      "offset": state.pos}
+        target = match.group(1).strip()
+        known = state.env["ctx"].wiki_targets.get(fold(target)) if "ctx" in state.env else None
+        token.meta = {"target": target, "label": (match.group(2) or "").strip(), "offset": state.pos,
+                      "title": known.title if known else target}
         token.content = match.group(0)
     state.pos = match.end()
     return True
@@ -301,7 +303,7 @@ def _plain_of(token: Token) -> str:
     if token.type == "image":
         return ""
     if token.type == "wikilink":
-        return token.meta["label"] or token.meta["target"]
+        return token.meta["label"] or token.meta["title"]
     return ""
 
 
