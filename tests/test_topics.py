@@ -247,3 +247,13 @@ def test_mentions_in_pages_link_too(archive: Archive):
     archive.write("pages/ueber.md", "---\ntitle: Über uns\n---\nWir reden über Verstetigung.\n")
     assert archive.build() == 0
     assert '<a href="/themen/verstetigung/" class="topic-mention">Verstetigung</a>' in archive.page("ueber/")
+
+
+def test_mentions_keep_the_spelling_of_the_text_even_when_lower_case_changes_length(archive: Archive):
+    # 'İ' lower-cases to two characters: the matcher must not shift the link by one
+    make(archive, {"a.md": session_md("A", body="İstanbul und DIGITALAGENTUR und Verstetigung.\n")})
+    assert archive.build() == 0
+    html = archive.page("sitzungen/a/")
+    assert links_to(html, "themen/digitalagentur/") == ["DIGITALAGENTUR"]
+    assert links_to(html, "themen/verstetigung/") == ["Verstetigung"]
+    assert "İstanbul und " in html

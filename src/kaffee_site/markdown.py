@@ -154,7 +154,7 @@ def _link_rule(state) -> None:
 
 def _link_inline(inline: Token, block_line: int, env: dict, mention: bool) -> list[Token]:
     matcher = env["matcher"] if mention else None
-    plain = _plain(inline)
+    plain = _LazyPlain(inline)
     out: list[Token] = []
     link_depth = 0
     offset = 0  # position of the current child in `plain`, for finding the mention's sentence
@@ -227,12 +227,12 @@ def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") 
         token.attrs[attr] = base + href
 
 
-def _mention_tokens(token: Token, matcher: "_Matcher", plain: str, offset: int, line: int,
+def _mention_tokens(token: Token, matcher: "_Matcher", plain: "_LazyPlain", offset: int, line: int,
                     env: dict) -> list[Token]:
     text = token.content
     pieces: list[Token] = []
     start = 0
-    for match in matcher.pattern.finditer(text):
+    for match in matcher.finditer(text):
         topic, url = matcher.topics[" ".join(match.group(0).lower().split())]
         if topic == env["own_topic"]:
             continue
@@ -242,7 +242,7 @@ def _mention_tokens(token: Token, matcher: "_Matcher", plain: str, offset: int, 
         env["linked"].add(topic)
         if match.start() > start:
             pieces.append(_text(text[start:match.start()]))
-        pieces.extend(_link_tokens(url, match.group(0), css="topic-mention"))
+        pieces.extend(_link_tokens(url, text[match.start():match.end()], css="topic-mention"))
         start = match.end()
     if not pieces:
         return [token]
@@ -259,8 +259,15 @@ def _text(content: str) -> Token:
 
 @dataclass(frozen=True)
 class _Matcher:
-    pattern: re.Pattern
+    pattern: re.Pattern  # over lower-cased text: without IGNORECASE the regex engine skips faster
+    folded_pattern: re.Pattern  # IGNORECASE, for the rare text whose length lower() changes
     topics: Mapping[str, tuple[str, str]]  # lower-cased name -> (topic key, url)
+
+    def finditer(self, text: str):
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            return self.pattern.finditer(lowered)
+        return self.folded_pattern.finditer(text)
 
 
 @lru_cache(maxsize=8)
@@ -278,7 +285,7 @@ def _mention_matcher(names: tuple[tuple[str, str, str], ...]) -> _Matcher:
             node = node.setdefault(char, {})
         node[""] = {}
     pattern = r"(?<!\w)" + _trie_regex(trie) + r"(?!\w)"
-    return _Matcher(re.compile(pattern, re.IGNORECASE), topics)
+    return _Matcher(re.compile(pattern), re.compile(pattern, re.IGNORECASE), topics)
 
 
 def _trie_regex(node: dict) -> str:
@@ -307,6 +314,18 @@ def _plain_of(token: Token) -> str:
     return ""
 
 
+class _LazyPlain:
+    """The plain text of an inline token, computed only if a sentence is needed."""
+
+    def __init__(self, inline: Token):
+        self._inline, self._text = inline, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = _plain(self._inline)
+        return self._text
+
+
 def _plain(inline: Token) -> str:
     return "".join(_plain_of(child) for child in inline.children or ())
 
@@ -314,8 +333,9 @@ def _plain(inline: Token) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»«\"”)]*\s+(?=[A-ZÄÖÜ»„\"(0-9])")
 
 
-def _sentence_at(text: str, position: int) -> str:
+def _sentence_at(text, position: int) -> str:
     """The sentence of `text` that contains `position` (abbreviations like 'z.B. der' stay whole)."""
+    text = str(text)
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
         if boundary.end() > position:
