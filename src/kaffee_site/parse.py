@@ -133,7 +133,7 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Sess
         draft = False
     session = Session(
         slug=fields.slug(doc.stem) or "", title=title or "", date=day or date.min,
-        series=series, number=number, topic_names=fields.text_list("topics"),
+        series=series, number=number, topic_names=_topic_names(fields),
         speakers=_speakers(fields, meta.get("speakers")), summary=fields.text("summary"),
         image=_image(fields, meta.get("image")), next=None, draft=draft,
         extra=fields.extra(SESSION_KEYS), source=doc.display, rel=doc.rel,
@@ -168,12 +168,26 @@ def _speakers(fields: _Fields, value: Any) -> tuple[Speaker, ...]:
             continue
         name = fields.text("name", required=True, value=item.get("name"), path=("speakers", index, "name"))
         org = fields.text("org", value=item.get("org"), path=("speakers", index, "org"))
-        if name:
-            if not slugify(name):
-                fields.error(("speakers", index, "name"), f"the name '{name}' has no letters or digits")
-                continue
+        if name and _has_slug(fields, ("speakers", index, "name"), name) \
+                and (org is None or _has_slug(fields, ("speakers", index, "org"), org)):
             speakers.append(Speaker(name, org, slugify(name), slugify(org) if org else None))
     return tuple(speakers)
+
+
+def _topic_names(fields: _Fields) -> tuple[str, ...]:
+    names = fields.text_list("topics")
+    raw = fields.doc.meta.get("topics")
+    # text_list drops broken entries: find each name's own entry again, for its line
+    index = {str(item).strip(): i for i, item in reversed(list(enumerate(raw)))} if isinstance(raw, list) else {}
+    return tuple(name for name in names if _has_slug(fields, ("topics", index.get(name, 0)), name))
+
+
+def _has_slug(fields: _Fields, path: tuple, name: str) -> bool:
+    """A name that gets a page of its own needs letters or digits to make its URL from."""
+    if slugify(name):
+        return True
+    fields.error(path, f"the name '{name}' has no letters or digits", "it gets a page, whose address is made from them")
+    return False
 
 
 def _image(fields: _Fields, value: Any) -> Image | None:
