@@ -4,9 +4,12 @@ and the previous output left exactly as it was. Bad folders: exit 2 and nothing 
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from support import Archive, session_md, tree_snapshot
+from kaffee_site.cli import main
+from support import TEMPLATES, Archive, session_md, tree_snapshot
 
 GOOD_SESSION = session_md("Gute Sitzung", "2024-09-05", number=1, topics="[Open Data]",
                           image="{src: media/bild.png, alt: Ein Bild}")
@@ -235,9 +238,6 @@ def test_nothing_is_written_outside_the_output_folder_whatever_a_slug_says(archi
 # --- bad folders: usage errors, exit 2, nothing deleted ---------------------------------------
 
 def _run_with_output(archive: Archive, output, capsys) -> tuple[int, str]:
-    from kaffee_site.cli import main
-    from support import TEMPLATES
-
     code = main(["build", "--content", str(archive.content), "--output", str(output), "--templates", str(TEMPLATES)])
     return code, capsys.readouterr().err
 
@@ -252,6 +252,16 @@ def test_an_output_folder_overlapping_the_content_is_refused(archive: Archive, c
     assert code == 2
     assert "the output folder must be separate from the content folder" in err
     assert tree_snapshot(archive.root) == before
+
+
+def test_an_output_folder_inside_the_templates_is_refused(archive: Archive, capsys):
+    archive.write("sessions/x.md", session_md())
+    theme = shutil.copytree(TEMPLATES, archive.root / "theme")
+    before = tree_snapshot(theme)
+    code = main(["build", "--content", str(archive.content), "--output", str(theme / "out"), "--templates", str(theme)])
+    assert code == 2
+    assert "the output folder must be separate from the templates folder" in capsys.readouterr().err
+    assert tree_snapshot(theme) == before and not (theme / "out").exists()
 
 
 def test_a_folder_kaffee_site_did_not_create_is_refused(archive: Archive, capsys):
