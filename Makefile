@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: build test check serve bench clean
+.PHONY: build test check serve bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +22,26 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/kaffee-site serve
 
-test: $(STAMP)
+test: $(STAMP) browser-deps $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser/, marker `browser`) need Debian's chromium, Java for the Nu HTML
+# Checker and the pinned npm tools (axe-core, vnu-jar). apt-get runs only when something is missing
+# (as root, like CI). Never `playwright install`: Playwright drives /usr/bin/chromium.
+browser-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing with apt-get"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+# --ignore-scripts: vnu-jar's postinstall would download a Java runtime from outside npm; we use Debian's.
+$(NODE_STAMP): package.json package-lock.json | browser-deps
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 clean:
 	rm -rf output test-artifacts .kaffee-cache

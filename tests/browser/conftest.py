@@ -1,0 +1,81 @@
+"""Browser-test fixtures: the sample archive built once, served over real HTTP, read by real Chromium.
+
+The archive is built from `content/` with its own base_url (https://example.org/kaffee/), so every
+page is served under /kaffee/ by a tiny HTTP server on 127.0.0.1, the way a static host would.
+One Chromium (Debian's /usr/bin/chromium, driven by Playwright) serves the whole test session;
+each test gets a fresh context and page that records console messages and requests.
+`make test` installs Chromium, Java and the npm tools (axe-core, vnu-jar) these tests need.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from browser_support import (ARTIFACTS, CHROMIUM, LAUNCH_ARGS, SAMPLE_CONTENT, TEMPLATES, ArchiveHandler,
+                             BuiltSite, Recorder)
+
+from kaffee_site.cli import main as kaffee_site
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The sample archive, built once with the real command and served on 127.0.0.1."""
+    output = tmp_path_factory.mktemp("browser-site") / "output"
+    code = kaffee_site(["build", "--content", str(SAMPLE_CONTENT), "--output", str(output),
+                        "--templates", str(TEMPLATES)])
+    assert code == 0, "the sample archive does not build"
+    base_url = yaml.safe_load((SAMPLE_CONTENT / "site.yaml").read_text(encoding="utf-8"))["base_url"]
+    base_path = urlsplit(base_url).path.rstrip("/") + "/"
+    handler = functools.partial(ArchiveHandler, directory=str(output), base_path=base_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield BuiltSite(output, base_path, f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def page(browser, recorder: Recorder):
+    """A fresh page (own context: no shared history, cache or color scheme) that records what it does."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("console", lambda msg: recorder.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda err: recorder.console_errors.append(f"uncaught: {err}"))
+    page.on("request", lambda req: recorder.requests.append(req.url))
+    page.on("requestfailed", lambda req: recorder.failed.append(f"{req.url}: {req.failure}"))
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """test-artifacts/ beside output/ (git-ignored): screenshots for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

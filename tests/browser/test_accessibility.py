@@ -1,0 +1,66 @@
+"""Accessibility in a real browser: axe-core finds no WCAG 2.2 A/AA violation on any kind of page,
+in the light and the dark color scheme, and a keyboard user can skip to the content and see focus."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_support import PAGE_KINDS, SCHEMES, node_tool
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return node_tool("axe-core/axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_axe_finds_no_wcag_violation(kind, scheme, built_site, page, axe_source):
+    if not built_site.has(PAGE_KINDS[kind]):
+        pytest.skip(f"this build has no {kind} page ({PAGE_KINDS[kind]}): search is off or not built")
+    page.emulate_media(color_scheme=scheme)
+    page.goto(built_site.url(PAGE_KINDS[kind]))
+    page.evaluate(axe_source)
+    result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: %s}})" % WCAG_TAGS)
+    assert result["violations"] == [], f"axe on {kind} ({scheme}):\n" + _describe(result["violations"])
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(built_site, page):
+    page.goto(built_site.url(PAGE_KINDS["session"]))
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Zum Inhalt springen")
+    assert skip.evaluate("el => el === document.activeElement")
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link must be on screen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    # The next stop is inside the content, not back in the header navigation.
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_focused_links_show_a_visible_outline(scheme, built_site, page):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(built_site.url(""))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the site title, after the skip link
+    focused = page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement);
+        return {tag: document.activeElement.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth)};
+    }""")
+    assert focused["tag"] == "A"
+    assert focused["style"] != "none" and focused["width"] >= 2, focused

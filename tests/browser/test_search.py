@@ -1,0 +1,38 @@
+"""The search page finds a report by a word from its text, in the browser, on the static host."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(importlib.util.find_spec("pagefind") is None,
+                       reason="pagefind is not installed (pip install 'pagefind[extended]'): the build makes no search index"),
+]
+
+REPORT = "Verstetigung – wie Wissen im Landkreis bleibt"
+WORD = "Behördenspiegel"  # appears in that one report only
+
+
+def test_a_word_from_one_report_finds_that_report(built_site, page, recorder):
+    assert built_site.has("suche/"), "pagefind is installed, so the build must write the search page suche/"
+    assert (built_site.output / "pagefind" / "pagefind.js").is_file(), "the build must write the Pagefind index"
+    page.goto(built_site.url("suche/"))
+    page.get_by_role("searchbox", name="Suchbegriff").fill(WORD)
+    page.keyboard.press("Enter")
+    result = page.get_by_role("main").get_by_role("link", name=REPORT)
+    expect(result).to_be_visible()
+    result.click()
+    expect(page).to_have_url(built_site.url("sitzungen/2024-09-05-verstetigung/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(REPORT)
+    assert recorder.console_errors == []
+    assert recorder.foreign_requests() == []
+
+
+def test_a_search_address_can_be_shared(built_site, page):
+    page.goto(built_site.url("suche/") + "?q=" + WORD)
+    expect(page.get_by_role("searchbox", name="Suchbegriff")).to_have_value(WORD)
+    expect(page.get_by_role("main").get_by_role("link", name=REPORT)).to_be_visible()
