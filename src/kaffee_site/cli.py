@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Sequence
 
@@ -26,7 +27,28 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
     build.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
     build.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
+
+    check = commands.add_parser("check", help="report every problem in the content; writes nothing")
+    _content_options(check)
+    check.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
+    check.add_argument("--drafts", action="store_true", help="check as if sessions marked 'draft: true' were published")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI)")
+    check.add_argument("--format", choices=("text", "github"), default="text",
+                       help="'github' prints GitHub Actions annotations (default: text)")
+
+    new = commands.add_parser("new", help="start a new session report")
+    new.add_argument("title", help="title of the session")
+    new.add_argument("--date", type=_iso_date, help="YYYY-MM-DD (default: today)")
+    new.add_argument("--series", help="series (default: 'series' from site.yaml)")
+    _content_options(new)
     return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("invalid")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-03-13") from None
 
 
 def _content_options(command: argparse.ArgumentParser) -> None:
@@ -36,7 +58,7 @@ def _content_options(command: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build}[args.command](args)
+        return {"build": _build, "check": _check, "new": _new}[args.command](args)
     except UsageError as err:
         print(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -66,4 +88,38 @@ def _build(args: argparse.Namespace) -> int:
     report = result.report
     print(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
           f"{report.removed} removed) in {result.seconds:.2f} s")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from kaffee_site.build import BuildOptions
+    from kaffee_site.check import check, github_annotations
+
+    report = check(BuildOptions(args.content, templates_dir=args.templates, drafts=args.drafts))
+    if args.format == "github":
+        for line in github_annotations(report.problems, Path.cwd()):
+            print(line)
+    else:
+        for problem in report.problems:
+            print(problem.format())
+    failed = bool(report.errors or (args.strict and report.warnings))
+    verdict = "failed" if failed else "passed"
+    strict = " (--strict: warnings fail)" if args.strict and report.warnings and not report.errors else ""
+    print(f"check {verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s){strict}",
+          file=sys.stderr)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from kaffee_site.new import SessionExists, new_session
+
+    day = args.date or date.today()  # the one place that reads the clock
+    try:
+        created = new_session(args.content, args.title, day, args.series)
+    except SessionExists as err:
+        print(f"kaffee-site: {err}", file=sys.stderr)
+        return EXIT_CONTENT
+    print(created.path)
+    print(f"{created.series} Nr. {created.number} am {day.isoformat()}: fill in topics, speakers and the report",
+          file=sys.stderr)
     return EXIT_OK
