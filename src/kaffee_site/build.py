@@ -57,7 +57,7 @@ def load_site(options: BuildOptions) -> Checked:
     diag = Diagnostics()
     content = load_content(content_dir, str(content_dir), diag)
     site = link_site(content, diag, drafts=options.drafts)
-    check_event_times(site, diag)
+    check_event_times(site, diag, {doc.rel: doc.line_of for doc in content.docs})
     return Checked(site, diag, content)
 
 
@@ -108,6 +108,8 @@ def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
 
 def _check_folders(options: BuildOptions) -> None:
     """Never let a build clean up a folder that holds sources or someone else's files."""
+    if not options.templates_dir.is_dir():  # a wrong --templates is a usage error, like a wrong --content
+        raise UsageError(f"{options.templates_dir}: the templates folder does not exist")
     output = options.output_dir.resolve()
     for name, folder in (("content", options.content_dir), ("templates", options.templates_dir)):
         source = folder.resolve()

@@ -68,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"build failed: {errors} error(s); the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KaffeeError as err:
+        from kaffee_site.search import SearchIndexFailed  # only needed when something failed
+
         print(f"{err}", file=sys.stderr)
-        print("build failed; the output folder was not changed", file=sys.stderr)
+        if not isinstance(err, SearchIndexFailed):  # that one says itself what was written
+            print("build failed; the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
         return 130
@@ -87,7 +90,8 @@ def _build(args: argparse.Namespace) -> int:
     _print_problems(result.warnings)
     report = result.report
     print(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
-          f"{report.removed} removed) in {result.seconds:.2f} s")
+          f"{report.removed} removed) in {result.seconds:.2f} s"
+          + (f", search index {result.search_seconds:.2f} s" if result.search_seconds is not None else ""))
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from types import MappingProxyType
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -18,6 +19,10 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "series": "Smarter Kaffee",
         "search": True,
         "page_size": 20,
+        # When sessions take place (Europe/Berlin) unless a session says 'time:' / 'end:'.
+        "event_start": time(10, 0),
+        "event_end": time(11, 0),
+        "organizer": "",  # for calendars and structured data; empty: the site title
     }
 )
 
@@ -33,6 +38,9 @@ class SiteConfig:
     series: str = DEFAULTS["series"]
     search: bool = DEFAULTS["search"]
     page_size: int = DEFAULTS["page_size"]
+    event_start: time = DEFAULTS["event_start"]
+    event_end: time = DEFAULTS["event_end"]
+    organizer: str = DEFAULTS["organizer"]
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -55,7 +63,24 @@ class SiteConfig:
         return self.origin + self.url(path)
 
 
-_STRING_KEYS = ("title", "language", "description", "series")
+_STRING_KEYS = ("title", "language", "description", "series", "organizer")
+
+
+def parse_clock(value: Any) -> time | None:
+    """'10:00' or '9:30' -> time; None if not a time of day.
+
+    YAML 1.1 reads an unquoted 10:00 as the base-60 number 600, so numbers count as minutes.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return time(value // 60, value % 60) if 0 <= value < 24 * 60 else None
+    if not isinstance(value, str):
+        return None
+    hours, sep, minutes = value.strip().partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        return None
+    if int(hours) > 23 or int(minutes) > 59:
+        return None
+    return time(int(hours), int(minutes))
 
 
 def config_from_mapping(
@@ -83,6 +108,19 @@ def config_from_mapping(
             values["page_size"] = size
         else:
             diag.error(path, lines.get(("page_size",)), "'page_size' must be a whole number of at least 1")
+    for key in ("event_start", "event_end"):
+        if key in data:
+            clock = parse_clock(data[key])
+            if clock is None:
+                diag.error(path, lines.get((key,)), f"'{key}' must be a time of day like 10:00",
+                           "write it as HH:MM in German time, e.g. 'event_start: \"10:00\"'")
+            else:
+                values[key] = clock
+    if values.get("event_end", DEFAULTS["event_end"]) <= values.get("event_start", DEFAULTS["event_start"]):
+        diag.error(path, lines.get(("event_end",)) or lines.get(("event_start",)),
+                   "'event_end' must be after 'event_start'")
+        values.pop("event_end", None)
+        values.pop("event_start", None)
     known = set(DEFAULTS)
     extra = {k: v for k, v in data.items() if k not in known}
     return SiteConfig(**values, extra=MappingProxyType(extra))

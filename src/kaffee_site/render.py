@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
+from kaffee_site import feeds
 from kaffee_site.errors import KaffeeError
+from kaffee_site.ical import event_uids, session_calendar, session_times, site_calendar
 from kaffee_site.model import Site
-from kaffee_site.text import german_date, german_month, german_weekday
+from kaffee_site.opendata import CSV_FILE, JSON_FILE, sessions_csv, sessions_json
+from kaffee_site.paginate import paginate
+from kaffee_site.structured import event_data, person_data
+from kaffee_site.text import german_date, german_month, german_weekday, plain_excerpt
 from kaffee_site.topicmap import topic_map
 
 STATIC_DIR = "static"
@@ -54,7 +59,7 @@ class Theme:
         )
         self.env.filters.update(
             german_date=german_date, german_month=german_month, weekday=german_weekday,
-            isodate=lambda d: d.isoformat(), json=_json_for_script,
+            isodate=lambda d: d.isoformat(), json=_json_for_script, excerpt=plain_excerpt,
         )
 
     def render(self, template: str, **context: Any) -> str:
@@ -100,6 +105,9 @@ class PageSpec:
     template: str
     context: tuple[tuple[str, Any], ...] = ()
     deps: frozenset[str] = frozenset({"*"})
+    # Files that are not made from a template (calendars, CSV) are made by a function
+    # producer(site, **context) -> bytes; `template` is then unused.
+    producer: Callable[..., bytes] | None = None
 
     @property
     def path(self) -> str:
@@ -109,7 +117,8 @@ class PageSpec:
 def plan_pages(site: Site) -> list[PageSpec]:
     """Every page of the archive, in a fixed order, with its dependencies."""
     every = frozenset({"*"})
-    specs = [PageSpec("", "index.html"), PageSpec("sitzungen/", "archive.html")]
+    specs = [*_paged(site, "", "index.html", (), [s.slug for s in site.sessions], every),
+             PageSpec("sitzungen/", "archive.html")]
     for s in site.sessions:
         deps = {f"session:{x}" for x in (s.slug, s.previous, s.following, *s.related) if x}
         deps |= {f"topic:{t}" for t in s.topics}
@@ -122,24 +131,65 @@ def plan_pages(site: Site) -> list[PageSpec]:
     for t in site.topics:
         deps = {f"topic:{t.slug}"} | {f"topic:{slug}" for slug, _ in t.related}
         deps |= _listing(site, t.sessions) | {f"person:{p}" for p in t.speakers}
-        specs.append(PageSpec(t.url_path, "topic.html", (("topic", t),), frozenset(deps | {"count"})))
+        specs += _paged(site, t.url_path, "topic.html", (("topic", t),), t.sessions, frozenset(deps | {"count"}))
     specs.append(PageSpec("personen/", "people.html", deps=every))
     for p in site.people:
         deps = {f"person:{p.slug}"} | _listing(site, p.sessions)
         deps |= {f"organisation:{o}" for o in p.organisations}
-        specs.append(PageSpec(p.url_path, "person.html", (("person", p),), frozenset(deps)))
+        specs += _paged(site, p.url_path, "person.html", (("person", p),), p.sessions, frozenset(deps))
     specs.append(PageSpec("organisationen/", "organisations.html", deps=every))
     for o in site.organisations:
         deps = {f"organisation:{o.slug}"} | _listing(site, o.sessions)
         deps |= {f"person:{p}" for p in o.people}
-        specs.append(PageSpec(o.url_path, "organisation.html", (("organisation", o),), frozenset(deps)))
+        specs += _paged(site, o.url_path, "organisation.html", (("organisation", o),), o.sessions, frozenset(deps))
     for page in site.pages:
         specs.append(PageSpec(page.url_path, "page.html", (("page", page),), frozenset({f"page:{page.slug}"})))
     for old, new in site.redirects.items():
         specs.append(PageSpec(old, "redirect.html", (("target", new),), frozenset({"redirects"})))
     specs.append(PageSpec("404.html", "404.html", deps=frozenset({"pages"})))
+    if site.config.search:
+        specs.append(PageSpec("suche/", "search.html", deps=frozenset({"pages"})))
     # base.html's footer lists the titles of all pages, so every framed page depends on them
-    return [s if s.template == "redirect.html" else replace(s, deps=s.deps | {"pages"}) for s in specs]
+    specs = [s if s.template == "redirect.html" else replace(s, deps=s.deps | {"pages"}) for s in specs]
+    return specs + _reader_outputs(site, specs)
+
+
+def _paged(site: Site, base: str, template: str, context: tuple, slugs: Iterable[str],
+           deps: frozenset[str]) -> list[PageSpec]:
+    """A list page split at `page_size`; every part depends on the whole list (items shift)."""
+    return [PageSpec(pager.url_path, template, (*context, ("pager", pager)), deps)
+            for pager in paginate(list(slugs), site.config.page_size, base)]
+
+
+def _reader_outputs(site: Site, pages: list[PageSpec]) -> list[PageSpec]:
+    """Feeds, calendars, open data, sitemap and robots.txt (see feeds, ical, opendata)."""
+    every = frozenset({"*"}) | {f"topic:{t.slug}" for t in site.topics}  # entries show topic titles
+    specs = [PageSpec(feeds.FEED_FILE, "feed.xml", (("feed", feeds.site_feed(site)),), every)]
+    for t in site.topics:
+        feed = feeds.topic_feed(site, t)
+        specs.append(PageSpec(feed.url_path, "feed.xml", (("feed", feed),),
+                              frozenset({f"topic:{t.slug}"} | _listing(site, t.sessions))))
+    specs.append(PageSpec("termine.ics", "", deps=every, producer=site_calendar))
+    uids = event_uids(site)
+    for s in site.sessions:
+        deps = frozenset({f"session:{s.slug}"} | {f"topic:{t}" for t in s.topics})
+        specs.append(PageSpec(f"{s.url_path}termin.ics", "", (("session", s), ("uid", uids[s.slug])), deps,
+                              producer=session_calendar))
+    specs.append(PageSpec(JSON_FILE, "", deps=every, producer=sessions_json))
+    specs.append(PageSpec(CSV_FILE, "", deps=every, producer=sessions_csv))
+    sitemap = tuple(_sitemap_entry(site, spec) for spec in pages if spec.template not in _NOT_IN_SITEMAP)
+    specs.append(PageSpec("sitemap.xml", "sitemap.xml", (("sitemap", sitemap),), every | {"pages", "redirects"}))
+    specs.append(PageSpec("robots.txt", "robots.txt", deps=frozenset()))
+    return specs
+
+
+_NOT_IN_SITEMAP = frozenset({"redirect.html", "404.html"})
+
+
+def _sitemap_entry(site: Site, spec: PageSpec) -> tuple[str, str | None]:
+    """(absolute URL, last change) of a page; a session page changed on the session's day."""
+    session = dict(spec.context).get("session")
+    return site.config.absolute_url(spec.url_path), session.date.isoformat() if session else None
 
 
 def _listing(site: Site, slugs: Iterable[str]) -> set[str]:
@@ -152,6 +202,8 @@ def _listing(site: Site, slugs: Iterable[str]) -> set[str]:
 
 
 def render_page(site: Site, theme: Theme, spec: PageSpec) -> Output:
+    if spec.producer is not None:
+        return Output(spec.path, spec.producer(site, **dict(spec.context)))
     html = theme.render(spec.template, **_globals(site), page_url=spec.url_path, **dict(spec.context))
     return Output(spec.path, html.encode("utf-8"))
 
@@ -182,4 +234,10 @@ def _globals(site: Site) -> dict[str, Any]:
         "url": config.url,
         "absolute_url": config.absolute_url,
         "topic_map": lambda: topic_map(site),
+        "session_times": lambda session: session_times(session, config),
+        "event_data": lambda session: event_data(site, session),
+        "person_data": lambda person: person_data(site, person),
+        "feed_entries": lambda feed: feeds.entries(site, feed),
+        "feed_id": lambda url_path: feeds.uri(site, url_path),
+        "feed_updated": lambda feed: feeds.updated(site, feed),
     }

@@ -1,0 +1,108 @@
+"""Atom feeds: what goes into `feed.xml` and each topic's `themen/<slug>/feed.xml`.
+
+This module only decides the feed's data (ids, dates, entries); `templates/feed.xml`
+writes the XML. Ids are the absolute URLs of the pages (stable as long as the slug
+is), dates come from the sessions, never from the clock. Report bodies contain
+root-relative links ('/kaffee/themen/x/'); each entry's content carries `xml:base` with
+the page's absolute URL, so feed readers resolve them exactly as the browser does on the page.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Iterator
+
+from kaffee_site.ical import iso_with_offset, session_times
+from kaffee_site.model import Session, Site, Topic
+
+FEED_FILE = "feed.xml"
+NO_DATE = "1970-01-01T00:00:00Z"  # a feed with no entry at all: a fixed date, not the clock
+
+# Characters XML 1.0 does not allow at all, not even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Feed:
+    url_path: str  # 'feed.xml' or 'themen/<slug>/feed.xml'
+    title: str
+    subtitle: str
+    alternate: str  # url path of the HTML page the feed follows
+    sessions: tuple[str, ...]  # slugs, newest first
+
+
+@dataclass(frozen=True)
+class Category:
+    term: str
+    label: str
+    scheme: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    url: str
+    published: str
+    summary: str
+    html: str
+    contributors: tuple[str, ...]
+    categories: tuple[Category, ...]
+
+
+def site_feed(site: Site) -> Feed:
+    config = site.config
+    return Feed(FEED_FILE, config.title, config.description, "", tuple(s.slug for s in site.sessions))
+
+
+def topic_feed(site: Site, topic: Topic) -> Feed:
+    """Every session that carries or mentions the topic, newest first, like the topic page."""
+    slugs = sorted(topic.sessions, key=lambda slug: _newest_first(site.session(slug)))
+    return Feed(f"{topic.url_path}{FEED_FILE}", f"{topic.title} – {site.config.title}",
+                topic.summary or f"Sitzungen zum Thema {topic.title}", topic.url_path, tuple(slugs))
+
+
+def _newest_first(session: Session) -> tuple:
+    return (-session.date.toordinal(), session.slug)
+
+
+def uri(site: Site, url_path: str) -> str:
+    """A stable id for a page: its absolute URL, or a name-based UUID when base_url has no host."""
+    url = site.config.absolute_url(url_path)
+    return url if site.config.origin else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}"
+
+
+def updated(site: Site, feed: Feed) -> str:
+    """The feed changed when its newest session happened."""
+    if not feed.sessions:
+        return NO_DATE
+    newest = max((site.session(slug) for slug in feed.sessions), key=lambda s: session_times(s, site.config)[0])
+    return iso_with_offset(session_times(newest, site.config)[0])
+
+
+def entries(site: Site, feed: Feed) -> Iterator[Entry]:
+    for slug in feed.sessions:
+        yield entry(site, site.session(slug))
+
+
+def entry(site: Site, session: Session) -> Entry:
+    config = site.config
+    topics = [site.topic(slug) for slug in session.topics]
+    scheme = config.absolute_url("themen/")
+    return Entry(
+        id=uri(site, session.url_path),
+        title=xml_text(session.title),
+        url=config.absolute_url(session.url_path),
+        published=iso_with_offset(session_times(session, config)[0]),
+        summary=xml_text(session.teaser),
+        html=xml_text(session.body.html if session.body else ""),
+        contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else "")) for sp in session.speakers),
+        categories=tuple(Category(t.slug, xml_text(t.title), scheme) for t in topics),
+    )
+
+
+def xml_text(text: str) -> str:
+    """Drop the few characters XML cannot carry (escaping is the template's job)."""
+    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text

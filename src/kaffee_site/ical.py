@@ -1,0 +1,219 @@
+"""When sessions happen, and the iCalendar files (RFC 5545) that put them into calendars.
+
+`termine.ics` holds every session and every announced session without a report yet;
+each session page links its own `termin.ics`. Times are German wall-clock times
+(Europe/Berlin) written with TZID and a VTIMEZONE, so calendars show 10:00 in Germany
+whatever the reader's zone. Everything comes from the content: DTSTAMP is the day the
+event became known, never the clock, so the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+from kaffee_site.config import SiteConfig, parse_clock
+from kaffee_site.errors import Diagnostics
+from kaffee_site.model import Announcement, Session, Site
+from kaffee_site.text import slugify
+
+TZID = "Europe/Berlin"
+LINE_OCTETS = 75
+CRLF = "\r\n"
+
+# The EU summer-time rule (in force in Germany since 1996): CEST from the last Sunday of
+# March 02:00 to the last Sunday of October 03:00. Written out rather than read from the
+# OS time zone database so that output never depends on the machine.
+VTIMEZONE = (
+    "BEGIN:VTIMEZONE", f"TZID:{TZID}", f"X-LIC-LOCATION:{TZID}",
+    "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST",
+    "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+    "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET",
+    "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+    "END:VTIMEZONE",
+)
+
+
+def _last_sunday(year: int, month: int) -> date:
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+def berlin_offset(local: datetime) -> timedelta:
+    """UTC offset of a German wall-clock time (+1 h in winter, +2 h in summer)."""
+    summer_from = datetime.combine(_last_sunday(local.year, 3), time(2))
+    summer_until = datetime.combine(_last_sunday(local.year, 10), time(3))
+    return timedelta(hours=2 if summer_from <= local < summer_until else 1)
+
+
+def iso_with_offset(local: datetime) -> str:
+    """'2024-09-05T10:00:00+02:00', for JSON-LD and Atom."""
+    offset = berlin_offset(local)
+    return local.isoformat() + ("+02:00" if offset == timedelta(hours=2) else "+01:00")
+
+
+def session_times(session: Session, config: SiteConfig) -> tuple[datetime, datetime]:
+    """Start and end (German wall-clock time) from 'time:' / 'end:' or the site's defaults.
+
+    With only 'time:' given, the session keeps the default length.
+    """
+    start = parse_clock(session.extra.get("time")) or config.event_start
+    end = parse_clock(session.extra.get("end"))
+    begin = datetime.combine(session.date, start)
+    if end is None or end <= start:
+        length = datetime.combine(session.date, config.event_end) - datetime.combine(session.date, config.event_start)
+        return begin, begin + length
+    return begin, datetime.combine(session.date, end)
+
+
+def announced_times(announcement: Announcement, config: SiteConfig) -> tuple[datetime, datetime]:
+    return (datetime.combine(announcement.date, config.event_start),
+            datetime.combine(announcement.date, config.event_end))
+
+
+def check_event_times(site: Site, diag: Diagnostics, lines: Mapping[str, Callable[[str], int | None]]) -> None:
+    """'time:' and 'end:' in a session's front matter must be times of day, the end after the start.
+
+    `lines` maps a session's `rel` to a function giving the line of a front-matter key.
+    """
+    hint = "write the German time as HH:MM, e.g. time: \"14:00\""
+    for session in site.sessions:
+        line_of = lines.get(session.rel, lambda key: None)
+        values = {key: session.extra.get(key) for key in ("time", "end")}
+        clocks = {key: parse_clock(value) for key, value in values.items() if value is not None}
+        for key, clock in clocks.items():
+            if clock is None:
+                diag.error(session.source, line_of(key),
+                           f"'{key}' must be a time of day like 10:00, not '{_as_written(values[key])}'", hint)
+        if clocks.get("time") and clocks.get("end") and clocks["end"] <= clocks["time"]:
+            diag.error(session.source, line_of("end"), f"'end' ({clocks['end']:%H:%M}) must be after 'time' "
+                       f"({clocks['time']:%H:%M})")
+
+
+def _as_written(value: object) -> str:
+    """YAML turned an unquoted 25:00 into the number 1500: show it as the editor wrote it."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return f"{value // 60}:{value % 60:02d}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Event:
+    uid: str
+    start: datetime  # German wall-clock time
+    end: datetime
+    stamp: date  # the day the event became known: DTSTAMP
+    summary: str
+    description: str
+    url: str
+    categories: tuple[str, ...] = ()
+
+
+def event_uids(site: Site) -> dict[str, str]:
+    """Session slug -> UID. An announced session keeps its UID once its report exists:
+    the UID is made from series and date, so calendars update the event instead of doubling it."""
+    host = urlsplit(site.config.base_url).hostname or "kaffee-site"
+    keys = Counter((s.series, s.date) for s in site.sessions)
+    return {s.slug: _uid(s.series, s.date, host, s.slug if keys[(s.series, s.date)] > 1 else None)
+            for s in site.sessions}
+
+
+def _uid(series: str, day: date, host: str, slug: str | None = None) -> str:
+    return f"{slugify(series) or 'sitzung'}-{day:%Y%m%d}{'-' + slug if slug else ''}@{host}"
+
+
+def session_event(site: Site, session: Session, uid: str) -> Event:
+    start, end = session_times(session, site.config)
+    url = site.config.absolute_url(session.url_path)
+    description = "\n\n".join(x for x in (session.teaser, f"Bericht: {url}") if x)
+    return Event(uid, start, end, session.date, _summary(session.title, session.series), description, url,
+                 tuple(site.topic(t).title for t in session.topics))
+
+
+def announced_event(site: Site, announcement: Announcement) -> Event:
+    start, end = announced_times(announcement, site.config)
+    source = site.session(announcement.announced_by)
+    url = site.config.absolute_url(source.url_path)
+    host = urlsplit(site.config.base_url).hostname or "kaffee-site"
+    description = f"Angekündigt in »{source.title}«: {url}"
+    return Event(_uid(announcement.series, announcement.date, host), start, end, source.date,
+                 _summary(announcement.title, announcement.series), description, url)
+
+
+def _summary(title: str | None, series: str) -> str:
+    return f"{series}: {title}" if title and title != series else series
+
+
+def site_events(site: Site) -> list[Event]:
+    """Every session, then every announced session without a report, oldest first."""
+    uids = event_uids(site)
+    events = [session_event(site, s, uids[s.slug]) for s in site.sessions]
+    taken = {e.uid for e in events}
+    events += [e for e in (announced_event(site, a) for a in site.upcoming) if e.uid not in taken]
+    return sorted(events, key=lambda e: (e.start, e.uid))
+
+
+def site_calendar(site: Site) -> bytes:
+    """termine.ics: the whole programme."""
+    return calendar_bytes(site_events(site), name=site.config.title)
+
+
+def session_calendar(site: Site, session: Session, uid: str) -> bytes:
+    """sitzungen/<slug>/termin.ics: one session, to add with one click."""
+    return calendar_bytes([session_event(site, session, uid)], name=session.title)
+
+
+def calendar_bytes(events: Iterable[Event], name: str) -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kaffee-site//Smarter Kaffee//DE",
+             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{escape_text(name)}",
+             f"X-WR-TIMEZONE:{TZID}", *VTIMEZONE]
+    for event in events:
+        lines.extend(_event_lines(event))
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + CRLF for line in lines).encode("utf-8")
+
+
+def _event_lines(event: Event) -> Iterator[str]:
+    yield "BEGIN:VEVENT"
+    yield f"UID:{event.uid}"
+    yield f"DTSTAMP:{event.stamp:%Y%m%d}T000000Z"
+    yield f"DTSTART;TZID={TZID}:{event.start:%Y%m%dT%H%M%S}"
+    yield f"DTEND;TZID={TZID}:{event.end:%Y%m%dT%H%M%S}"
+    yield f"SUMMARY:{escape_text(event.summary)}"
+    yield f"DESCRIPTION:{escape_text(event.description)}"
+    yield "LOCATION:Online"
+    if urlsplit(event.url).scheme:  # a base_url without a host gives no absolute URL to offer
+        yield f"URL:{event.url}"
+    if event.categories:
+        yield "CATEGORIES:" + ",".join(escape_text(c) for c in event.categories)
+    yield "STATUS:CONFIRMED"
+    yield "TRANSP:OPAQUE"
+    yield "END:VEVENT"
+
+
+def escape_text(text: str) -> str:
+    """RFC 5545 TEXT: backslash, semicolon, comma and line breaks escaped; other controls dropped."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return "".join(ch for ch in text if ch >= " " or ch == "\t")
+
+
+def fold(line: str, limit: int = LINE_OCTETS) -> str:
+    """Fold a content line to at most `limit` octets per line, never inside a UTF-8 character."""
+    if len(line.encode("utf-8")) <= limit:
+        return line
+    parts: list[str] = []
+    current: list[str] = []
+    size, room = 0, limit
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        if size + width > room:
+            parts.append("".join(current))
+            current, size, room = [], 0, limit - 1  # continuation lines start with a space
+        current.append(ch)
+        size += width
+    parts.append("".join(current))
+    return (CRLF + " ").join(parts)

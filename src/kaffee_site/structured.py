@@ -1,0 +1,85 @@
+"""schema.org structured data (JSON-LD) for session and speaker pages.
+
+Plain dictionaries built from the model; the templates write them with the `json`
+filter, which escapes '<', '>' and '&' so that no title can end the script element.
+All URLs are absolute (from `base_url`), as search engines expect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kaffee_site.ical import iso_with_offset, session_times
+from kaffee_site.model import Person, Session, Site, Speaker
+from kaffee_site.text import plain_excerpt
+
+CONTEXT = "https://schema.org"
+
+
+def event_data(site: Site, session: Session) -> dict[str, Any]:
+    """A session as a schema.org Event held online."""
+    config = site.config
+    start, end = session_times(session, config)
+    url = config.absolute_url(session.url_path)
+    data: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "Event",
+        "name": session.title,
+        "startDate": iso_with_offset(start),
+        "endDate": iso_with_offset(end),
+        "eventAttendanceMode": f"{CONTEXT}/OnlineEventAttendanceMode",
+        "eventStatus": f"{CONTEXT}/EventScheduled",
+        "location": {"@type": "VirtualLocation", "url": url},
+        "organizer": organizer_data(site),
+        "performer": [_performer(site, speaker) for speaker in session.speakers],
+        "superEvent": {"@type": "EventSeries", "name": session.series},
+        "about": [{"@type": "Thing", "name": site.topic(t).title, "url": config.absolute_url(site.topic(t).url_path)}
+                  for t in session.topics],
+        "inLanguage": config.language,
+        "url": url,
+    }
+    if session.teaser:
+        data["description"] = plain_excerpt(session.teaser, 300)
+    if session.image:
+        data["image"] = [config.absolute_url(f"media/{session.image.src}")]
+    return data
+
+
+def organizer_data(site: Site) -> dict[str, Any]:
+    config = site.config
+    return {"@type": "Organization", "name": config.organizer or config.title, "url": config.absolute_url("")}
+
+
+def _performer(site: Site, speaker: Speaker) -> dict[str, Any]:
+    person: dict[str, Any] = {
+        "@type": "Person", "name": speaker.name,
+        "url": site.config.absolute_url(site.person(speaker.person).url_path),
+    }
+    if speaker.org and speaker.organisation:
+        person["affiliation"] = _organisation(site, speaker.organisation)
+    return person
+
+
+def _organisation(site: Site, slug: str) -> dict[str, Any]:
+    org = site.organisation(slug)
+    return {"@type": "Organization", "name": org.name, "url": site.config.absolute_url(org.url_path)}
+
+
+def person_data(site: Site, person: Person) -> dict[str, Any]:
+    """A speaker as a schema.org Person, with their organisations and the sessions they spoke in."""
+    config = site.config
+    data: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "Person",
+        "name": person.name,
+        "url": config.absolute_url(person.url_path),
+        "affiliation": [_organisation(site, slug) for slug in person.organisations],
+        "performerIn": [_event_summary(site, site.session(slug)) for slug in person.sessions],
+    }
+    return data
+
+
+def _event_summary(site: Site, session: Session) -> dict[str, Any]:
+    start, _ = session_times(session, site.config)
+    return {"@type": "Event", "name": session.title, "startDate": iso_with_offset(start),
+            "url": site.config.absolute_url(session.url_path)}

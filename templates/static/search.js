@@ -1,0 +1,82 @@
+// The search page: asks the Pagefind index (built by `kaffee-site build`) and lists what it finds.
+// Without JavaScript the page still reads and its <noscript> text says that search needs it.
+const form = document.querySelector("form.search-form");
+const input = form.querySelector("input[name=q]");
+const status = document.getElementById("suchstatus");
+const list = document.getElementById("suchergebnisse");
+const MAX_RESULTS = 30;
+let pagefind = null;
+let latest = 0;
+
+async function engine() {
+  if (!pagefind) {
+    pagefind = await import(form.dataset.pagefind + "pagefind.js");
+    // Result URLs are stored relative to the archive; the base makes them work under a sub-path.
+    await pagefind.options({ baseUrl: form.dataset.base });
+    pagefind.init();
+  }
+  return pagefind;
+}
+
+function say(text) {
+  status.textContent = text;
+}
+
+function hit(data) {
+  const item = document.createElement("li");
+  const heading = document.createElement("h2");
+  const link = document.createElement("a");
+  link.href = data.url;
+  link.textContent = (data.meta && data.meta.title) || data.url;
+  heading.append(link);
+  const excerpt = document.createElement("p");
+  excerpt.innerHTML = data.excerpt; // Pagefind escapes the page text; only its <mark> tags are markup
+  item.append(heading, excerpt);
+  return item;
+}
+
+async function run(query) {
+  const ticket = ++latest;
+  query = query.trim();
+  list.replaceChildren();
+  if (!query) {
+    say("");
+    return;
+  }
+  say("Suche läuft …");
+  let search;
+  try {
+    search = await (await engine()).search(query);
+  } catch (error) {
+    say("Die Suche ist gerade nicht verfügbar.");
+    throw error;
+  }
+  const results = await Promise.all(search.results.slice(0, MAX_RESULTS).map((r) => r.data()));
+  if (ticket !== latest) return; // a newer query has started meanwhile
+  const count = search.results.length;
+  list.replaceChildren(...results.map(hit));
+  if (count === 0) say(`Keine Treffer für »${query}«.`);
+  else if (count === 1) say(`1 Treffer für »${query}«.`);
+  else if (count > MAX_RESULTS) say(`${count} Treffer für »${query}«, die ersten ${MAX_RESULTS} stehen hier.`);
+  else say(`${count} Treffer für »${query}«.`);
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const url = new URL(window.location.href);
+  url.searchParams.set("q", input.value);
+  history.replaceState(null, "", url);
+  run(input.value);
+});
+
+let timer = null;
+input.addEventListener("input", () => {
+  clearTimeout(timer);
+  timer = setTimeout(() => run(input.value), 300);
+});
+
+const initial = new URLSearchParams(window.location.search).get("q");
+if (initial) {
+  input.value = initial;
+  run(initial);
+}
