@@ -12,7 +12,7 @@ from typing import Iterator
 
 from kaffee_site.errors import Diagnostics, Problem, UsageError
 from kaffee_site.ical import check_event_times
-from kaffee_site.link import link_site
+from kaffee_site.link import BodyRenderer, link_site, render_bodies_here
 from kaffee_site.load import Content, load_content
 from kaffee_site.model import Site
 from kaffee_site.render import Output, Theme, render_site
@@ -49,14 +49,19 @@ class Checked:
     content: Content | None = None  # the loaded files, for checks that want front-matter lines
 
 
-def load_site(options: BuildOptions) -> Checked:
-    """Load, parse and link the content; problems are collected, not raised."""
-    content_dir = options.content_dir
-    if not content_dir.is_dir():
-        raise UsageError(f"{content_dir}: the content folder does not exist")
-    diag = Diagnostics()
-    content = load_content(content_dir, str(content_dir), diag)
-    site = link_site(content, diag, drafts=options.drafts)
+def load_site(options: BuildOptions, content: Content | None = None, diag: Diagnostics | None = None,
+              render_bodies: BodyRenderer = render_bodies_here) -> Checked:
+    """Load, parse and link the content; problems are collected, not raised.
+
+    `serve` passes the content it read itself (problems found reading it already in `diag`)
+    and a body renderer that remembers unchanged bodies; everything else is the same path."""
+    diag = diag if diag is not None else Diagnostics()
+    if content is None:
+        content_dir = options.content_dir
+        if not content_dir.is_dir():
+            raise UsageError(f"{content_dir}: the content folder does not exist")
+        content = load_content(content_dir, str(content_dir), diag)
+    site = link_site(content, diag, drafts=options.drafts, render_bodies=render_bodies)
     check_event_times(site, diag, {doc.rel: doc.line_of for doc in content.docs})
     return Checked(site, diag, content)
 
