@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import http.server
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,11 @@ PAGE_KINDS = {
     "page": "impressum/",
     "404": "404.html",
     "search": "suche/",
+    # The test build sets a small page size (PAGE_SIZE), so long lists run over several pages.
+    "index-page-2": "seite/2/",
+    "topic-page-2": "themen/digitale-daseinsvorsorge/seite/2/",
 }
+PAGE_SIZE = 5
 WIDTHS = (375, 1280)
 SCHEMES = ("light", "dark")
 
@@ -126,3 +131,25 @@ def node_tool(relative: str) -> Path:
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make test` (it runs `npm ci` for axe-core and vnu-jar)")
     return path
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@functools.cache
+def _axe_source() -> str:
+    return node_tool("axe-core/axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page) -> str:
+    """Runs axe-core (WCAG 2.2 A and AA rules) on the page as it is now; '' when nothing is wrong."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    lines = []
+    for v in result["violations"]:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"]:
+            summary = node.get("failureSummary", "").splitlines()[-1:]
+            lines.append(f"    {' '.join(map(str, node['target']))}: {' '.join(summary).strip()}")
+    return "\n".join(lines)

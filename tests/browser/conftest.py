@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from browser_support import (ARTIFACTS, CHROMIUM, LAUNCH_ARGS, SAMPLE_CONTENT, TEMPLATES, ArchiveHandler,
+from browser_support import (ARTIFACTS, CHROMIUM, LAUNCH_ARGS, PAGE_SIZE, SAMPLE_CONTENT, TEMPLATES, ArchiveHandler,
                              BuiltSite, Recorder)
 
 from kaffee_site.cli import main as kaffee_site
@@ -25,12 +26,18 @@ from kaffee_site.cli import main as kaffee_site
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The sample archive, built once with the real command and served on 127.0.0.1."""
-    output = tmp_path_factory.mktemp("browser-site") / "output"
-    code = kaffee_site(["build", "--content", str(SAMPLE_CONTENT), "--output", str(output),
-                        "--templates", str(TEMPLATES)])
-    assert code == 0, "the sample archive does not build"
-    base_url = yaml.safe_load((SAMPLE_CONTENT / "site.yaml").read_text(encoding="utf-8"))["base_url"]
+    """The sample archive, built once with the real command and served on 127.0.0.1.
+
+    A copy of content/ with a small page size, so that the pages of a long list are tested too."""
+    root = tmp_path_factory.mktemp("browser-site")
+    content, output = root / "content", root / "output"
+    shutil.copytree(SAMPLE_CONTENT, content)
+    settings = yaml.safe_load((content / "site.yaml").read_text(encoding="utf-8"))
+    (content / "site.yaml").write_text(yaml.safe_dump({**settings, "page_size": PAGE_SIZE}, allow_unicode=True),
+                                       encoding="utf-8")
+    code = kaffee_site(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)])
+    assert code == 0, "the sample archive does not build (see the captured stderr)"
+    base_url = settings["base_url"]
     base_path = urlsplit(base_url).path.rstrip("/") + "/"
     handler = functools.partial(ArchiveHandler, directory=str(output), base_path=base_path)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -48,6 +48,22 @@ def test_reader_follows_links_from_index_to_a_speaker_and_back(built_site, page,
     assert recorder.console_errors == []
 
 
+def test_reader_pages_through_the_list_of_sessions(built_site, page):
+    page.goto(built_site.url(""))
+    pages = page.get_by_role("navigation", name="Seiten der Liste")
+    first_page = page.get_by_role("main").get_by_role("article").get_by_role("link").first.inner_text()
+    pages.get_by_role("link", name="Nächste Seite").click()
+    expect(page).to_have_url(built_site.url("seite/2/"))
+    expect(pages).to_contain_text("Seite 2 von")
+    # The second page continues the list: the oldest session is there, the newest is not.
+    main = page.get_by_role("main")
+    expect(main.get_by_role("link", name="Auftakt – was digitale Daseinsvorsorge im Landkreis bedeutet")).to_be_visible()
+    expect(main.get_by_role("link", name=first_page)).to_have_count(0)
+    pages.get_by_role("link", name="Vorherige Seite").click()
+    expect(page).to_have_url(built_site.url(""))
+    expect(main.get_by_role("link", name=first_page)).to_be_visible()
+
+
 def test_main_navigation_marks_the_current_section(built_site, page):
     page.goto(built_site.url(""))
     nav = page.get_by_role("navigation", name="Hauptnavigation")
