@@ -5,6 +5,7 @@ and the previous output left exactly as it was. Bad folders: exit 2 and nothing 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -230,9 +231,12 @@ def test_nothing_is_written_outside_the_output_folder_whatever_a_slug_says(archi
     archive.write("sessions/x.md", session_md(slug="../../../ausbruch"))
     archive.write("pages/y.md", "---\ntitle: Y\nslug: /tmp/ausbruch\n---\n")
     archive.write("topics/z.md", "---\ntitle: Z\nslug: ../ausbruch\n---\n")
-    files_before = sorted(archive.root.rglob("*"))
+    # the build cache (.kaffee-cache/ beside the output, by design) may appear; nothing else may
+    files_before = sorted(p for p in archive.root.rglob("*") if ".kaffee-cache" not in p.parts)
     assert archive.build() == 1
-    assert sorted(archive.root.rglob("*")) == files_before
+    assert sorted(p for p in archive.root.rglob("*") if ".kaffee-cache" not in p.parts) == files_before
+    escaped = [*archive.root.parent.glob("ausbruch*"), *archive.root.rglob("ausbruch*"), *Path("/tmp").glob("ausbruch*")]
+    assert escaped == []
 
 
 # --- bad folders: usage errors, exit 2, nothing deleted ---------------------------------------
@@ -297,6 +301,15 @@ def test_a_missing_content_folder_is_a_usage_error(archive: Archive):
     result = archive.run("build")
     assert result.returncode == 2
     assert result.stderr == f"kaffee-site: {archive.content}: the content folder does not exist\n"
+    assert not archive.output.exists()
+
+
+def test_a_missing_templates_folder_is_a_usage_error(archive: Archive, capsys):
+    archive.write("sessions/x.md", session_md())
+    missing = archive.root / "kein-theme"
+    assert main(["build", "--content", str(archive.content), "--output", str(archive.output),
+                 "--templates", str(missing)]) == 2
+    assert capsys.readouterr().err == f"kaffee-site: {missing}: the templates folder does not exist\n"
     assert not archive.output.exists()
 
 
