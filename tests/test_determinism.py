@@ -19,6 +19,8 @@ UTC_C = {"TZ": "UTC", "LANG": "C", "LC_ALL": "C", "PYTHONHASHSEED": "2"}
 
 def _build_in_subprocess(archive: Archive, env: dict) -> dict[str, bytes]:
     shutil.rmtree(archive.output, ignore_errors=True)
+    # a fresh build each time: pages from the build cache would hide what this environment renders
+    shutil.rmtree(archive.root / ".kaffee-cache", ignore_errors=True)
     result = archive.run("build", env=env)
     assert result.returncode == 0, result.stderr
     return tree_snapshot(archive.output)
