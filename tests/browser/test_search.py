@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from browser_support import axe_violations
+from browser_support import SCHEMES, axe_violations
 from playwright.sync_api import expect
 
 pytestmark = [
@@ -27,7 +27,9 @@ def test_a_word_from_one_report_finds_that_report(built_site, page, recorder):
     result = page.get_by_role("main").get_by_role("link", name=REPORT)
     expect(result).to_be_visible()
     # The results, with their highlighted words, are as accessible as the rest of the archive.
-    assert (found := axe_violations(page)) == "", f"axe on the search results:\n{found}"
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        assert (found := axe_violations(page)) == "", f"axe on the search results ({scheme}):\n{found}"
     result.click()
     expect(page).to_have_url(built_site.url("sitzungen/2024-09-05-verstetigung/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(REPORT)
