@@ -1,7 +1,9 @@
 """Atom feeds: what goes into `feed.xml` and each topic's `themen/<slug>/feed.xml`.
 
 This module only decides the feed's data (ids, dates, entries); `templates/feed.xml`
-writes the XML. Ids are the absolute URLs of the pages (stable as long as the slug
+writes the XML. The archive's feed carries every report in full; a topic feed announces
+the sessions of its topic with their summary and link (in full they would repeat each
+report once per topic: 65 MB of feeds for 1,000 sessions instead of 7 MB). Ids are the absolute URLs of the pages (stable as long as the slug
 is), dates come from the sessions, never from the clock. Report bodies contain
 root-relative links ('/kaffee/themen/x/'); each entry's content carries `xml:base` with
 the page's absolute URL, so feed readers resolve them exactly as the browser does on the page.
@@ -31,6 +33,7 @@ class Feed:
     subtitle: str
     alternate: str  # url path of the HTML page the feed follows
     sessions: tuple[str, ...]  # slugs, newest first
+    full: bool = True  # entries carry the whole report, not only its summary
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Entry:
     url: str
     published: str
     summary: str
-    html: str
+    html: str  # empty when the feed carries summaries only
     contributors: tuple[str, ...]
     categories: tuple[Category, ...]
 
@@ -58,14 +61,13 @@ def site_feed(site: Site) -> Feed:
 
 
 def topic_feed(site: Site, topic: Topic) -> Feed:
-    """Every session that carries or mentions the topic, newest first, like the topic page."""
-    slugs = sorted(topic.sessions, key=lambda slug: _newest_first(site.session(slug)))
+    """The sessions that carry the topic (list it in their front matter), newest first.
+
+    Sessions that only mention it stay on the topic page: a subscriber asked for the topic's
+    sessions, not for every report that names it in passing.
+    """
     return Feed(f"{topic.url_path}{FEED_FILE}", f"{topic.title} – {site.config.title}",
-                topic.summary or f"Sitzungen zum Thema {topic.title}", topic.url_path, tuple(slugs))
-
-
-def _newest_first(session: Session) -> tuple:
-    return (-session.date.toordinal(), session.slug)
+                topic.summary or f"Sitzungen zum Thema {topic.title}", topic.url_path, topic.carried, full=False)
 
 
 def uri(site: Site, url_path: str) -> str:
@@ -78,16 +80,17 @@ def updated(site: Site, feed: Feed) -> str:
     """The feed changed when its newest session happened."""
     if not feed.sessions:
         return NO_DATE
-    newest = max((site.session(slug) for slug in feed.sessions), key=lambda s: session_times(s, site.config)[0])
-    return iso_with_offset(session_times(newest, site.config)[0])
+    sessions = [site.session(slug) for slug in feed.sessions]
+    newest_day = sessions[0].date  # newest first: only that day's sessions can be the newest
+    return iso_with_offset(max(session_times(s, site.config)[0] for s in sessions if s.date == newest_day))
 
 
 def entries(site: Site, feed: Feed) -> Iterator[Entry]:
     for slug in feed.sessions:
-        yield entry(site, site.session(slug))
+        yield entry(site, site.session(slug), feed.full)
 
 
-def entry(site: Site, session: Session) -> Entry:
+def entry(site: Site, session: Session, full: bool = True) -> Entry:
     config = site.config
     topics = [site.topic(slug) for slug in session.topics]
     scheme = config.absolute_url("themen/")
@@ -97,7 +100,7 @@ def entry(site: Site, session: Session) -> Entry:
         url=config.absolute_url(session.url_path),
         published=iso_with_offset(session_times(session, config)[0]),
         summary=xml_text(session.teaser),
-        html=xml_text(session.body.html if session.body else ""),
+        html=xml_text(session.body.html if full and session.body else ""),
         contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else "")) for sp in session.speakers),
         categories=tuple(Category(t.slug, xml_text(t.title), scheme) for t in topics),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ VTIMEZONE = (
 )
 
 
+@lru_cache(maxsize=256)
 def _last_sunday(year: int, month: int) -> date:
     last = date(year, month + 1, 1) - timedelta(days=1)
     return last - timedelta(days=(last.weekday() + 1) % 7)

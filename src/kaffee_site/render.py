@@ -168,7 +168,7 @@ def _reader_outputs(site: Site, pages: list[PageSpec]) -> list[PageSpec]:
     for t in site.topics:
         feed = feeds.topic_feed(site, t)
         specs.append(PageSpec(feed.url_path, "feed.xml", (("feed", feed),),
-                              frozenset({f"topic:{t.slug}"} | _listing(site, t.sessions))))
+                              frozenset({f"topic:{t.slug}"} | _listing(site, t.carried))))
     specs.append(PageSpec("termine.ics", "", deps=every, producer=site_calendar))
     uids = event_uids(site)
     for s in site.sessions:
