@@ -57,7 +57,8 @@ class Entry:
 
 def site_feed(site: Site) -> Feed:
     config = site.config
-    return Feed(FEED_FILE, config.title, config.description, "", tuple(s.slug for s in site.sessions))
+    return Feed(FEED_FILE, xml_text(config.title), xml_text(config.description), "",
+                tuple(s.slug for s in site.sessions))
 
 
 def topic_feed(site: Site, topic: Topic) -> Feed:
@@ -66,8 +67,9 @@ def topic_feed(site: Site, topic: Topic) -> Feed:
     Sessions that only mention it stay on the topic page: a subscriber asked for the topic's
     sessions, not for every report that names it in passing.
     """
-    return Feed(f"{topic.url_path}{FEED_FILE}", f"{topic.title} – {site.config.title}",
-                topic.summary or f"Sitzungen zum Thema {topic.title}", topic.url_path, topic.carried, full=False)
+    return Feed(f"{topic.url_path}{FEED_FILE}", xml_text(f"{topic.title} – {site.config.title}"),
+                xml_text(topic.summary or f"Sitzungen zum Thema {topic.title}"), topic.url_path, topic.carried,
+                full=False)
 
 
 def uri(site: Site, url_path: str) -> str:
