@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -34,12 +34,6 @@ Ein erster Bericht über die Sitzung.
 URL = re.compile(r"http://(?:127\.0\.0\.1|localhost):\d+/\S*")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _read_lines(stream, lines: queue.Queue) -> None:
     for line in stream:
         lines.put(line)
@@ -53,8 +47,9 @@ def served(tmp_path: Path):
     (content / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     (content / "sessions" / "2025-03-13-live.md").write_text(SESSION, encoding="utf-8")
     command = [sys.executable, "-m", "kaffee_site", "serve", "--content", str(content),
-               "--output", str(tmp_path / "output"), "--templates", str(TEMPLATES), "--port", str(_free_port())]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+               "--output", str(tmp_path / "output"), "--templates", str(TEMPLATES), "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"})  # its address arrives at once
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_read_lines, args=(server.stdout, lines), daemon=True).start()
     said: list[str] = []
