@@ -69,7 +69,7 @@ def load_site(options: BuildOptions, content: Content | None = None, diag: Diagn
 def build(options: BuildOptions) -> BuildResult:
     """Build the archive; raises BuildFailed (all problems) and leaves the output untouched on errors."""
     started = time.perf_counter()
-    _check_folders(options)
+    check_folders(options)
     with few_gc_pauses():
         checked = load_site(options)
         checked.diagnostics.raise_if_errors()
@@ -111,7 +111,7 @@ def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
     return chain(media, marker)
 
 
-def _check_folders(options: BuildOptions) -> None:
+def check_folders(options: BuildOptions) -> None:
     """Never let a build clean up a folder that holds sources or someone else's files."""
     if not options.templates_dir.is_dir():  # a wrong --templates is a usage error, like a wrong --content
         raise UsageError(f"{options.templates_dir}: the templates folder does not exist")

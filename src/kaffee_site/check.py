@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 from urllib.parse import unquote
 
 from kaffee_site.build import BuildOptions, load_site, outputs
-from kaffee_site.errors import Diagnostics, Problem
+from kaffee_site.errors import Diagnostics, KaffeeError, Problem
 from kaffee_site.load import Content, SourceDoc
 from kaffee_site.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
@@ -57,12 +57,16 @@ def _render_all(site: Site, options: BuildOptions, diag: Diagnostics) -> set[str
                            "a page slug, topic slug or redirect collides with another")
             produced.add(output.path)
     except TemplateProblem as err:
-        match = _TEMPLATE_PLACE.match(str(err))
-        if match:
-            diag.error(match["path"], int(match["line"]), match["message"])
-        else:
-            diag.error(str(options.templates_dir), None, str(err))
+        diag.add(problem_of(err, options.templates_dir))
     return produced
+
+
+def problem_of(err: KaffeeError, templates_dir: Path) -> Problem:
+    """A template error as a Problem: its message starts with 'file:line: ' where it knows them."""
+    match = _TEMPLATE_PLACE.match(str(err))
+    if match:
+        return Problem(match["path"], int(match["line"]), match["message"])
+    return Problem(str(templates_dir), None, str(err))
 
 
 # --- links and images in bodies ------------------------------------------------------

@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="'github' prints GitHub Actions annotations (default: text)")
 
+    serve = commands.add_parser("serve", help="build, serve on http://127.0.0.1:8000/ and rebuild on every save")
+    _content_options(serve)
+    serve.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
+    serve.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
+    serve.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+
     new = commands.add_parser("new", help="start a new session report")
     new.add_argument("title", help="title of the session")
     new.add_argument("--date", type=_iso_date, help="YYYY-MM-DD (default: today)")
@@ -58,7 +66,7 @@ def _content_options(command: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "check": _check, "new": _new}[args.command](args)
+        return {"build": _build, "check": _check, "new": _new, "serve": _serve}[args.command](args)
     except UsageError as err:
         print(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -127,3 +135,64 @@ def _new(args: argparse.Namespace) -> int:
     print(f"{created.series} Nr. {created.number} am {day.isoformat()}: fill in topics, speakers and the report",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from kaffee_site.build import BuildOptions
+    from kaffee_site.serve import DevServer
+
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C even when started from a shell that ignores SIGINT for background jobs; `kill` alike
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: _interrupt())
+    server = DevServer(BuildOptions(args.content, args.output, args.templates, args.drafts),
+                       args.host, args.port, _ServeReport(args.output))
+    try:
+        server.start()
+        server.wait()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+class _ServeReport:
+    """Prints what the dev server reports: builds, problems (warnings once), the address."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.warned: set[Problem] = set()
+
+    def __call__(self, event) -> None:
+        from kaffee_site.serve import Rebuilt, SearchFailed, Serving
+
+        if isinstance(event, Serving):
+            print(f"serving {event.url} (Ctrl-C stops)", flush=True)
+        elif isinstance(event, SearchFailed):
+            print(f"search index not updated: {event.message}", file=sys.stderr, flush=True)
+        elif isinstance(event, Rebuilt):
+            self._rebuilt(event.result)
+
+    def _rebuilt(self, result) -> None:
+        if not result.ok:
+            for problem in result.problems:
+                print(problem.format(), file=sys.stderr, flush=True)
+            errors = sum(1 for p in result.problems if p.severity == "error")
+            print(f"rebuild failed: {errors} error(s); still serving the last good build", file=sys.stderr, flush=True)
+            return
+        for problem in result.problems:
+            if problem not in self.warned:
+                print(problem.format(), file=sys.stderr, flush=True)
+        self.warned = set(result.problems)
+        what = "built" if result.full else "rebuilt"
+        first = f", first {result.written[0]}" if result.written and not result.full else ""
+        print(f"{what} {len(result.written)} file(s) into {self.output} in {result.seconds * 1000:.0f} ms{first}",
+              flush=True)

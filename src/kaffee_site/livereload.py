@@ -1,0 +1,110 @@
+"""Live reload for `serve`: the build state browsers watch, and what is injected into served HTML.
+
+Every rebuild (good or failed) gets a new version. Served HTML gets a small script that
+listens on `/__kaffee__/events` (server-sent events) and reloads the page when the version
+is not the one it was served with. While the last rebuild failed, served HTML also gets an
+overlay listing the problems. Both are added to the HTTP response only: files on disk, and
+so `build` output, never contain them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+import threading
+from typing import Sequence
+
+from kaffee_site.errors import Problem
+
+EVENTS_PATH = "/__kaffee__/events"
+
+_SCRIPT = """<script id="kaffee-live-reload">
+(function () {
+  var version = %s;
+  var events = new EventSource(%s + "?v=" + encodeURIComponent(version));
+  events.onmessage = function (message) {
+    if (message.data !== version) { events.close(); window.location.reload(); }
+  };
+})();
+</script>
+"""
+
+_OVERLAY_STYLE = ("position:fixed;inset:0 0 auto 0;z-index:2147483647;max-height:80vh;overflow:auto;"
+                  "margin:0;padding:1rem 1.5rem;background:#fff4f4;color:#5a0000;border-bottom:4px solid #b00020;"
+                  "font:15px/1.5 system-ui,sans-serif;box-shadow:0 4px 16px rgba(0,0,0,.3)")
+
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+class BuildState:
+    """The version of the latest rebuild and its problems, shared between threads."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._run = secrets.token_hex(4)  # a restarted server never repeats an old version
+        self._count = 0
+        self.problems: tuple[Problem, ...] = ()
+        self.failed = False
+        self.closed = False
+
+    @property
+    def version(self) -> str:
+        return f"{self._run}-{self._count}"
+
+    def publish(self, failed: bool, problems: Sequence[Problem]) -> None:
+        with self._changed:
+            self._count += 1
+            self.failed, self.problems = failed, tuple(problems)
+            self._changed.notify_all()
+
+    def wait_for_change(self, seen: str, timeout: float) -> str:
+        """The current version, once it differs from `seen` (or after `timeout` seconds)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen or self.closed, timeout)
+            return self.version
+
+    def close(self) -> None:
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+
+def inject(page: bytes, state: BuildState) -> bytes:
+    """The page with the reload script (and the problem overlay after a failed rebuild)."""
+    extra = (overlay(state.problems) if state.failed else "") + script(state.version)
+    data = extra.encode("utf-8")
+    ends = list(_BODY_END.finditer(page))
+    if not ends:
+        return page + data
+    at = ends[-1].start()
+    return page[:at] + data + page[at:]
+
+
+def script(version: str) -> str:
+    return _SCRIPT % (_js_string(version), _js_string(EVENTS_PATH))
+
+
+def _js_string(text: str) -> str:
+    # versions and paths are plain ASCII tokens; still never let one end the script element
+    return '"' + re.sub(r"[^A-Za-z0-9_/.-]", "", text) + '"'
+
+
+def overlay(problems: Sequence[Problem]) -> str:
+    """An overlay that names every problem; everything from the content is escaped."""
+    errors = [p for p in problems if p.severity == "error"] or list(problems)
+    items = "".join(f"<li style=\"margin:.5rem 0\"><code>{html.escape(p.location)}</code>: {html.escape(p.message)}"
+                    + (f"<br><small>Hinweis: {html.escape(p.hint)}</small>" if p.hint else "") + "</li>"
+                    for p in errors)
+    return (f'<div id="kaffee-overlay" role="alert" lang="de" style="{_OVERLAY_STYLE}">'
+            f'<p style="margin:0;font-weight:bold">Die Seite konnte nicht neu gebaut werden '
+            f'({len(errors)} Fehler). Angezeigt wird der letzte gute Stand.</p>'
+            f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></div>\n')
+
+
+def placeholder_page(state: BuildState) -> bytes:
+    """What a request gets before any build succeeded: the problems and the reload script."""
+    page = ('<!doctype html>\n<html lang="de">\n<head><meta charset="utf-8"><title>kaffee-site serve</title></head>\n'
+            '<body>\n<h1>Noch kein Stand zum Anzeigen</h1>\n'
+            '<p>Sobald die Inhalte fehlerfrei sind, erscheint hier die Seite.</p>\n</body>\n</html>\n')
+    return inject(page.encode("utf-8"), state)

@@ -1,0 +1,190 @@
+"""Incremental rebuilds (what `serve` does on a save) give exactly what a clean build gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kaffee_site.build import BuildOptions, build
+from kaffee_site.incremental import Rebuilder
+from support import TEMPLATES, Archive, session_md, tree_snapshot
+
+SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\npage_size: 3\n"
+
+
+def speakers(*people: tuple[str, str]) -> str:
+    return "".join(f"\n  - name: {name}\n    org: {org}" for name, org in people)
+
+
+def session(title: str, day: str, number: int, topics: str, body: str = "Ein Bericht.", **front) -> str:
+    return session_md(title, day, body=body, number=number, topics=topics, **front)
+
+
+@pytest.fixture
+def setup(archive: Archive, tmp_path: Path):
+    theme = tmp_path / "theme"
+    shutil.copytree(TEMPLATES, theme)
+    archive.write("site.yaml", SITE)
+    archive.write("topics/open-data.md", "---\ntitle: Open Data\naliases: [Offene Daten]\n---\nDaten für alle.\n")
+    archive.write("topics/verstetigung.md", "---\ntitle: Verstetigung\n---\nWas bleibt.\n")
+    archive.write("pages/impressum.md", "---\ntitle: Impressum\n---\nWer wir sind.\n")
+    archive.write("media/bild.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    archive.write("sessions/2024/2024-05-16-auftakt.md", session(
+        "Auftakt", "2024-05-16", 1, "[Open Data]", "Wir sprachen über Offene Daten und Verstetigung.",
+        speakers=speakers(("Anna Alt", "Kreis A"), ("Bernd Bau", "Kreis B"))))
+    archive.write("sessions/2024/2024-06-13-foerdermittel.md", session(
+        "Fördermittel", "2024-06-13", 2, "[Verstetigung, Fördermittel]", "Siehe [[2024-05-16-auftakt]].",
+        speakers=speakers(("Anna Alt", "Kreis A"))))
+    archive.write("sessions/2024/2024-07-11-digitallotsen.md", session(
+        "Digitallotsen", "2024-07-11", 3, "[Open Data, Digitallotsen]", "Lotsen helfen.",
+        next="\n  date: 2024-09-05\n  title: Verstetigung"))
+    archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+        "Verstetigung", "2024-09-05", 4, "[Verstetigung]", "Was bleibt, wenn Geld fehlt?",
+        image="\n  src: media/bild.svg\n  alt: Ein Bild"))
+    options = BuildOptions(archive.content, archive.output, theme)
+    rebuilder = Rebuilder(options)
+    first = rebuilder.rebuild()
+    assert first.ok and first.full, first.problems
+    return archive, rebuilder, theme
+
+
+def assert_same_as_clean_build(archive: Archive, theme: Path, tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(archive.content, clean, theme))
+    incremental, fresh = tree_snapshot(archive.output), tree_snapshot(clean)
+    assert sorted(incremental) == sorted(fresh)
+    assert [path for path in fresh if incremental[path] != fresh[path]] == []
+
+
+def step(rebuilder: Rebuilder, *changed: Path):
+    result = rebuilder.rebuild(changed)
+    assert result.ok, [p.format() for p in result.problems]
+    return result
+
+
+def test_a_sequence_of_edits_gives_what_a_clean_build_gives(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    assert_same_as_clean_build(archive, theme, tmp_path)
+    s = archive.content / "sessions/2024"
+
+    edits = [
+        # body edit
+        lambda: archive.write("sessions/2024/2024-07-11-digitallotsen.md", session(
+            "Digitallotsen", "2024-07-11", 3, "[Open Data, Digitallotsen]", "Lotsen helfen vor Ort.",
+            next="\n  date: 2024-09-05\n  title: Verstetigung")),
+        # title edit: neighbours, topic pages, wikilinks, feeds show it
+        lambda: archive.write("sessions/2024/2024-05-16-auftakt.md", session(
+            "Der Auftakt", "2024-05-16", 1, "[Open Data]", "Wir sprachen über Offene Daten und Verstetigung.",
+            speakers=speakers(("Anna Alt", "Kreis A"), ("Bernd Bau", "Kreis B")))),
+        # a new session with a new topic and a new speaker: a new page of the index
+        lambda: archive.write("sessions/2024/2024-10-10-neu.md", session(
+            "Neu", "2024-10-10", 5, "[Künstliche Intelligenz, Open Data]", "KI im Kreis.",
+            speakers=speakers(("Carla Chen", "Kreis C")))),
+        # a speaker changes organisation
+        lambda: archive.write("sessions/2024/2024-06-13-foerdermittel.md", session(
+            "Fördermittel", "2024-06-13", 2, "[Verstetigung, Fördermittel]", "Siehe [[2024-05-16-auftakt]] und [[Der Auftakt|dort]].",
+            speakers=speakers(("Anna Alt", "Kreis Z")))),
+        # a topic file: new title, new alias, a redirect from the old slug
+        lambda: archive.write("topics/open-data.md",
+                              "---\ntitle: Offene Verwaltungsdaten\naliases: [Open Data, Offene Daten]\n---\nDaten.\n"),
+        # a page title: every page's footer shows it
+        lambda: archive.write("pages/impressum.md", "---\ntitle: Impressum und Kontakt\n---\nWer wir sind.\n"),
+        # a date change reorders the series
+        lambda: archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+            "Verstetigung", "2024-04-01", 4, "[Verstetigung]", "Was bleibt, wenn Geld fehlt?",
+            image="\n  src: media/bild.svg\n  alt: Ein Bild")),
+        # a rename: the old page goes, the new one comes
+        lambda: (s / "2024-10-10-neu.md").rename(s / "2024-10-10-ki.md"),
+        # a delete
+        lambda: (s / "2024-07-11-digitallotsen.md").unlink(),
+        # media: one more, one less
+        lambda: archive.write("media/zwei.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        lambda: (archive.content / "media/zwei.svg").unlink(),
+        # a new page and a new topic file
+        lambda: archive.write("pages/kontakt.md", "---\ntitle: Kontakt\n---\nSchreiben Sie uns.\n"),
+        lambda: archive.write("topics/kuenstliche-intelligenz.md", "---\ntitle: Künstliche Intelligenz\n---\nKI.\n"),
+    ]
+    for edit in edits:
+        edit()
+        result = step(rebuilder)
+        assert not result.full
+        assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_a_body_edit_rewrites_its_own_page_first_and_leaves_unrelated_pages_alone(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    page = archive.output / "sitzungen/2024-09-05-verstetigung/index.html"
+    unrelated = archive.output / "sitzungen/2024-05-16-auftakt/index.html"
+    before = unrelated.stat().st_mtime_ns
+    path = archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+        "Verstetigung", "2024-09-05", 4, "[Verstetigung]", "Was bleibt? Eine neue Antwort.",
+        image="\n  src: media/bild.svg\n  alt: Ein Bild"))
+    result = step(rebuilder, path)
+    assert result.written[0] == "sitzungen/2024-09-05-verstetigung/index.html"
+    assert "Eine neue Antwort" in page.read_text(encoding="utf-8")
+    assert "sitzungen/2024-05-16-auftakt/index.html" not in result.written
+    assert unrelated.stat().st_mtime_ns == before
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_a_template_edit_rebuilds_everything(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    template = theme / "session.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<h1>", "<h1 class=\"neu\">"), encoding="utf-8")
+    result = step(rebuilder, template)
+    assert result.full
+    assert '<h1 class="neu">' in (archive.output / "sitzungen/2024-05-16-auftakt/index.html").read_text()
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_a_site_yaml_edit_rebuilds_everything(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    archive.write("site.yaml", SITE.replace("page_size: 3", "page_size: 2").replace("Testarchiv", "Neues Archiv"))
+    result = step(rebuilder)
+    assert result.full
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_a_content_error_writes_nothing_and_the_fix_catches_up(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    before = tree_snapshot(archive.output)
+    broken = archive.write("sessions/2024/2024-05-16-auftakt.md", "---\ntitle: [kaputt\ndate: 2024-05-16\n---\nText\n")
+    archive.write("pages/impressum.md", "---\ntitle: Impressum neu\n---\nWer wir sind.\n")
+    result = rebuilder.rebuild([broken])
+    assert not result.ok
+    assert any(p.path == str(broken) and p.message.startswith("invalid YAML") for p in result.problems)
+    assert tree_snapshot(archive.output) == before
+    archive.write("sessions/2024/2024-05-16-auftakt.md", session("Auftakt repariert", "2024-05-16", 1, "[Open Data]"))
+    step(rebuilder, broken)
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_a_template_error_keeps_the_output_and_a_template_fix_during_a_content_error_is_not_lost(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    before = tree_snapshot(archive.output)
+    template = theme / "page.html"
+    good = template.read_text(encoding="utf-8")
+    template.write_text("{% extends 'base.html' %}\n{% block main %}{{ page.title }\n{% endblock %}\n", encoding="utf-8")
+    result = rebuilder.rebuild([template])
+    assert not result.ok
+    assert any(p.path.endswith("page.html") and p.line == 2 for p in result.problems)
+    assert tree_snapshot(archive.output) == before
+    # the template is fixed while a content file is broken: the fix must still reach every page
+    broken = archive.write("sessions/2024/2024-05-16-auftakt.md", "---\ntitle: [kaputt\n---\n")
+    template.write_text(good.replace("<h1>", "<h1 class=\"seite\">"), encoding="utf-8")
+    assert not rebuilder.rebuild([template, broken]).ok
+    archive.write("sessions/2024/2024-05-16-auftakt.md", session("Auftakt", "2024-05-16", 1, "[Open Data]"))
+    assert step(rebuilder, broken).full
+    assert '<h1 class="seite">' in (archive.output / "impressum/index.html").read_text(encoding="utf-8")
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_an_unchanged_save_writes_nothing(setup):
+    archive, rebuilder, _ = setup
+    path = archive.content / "sessions/2024/2024-05-16-auftakt.md"
+    path.write_bytes(path.read_bytes())
+    result = step(rebuilder, path)
+    assert result.written == ()
