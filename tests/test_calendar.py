@@ -114,6 +114,18 @@ def test_time_and_end_in_the_front_matter_win_over_the_defaults(archive: Archive
     assert "14:30–16:00 Uhr" in archive.page("sitzungen/a/")
 
 
+def test_an_announced_session_takes_its_time_from_next(archive: Archive, capsys):
+    archive.write("site.yaml", "base_url: https://example.org/\nsearch: false\n")
+    archive.write("sessions/a.md", session_md("A", "2024-03-07", next='{date: 2024-04-04, title: Später, time: "15:30"}'))
+    archive.write("sessions/b.md", session_md("B", "2024-03-08", next='{date: 2024-05-02, time: "7:61"}'))
+    assert archive.build() == 1
+    assert "sessions/b.md:4: 'next.time' must be a time of day like 10:00, not '7:61'" in capsys.readouterr().err
+    archive.write("sessions/b.md", session_md("B", "2024-03-08"))
+    assert archive.build() == 0
+    announced = [e for e in _events(archive) if "Später" in str(e["SUMMARY"])]
+    assert [e.decoded("DTSTART").time() for e in announced] == [time(15, 30)]
+
+
 def test_a_wrong_time_fails_the_build_naming_the_file(archive: Archive, capsys):
     archive.write("site.yaml", "search: false\n")
     archive.write("sessions/a.md", session_md("A", "2024-03-07", time="25:00"))

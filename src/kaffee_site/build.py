@@ -10,12 +10,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
+from kaffee_site.cache import BuildCache, cached_pages
 from kaffee_site.errors import Diagnostics, Problem, UsageError
-from kaffee_site.ical import check_event_times
 from kaffee_site.link import BodyRenderer, link_site, render_bodies_here
 from kaffee_site.load import Content, load_content
 from kaffee_site.model import Site
-from kaffee_site.render import Output, Theme, render_site
+from kaffee_site.parallel import page_renderer, render_bodies_parallel, render_outputs
+from kaffee_site.render import Output, Theme, support_outputs
 from kaffee_site.search import update_search_index
 from kaffee_site.write import WriteReport, write_output
 
@@ -29,6 +30,7 @@ class BuildOptions:
     output_dir: Path = Path("output")
     templates_dir: Path = Path("templates")
     drafts: bool = False
+    cache: bool = False  # keep parsed and rendered work in .kaffee-cache/ next to the output (cache.py)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float = 0.0  # load to write, without the search index
     search_seconds: float | None = None  # the search index (Pagefind); None when search is off
+    cache_stats: dict[str, int] | None = None  # reused and total bodies and pages; None without cache
 
 
 @dataclass
@@ -50,7 +53,7 @@ class Checked:
 
 
 def load_site(options: BuildOptions, content: Content | None = None, diag: Diagnostics | None = None,
-              render_bodies: BodyRenderer = render_bodies_here) -> Checked:
+              render_bodies: BodyRenderer = render_bodies_here, cache: BuildCache | None = None) -> Checked:
     """Load, parse and link the content; problems are collected, not raised.
 
     `serve` passes the content it read itself (problems found reading it already in `diag`)
@@ -60,9 +63,8 @@ def load_site(options: BuildOptions, content: Content | None = None, diag: Diagn
         content_dir = options.content_dir
         if not content_dir.is_dir():
             raise UsageError(f"{content_dir}: the content folder does not exist")
-        content = load_content(content_dir, str(content_dir), diag)
+        content = load_content(content_dir, str(content_dir), diag, cache)
     site = link_site(content, diag, drafts=options.drafts, render_bodies=render_bodies)
-    check_event_times(site, diag, {doc.rel: doc.line_of for doc in content.docs})
     return Checked(site, diag, content)
 
 
@@ -70,16 +72,25 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the archive; raises BuildFailed (all problems) and leaves the output untouched on errors."""
     started = time.perf_counter()
     check_folders(options)
+    cache = BuildCache(options.output_dir) if options.cache else None
+    renderer = cache.body_renderer(render_bodies_parallel) if cache else render_bodies_parallel
     with few_gc_pauses():
-        checked = load_site(options)
-        checked.diagnostics.raise_if_errors()
-        theme = Theme(options.templates_dir)
-        report = write_output(outputs(checked.site, theme, options), options.output_dir)
+        try:
+            checked = load_site(options, render_bodies=renderer, cache=cache)
+            checked.diagnostics.raise_if_errors()
+            theme = Theme(options.templates_dir)
+            report = write_output(outputs(checked.site, theme, options, cache), options.output_dir)
+            if cache:
+                cache.finish_pages()
+        finally:
+            if cache:
+                cache.save()  # what was parsed and rendered stays valid even when the build failed
     seconds = time.perf_counter() - started
     # After the write stage: Pagefind reads the written pages (SearchIndexFailed keeps the old index).
     update_search_index(options.output_dir, checked.site.config.search)
     search_seconds = time.perf_counter() - started - seconds if checked.site.config.search else None
-    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search_seconds)
+    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search_seconds,
+                       cache.stats if cache else None)
 
 
 @contextmanager
@@ -99,9 +110,15 @@ def few_gc_pauses() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def outputs(site: Site, theme: Theme, options: BuildOptions) -> Iterator[Output]:
-    """Every file of the archive: the rendered site, then the files that are not rendered."""
-    return chain(render_site(site, theme), unrendered_outputs(site, options))
+def outputs(site: Site, theme: Theme, options: BuildOptions, cache: BuildCache | None = None) -> Iterator[Output]:
+    """Every file of the archive: the rendered site, then the files that are not rendered.
+
+    The same files as render_site, on every core (parallel.py); with a cache, pages whose
+    inputs did not change are kept as they are in the output folder (cache.py)."""
+    if cache is None:
+        return chain(render_outputs(site, theme), unrendered_outputs(site, options))
+    pages = cached_pages(site, theme, cache, page_renderer(site, theme))
+    return chain(pages, support_outputs(site, theme), unrendered_outputs(site, options))
 
 
 def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:

@@ -13,11 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from kaffee_site.config import SiteConfig, parse_clock
-from kaffee_site.errors import Diagnostics
+from kaffee_site.config import SiteConfig
 from kaffee_site.model import Announcement, Session, Site
 from kaffee_site.text import slugify
 
@@ -62,44 +61,19 @@ def session_times(session: Session, config: SiteConfig) -> tuple[datetime, datet
 
     With only 'time:' given, the session keeps the default length.
     """
-    start = parse_clock(session.extra.get("time")) or config.event_start
-    end = parse_clock(session.extra.get("end"))
-    begin = datetime.combine(session.date, start)
-    if end is None or end <= start:
-        length = datetime.combine(session.date, config.event_end) - datetime.combine(session.date, config.event_start)
-        return begin, begin + length
-    return begin, datetime.combine(session.date, end)
+    return _times(session.date, session.time, session.end, config)
 
 
 def announced_times(announcement: Announcement, config: SiteConfig) -> tuple[datetime, datetime]:
-    return (datetime.combine(announcement.date, config.event_start),
-            datetime.combine(announcement.date, config.event_end))
+    return _times(announcement.date, announcement.time, None, config)
 
 
-def check_event_times(site: Site, diag: Diagnostics, lines: Mapping[str, Callable[[str], int | None]]) -> None:
-    """'time:' and 'end:' in a session's front matter must be times of day, the end after the start.
-
-    `lines` maps a session's `rel` to a function giving the line of a front-matter key.
-    """
-    hint = "write the German time as HH:MM, e.g. time: \"14:00\""
-    for session in site.sessions:
-        line_of = lines.get(session.rel, lambda key: None)
-        values = {key: session.extra.get(key) for key in ("time", "end")}
-        clocks = {key: parse_clock(value) for key, value in values.items() if value is not None}
-        for key, clock in clocks.items():
-            if clock is None:
-                diag.error(session.source, line_of(key),
-                           f"'{key}' must be a time of day like 10:00, not '{_as_written(values[key])}'", hint)
-        if clocks.get("time") and clocks.get("end") and clocks["end"] <= clocks["time"]:
-            diag.error(session.source, line_of("end"), f"'end' ({clocks['end']:%H:%M}) must be after 'time' "
-                       f"({clocks['time']:%H:%M})")
-
-
-def _as_written(value: object) -> str:
-    """YAML turned an unquoted 25:00 into the number 1500: show it as the editor wrote it."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return f"{value // 60}:{value % 60:02d}"
-    return str(value)
+def _times(day: date, start: time | None, end: time | None, config: SiteConfig) -> tuple[datetime, datetime]:
+    begin = datetime.combine(day, start or config.event_start)
+    if end is None:
+        length = datetime.combine(day, config.event_end) - datetime.combine(day, config.event_start)
+        return begin, begin + length
+    return begin, datetime.combine(day, end)
 
 
 @dataclass(frozen=True)

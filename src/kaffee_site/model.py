@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import time as dt_time
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -42,6 +43,7 @@ class Announcement:
     series: str
     announced_by: str  # slug of the announcing session
     session: str | None = None  # slug of its report, once one exists
+    time: dt_time | None = None  # start (German wall-clock time), from `next.time`
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Session:
     extra: Mapping[str, Any]
     source: str  # path for messages
     rel: str  # path inside the content folder
+    time: dt_time | None = None  # start (German wall-clock time); None: the site's default
+    end: dt_time | None = None  # end; None: start plus the site's default length
     # filled in by the link stage
     topics: tuple[str, ...] = ()  # topic slugs, in front-matter order
     body: Body | None = None

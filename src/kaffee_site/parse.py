@@ -7,18 +7,18 @@ the offending key. Bodies are not rendered yet: that needs the whole site (stage
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any
 
-from kaffee_site.config import SiteConfig
+from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
 from kaffee_site.load import SourceDoc
 from kaffee_site.model import Announcement, Image, Page, Session, Speaker, Topic
 from kaffee_site.text import SLUG_PATTERN, slugify
 
 SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
-                "image", "next", "draft", "slug")
+                "image", "next", "draft", "slug", "time", "end")
 TOPIC_KEYS = ("title", "aliases", "summary", "redirect_from", "slug")
 PAGE_KEYS = ("title", "summary", "slug")
 
@@ -138,10 +138,38 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Sess
         image=_image(fields, meta.get("image")), next=None, draft=draft,
         extra=fields.extra(SESSION_KEYS), source=doc.display, rel=doc.rel,
     )
+    start, end = _clocks(fields, meta.get("time"), meta.get("end"))
     announcement = _announcement(fields, meta.get("next"), session)
     if not fields.ok:
         return None
-    return replace(session, next=announcement)
+    return replace(session, next=announcement, time=start, end=end)
+
+
+_CLOCK_HINT = 'write the German time as HH:MM, e.g. time: "14:00"'
+
+
+def _clock(fields: _Fields, value: Any, path: tuple) -> time | None:
+    if value is None:
+        return None
+    clock = parse_clock(value)
+    if clock is None:
+        name = ".".join(map(str, path))
+        fields.error(path, f"'{name}' must be a time of day like 10:00, not '{_as_written(value)}'", _CLOCK_HINT)
+    return clock
+
+
+def _clocks(fields: _Fields, start_value: Any, end_value: Any) -> tuple[time | None, time | None]:
+    start, end = _clock(fields, start_value, ("time",)), _clock(fields, end_value, ("end",))
+    if start and end and end <= start:
+        fields.error(("end",), f"'end' ({end:%H:%M}) must be after 'time' ({start:%H:%M})")
+    return start, end
+
+
+def _as_written(value: Any) -> str:
+    """YAML reads an unquoted 25:00 as the base-60 number 1500: show it as the editor wrote it."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return f"{value // 60}:{value % 60:02d}"
+    return str(value)
 
 
 def _number(fields: _Fields, value: Any) -> int | None:
@@ -223,9 +251,10 @@ def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement
         return None
     day = fields.day(value.get("date"), ("next", "date"))
     title = fields.text("title", value=value.get("title"), path=("next", "title"))
+    start = _clock(fields, value.get("time"), ("next", "time"))
     if day is None:
         return None
-    return Announcement(day, title, session.series, session.slug)
+    return Announcement(day, title, session.series, session.slug, time=start)
 
 
 def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
