@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
     build.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
     build.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
+    build.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the build cache (.kaffee-cache/ next to the output)")
 
     check = commands.add_parser("check", help="report every problem in the content; writes nothing")
     _content_options(check)
@@ -94,12 +96,16 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 def _build(args: argparse.Namespace) -> int:
     from kaffee_site.build import BuildOptions, build
 
-    result = build(BuildOptions(args.content, args.output, args.templates, args.drafts))
+    result = build(BuildOptions(args.content, args.output, args.templates, args.drafts, cache=not args.no_cache))
     _print_problems(result.warnings)
     report = result.report
     print(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
           f"{report.removed} removed) in {result.seconds:.2f} s"
           + (f", search index {result.search_seconds:.2f} s" if result.search_seconds is not None else ""))
+    if result.cache_stats:
+        stats = result.cache_stats
+        print(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
+              f"{stats['pages_total']} pages reused", file=sys.stderr)
     return EXIT_OK
 
 

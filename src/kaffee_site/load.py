@@ -65,15 +65,17 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
-def load_content(content_dir: Path, display_root: str, diag: Diagnostics) -> Content:
-    """Read everything under `content_dir`; problems go to `diag`, unreadable files are skipped."""
+def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache: Any = None) -> Content:
+    """Read everything under `content_dir`; problems go to `diag`, unreadable files are skipped.
+
+    `cache` (a cache.BuildCache) keeps parsed front matter by the file's content hash."""
     config, config_digest = _load_config(content_dir, display_root, diag)
     docs = []
     for kind_dir, kind in SECTIONS.items():
         for path in _markdown_files(content_dir / kind_dir, recursive=kind == "session"):
             rel = path.relative_to(content_dir).as_posix()
             try:
-                docs.append(read_source(path.read_bytes(), kind, rel, _display(display_root, rel)))
+                docs.append(read_source(path.read_bytes(), kind, rel, _display(display_root, rel), cache))
             except ContentError as err:
                 diag.add(err.problem)
             except OSError as err:
@@ -142,9 +144,17 @@ def decode(raw: bytes, display: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_source(raw: bytes, kind: str, rel: str, display: str) -> SourceDoc:
+def read_source(raw: bytes, kind: str, rel: str, display: str, cache: Any = None) -> SourceDoc:
     """Decode and split one Markdown file; raises ContentError when that is impossible."""
     text = decode(raw, display)
+    digest = hashlib.sha256(raw).hexdigest()
+    known = cache.front_matter(digest) if cache is not None else None
+    if known is not None:  # (meta, key lines, index of the closing fence), from an earlier build
+        meta, key_lines, closing = known
+        parts = text.split("\n", closing + 1)
+        return SourceDoc(kind=kind, rel=rel, display=display, meta=MappingProxyType(meta),
+                         lines=MappingProxyType(key_lines), body=parts[closing + 1] if len(parts) > closing + 1 else "",
+                         body_line=closing + 2, digest=digest)
     if not text.strip():
         raise ContentError(display, 1, "the file is empty",
                            "start with front matter between two '---' lines, e.g. 'title:' and 'date:'")
@@ -164,10 +174,12 @@ def read_source(raw: bytes, kind: str, rel: str, display: str) -> SourceDoc:
         raise ContentError(display, 2, "the front matter must be 'key: value' lines",
                            "write e.g. 'title: Mein Titel' on its own line")
     body = "\n".join(lines[closing + 1:])
+    if cache is not None:
+        cache.store_front_matter(digest, (meta, key_lines, closing))
     return SourceDoc(
         kind=kind, rel=rel, display=display,
         meta=MappingProxyType(meta), lines=MappingProxyType(key_lines),
-        body=body, body_line=closing + 2, digest=hashlib.sha256(raw).hexdigest(),
+        body=body, body_line=closing + 2, digest=digest,
     )
 
 

@@ -1,0 +1,370 @@
+"""The build cache: never do the same work twice across builds.
+
+A git-ignored folder `.kaffee-cache/` next to the output folder keeps three stores:
+
+- front matter, keyed by the file's content hash: the YAML is not parsed again;
+- rendered bodies, keyed by the file's content hash and everything `render_body` reads
+  (its line, path, own topic and the link context: base path and topic names always, the
+  wikilink targets only when the text has a `[[`), so adding a session re-renders no body;
+- pages, keyed by template set, configuration, URL and the page's own record; each entry
+  lists what the page read from the Site while it was rendered (recorded, not declared, so a
+  theme that shows anything anywhere stays correct) with digests. When none changed and the
+  output file is still the one written, the page is kept without rendering.
+
+Every key also holds a digest of kaffee-site's own source and its libraries' versions, so an
+upgrade starts afresh. Stores are marshal files (plain data, no code is ever loaded from the
+cache), written whole to a temporary name and renamed; a store that cannot be read, or an
+entry that does not decode, is ignored and rebuilt: a bad cache is never an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import marshal
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from kaffee_site import __version__
+from kaffee_site import markdown as _markdown
+from kaffee_site.errors import Problem
+from kaffee_site.markdown import Body, LinkContext
+
+CACHE_DIR = ".kaffee-cache"
+SHARDS = 16  # bodies are split so one edit rewrites a sixteenth of them
+_FORMAT = 1
+
+
+def cache_folder(output_dir: Path) -> Path:
+    return output_dir.resolve().parent / CACHE_DIR
+
+
+def _hash(*parts: str) -> str:
+    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(joined, digest_size=20).hexdigest()
+
+
+def code_salt() -> str:
+    """kaffee-site's version and source, the libraries it renders with, the Python running it."""
+    import jinja2
+    import markdown_it
+    import mdit_py_plugins
+    import yaml
+
+    package = Path(__file__).parent
+    source = hashlib.blake2b(digest_size=20)
+    for path in sorted(package.glob("*.py")):
+        source.update(path.name.encode() + b"\0" + path.read_bytes())
+    return _hash(str(_FORMAT), __version__, source.hexdigest(), sys.version, str(marshal.version),
+                 markdown_it.__version__, mdit_py_plugins.__version__, jinja2.__version__, yaml.__version__)
+
+
+class Store:
+    """One marshal file holding a dict; read once, written only when it changed."""
+
+    def __init__(self, path: Path, salt: str):
+        self.path, self.salt = path, salt
+        self.data: dict = {}
+        self.used: set = set()
+        self.dirty = False
+        try:
+            with open(path, "rb") as handle:
+                salt_read, data = marshal.load(handle)
+            if salt_read == salt and isinstance(data, dict):
+                self.data = data
+        except (OSError, EOFError, ValueError, TypeError):
+            self.dirty = path.exists()  # unreadable: replace it on the next save
+
+    def get(self, key: str) -> Any:
+        value = self.data.get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self.data[key] = value
+        self.used.add(key)
+        self.dirty = True
+
+    def drop(self, key: str) -> None:
+        if self.data.pop(key, None) is not None:
+            self.dirty = True
+
+    def save(self) -> None:
+        """Keep what this build used (old entries go), atomically; a failed write is no error."""
+        if not self.dirty:
+            return
+        data = {k: v for k, v in self.data.items() if k in self.used}
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as handle:
+                marshal.dump((self.salt, data), handle)
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except (OSError, ValueError):
+            tmp.unlink(missing_ok=True)
+
+
+# --- bodies as plain data ------------------------------------------------------------------
+
+_TYPES = {cls.__name__: cls for cls in (Body, Problem, *(
+    value for value in vars(_markdown).values()
+    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _markdown.__name__))}
+
+
+def encode(value: Any) -> Any:
+    """A body as tuples and strings: a record is (type name, fields...), a tuple becomes a list."""
+    if dataclasses.is_dataclass(value) and type(value).__name__ in _TYPES:
+        return (type(value).__name__, *(encode(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, tuple):
+        return [encode(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return _TYPES[value[0]](*(decode(v) for v in value[1:]))
+    if isinstance(value, list):
+        return tuple(decode(v) for v in value)
+    return value
+
+
+# --- digests of records, for page keys ------------------------------------------------------
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class Digests:
+    """Stable digests of Site records and values; a body stands in by its cache key."""
+
+    def __init__(self, site: Any, body_keys: dict[int, str]):
+        self.site, self.body_keys = site, body_keys
+        self._memo: dict[int, tuple[Any, str]] = {}
+        self._deps: dict[tuple, str] = {}
+
+    def value(self, value: Any) -> str:
+        kind = type(value)
+        if kind in _PLAIN:
+            return repr(value)
+        if kind is Body:
+            return "body:" + self.body_keys.get(id(value), _hash(repr(value)))
+        fields = _FIELDS.get(kind)
+        if fields is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        if fields is not None:
+            memo = self._memo.get(id(value))
+            if memo is None:  # the record is kept with its digest, so its id cannot be reused
+                memo = (value, _hash(kind.__qualname__, *(self.value(getattr(value, f)) for f in fields)))
+                self._memo[id(value)] = memo
+            return memo[1]
+        if kind is tuple or kind is list:
+            if any(type(v) not in _PLAIN and not (type(v) is tuple and all(type(x) in _PLAIN for x in v))
+                   for v in value):
+                return _hash(kind.__name__, *(self.value(v) for v in value))
+        return repr(value)  # complete for every other value the model holds (mappings of text, dates)
+
+    def dep(self, dep: tuple) -> str:
+        """Digest of what a page read: ('session', slug) etc., or ('attr', name) of the Site."""
+        found = self._deps.get(dep)
+        if found is None:
+            kind, name = dep
+            if kind == "attr":
+                value = getattr(self.site, name, None)
+                found = self.whole() if callable(value) else self.value(value)
+            else:
+                try:
+                    found = self.value(getattr(self.site, kind)(name))
+                except (KeyError, AttributeError):
+                    found = "missing"
+            self._deps[dep] = found
+        return found
+
+    def whole(self) -> str:
+        """The whole Site, for methods whose reads we cannot see (e.g. sessions_by_year())."""
+        return self.value(self.site)
+
+
+class RecordingSite:
+    """Stands in for the Site while one page renders and notes every record the page reads."""
+
+    _LOOKUPS = frozenset({"session", "topic", "person", "organisation"})
+
+    def __init__(self, site: Any):
+        self._site = site
+        self.reads: set[tuple] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._site, name)
+        if name in self._LOOKUPS:
+            reads = self.reads
+
+            def lookup(slug: str, _get=value, _kind=name) -> Any:
+                reads.add((_kind, slug))
+                return _get(slug)
+            return lookup
+        self.reads.add(("attr", name))
+        return value
+
+
+# --- the cache of one build -------------------------------------------------------------------
+
+BodyJobs = Sequence[Any]  # link.BodyJob (not imported: link imports this module's users)
+
+
+class BuildCache:
+    """The stores of one build. `save()` after the build; every failure to read is a miss."""
+
+    def __init__(self, output_dir: Path):
+        self.folder = cache_folder(output_dir)
+        self.output_dir = output_dir
+        self.salt = code_salt()
+        self.front = Store(self.folder / "front-matter.marshal", self.salt)
+        self.bodies = [Store(self.folder / f"bodies-{i:x}.marshal", self.salt) for i in range(SHARDS)]
+        out_id = _hash(str(output_dir.resolve()))[:12]
+        self.pages = Store(self.folder / f"pages-{out_id}.marshal", self.salt)
+        self.body_keys: dict[int, str] = {}  # id(Body) -> key, for page digests
+        self.page_entries: dict[str, tuple[str, list]] = {}  # path -> (key, reads) of pages rendered now
+        self.kept: set[str] = set()  # paths of pages kept as they were
+        self.stats = {"front": 0, "bodies": 0, "bodies_total": 0, "pages": 0, "pages_total": 0}
+
+    # front matter (load stage)
+    def front_matter(self, digest: str) -> tuple | None:
+        value = self.front.get(digest)
+        if value is not None:
+            self.stats["front"] += 1
+        return value
+
+    def store_front_matter(self, digest: str, value: tuple) -> None:
+        try:
+            marshal.dumps(value)  # only plain YAML data can be kept
+        except ValueError:
+            return
+        self.front.put(digest, value)
+
+    # bodies (link stage)
+    def body_key(self, job: Any, ctx_key: str, wiki_key: str) -> str:
+        wiki = wiki_key if "[[" in job.text else ""
+        return _hash(self.salt, job.digest or _hash(job.text), str(job.first_line), job.display,
+                     str(job.own_topic), ctx_key, wiki)
+
+    def body_renderer(self, inner: Callable) -> Callable:
+        """A renderer for link_site: cached bodies are taken, the others rendered by `inner`."""
+        def render(jobs: BodyJobs, ctx: LinkContext) -> list[Body]:
+            ctx_key = _hash(*(repr(getattr(ctx, f.name)) for f in dataclasses.fields(ctx)
+                              if f.name != "wiki_targets"))
+            wiki_key = _hash(repr(sorted(ctx.wiki_targets.items())))
+            keys = [self.body_key(job, ctx_key, wiki_key) for job in jobs]
+            self.stats["bodies_total"] += len(keys)
+            bodies: list[Body | None] = [self._cached_body(key) for key in keys]
+            missing = [i for i, body in enumerate(bodies) if body is None]
+            for i, body in zip(missing, inner([jobs[i] for i in missing], ctx)):
+                bodies[i] = body
+                self._store_body(keys[i], body)
+            for key, body in zip(keys, bodies):
+                self.body_keys[id(body)] = key
+            return bodies  # type: ignore[return-value]
+        return render
+
+    def _shard(self, key: str) -> Store:
+        return self.bodies[int(key[0], 16) % SHARDS]
+
+    def _cached_body(self, key: str) -> Body | None:
+        value = self._shard(key).get(key)
+        if value is None:
+            return None
+        try:
+            body = decode(value)
+        except (KeyError, TypeError, IndexError, ValueError):
+            self._shard(key).drop(key)
+            return None
+        if not isinstance(body, Body):
+            return None
+        self.stats["bodies"] += 1
+        return body
+
+    def _store_body(self, key: str, body: Body) -> None:
+        try:
+            self._shard(key).put(key, encode(body))
+        except TypeError:
+            pass  # a body with data we cannot keep is simply rendered next time
+
+    # pages (render stage)
+    def page_key(self, spec: Any, digests: Digests, theme_key: str) -> str:
+        producer = f"{spec.producer.__module__}.{spec.producer.__qualname__}" if spec.producer else ""
+        return _hash(self.salt, theme_key, spec.url_path, spec.template, producer,
+                     *(f"{name}={digests.value(value)}" for name, value in spec.context))
+
+    def kept_page(self, spec: Any, key: str, digests: Digests) -> bool:
+        """True when the page's entry holds and its output file is the one this cache wrote."""
+        entry = self.pages.get(spec.path)
+        if entry is None:
+            return False
+        try:
+            entry_key, reads, stat = entry
+            if entry_key != key or any(digests.dep(tuple(dep)) != digest for dep, digest in reads):
+                return False
+            found = os.stat(self.output_dir / spec.path)
+            if (found.st_size, found.st_mtime_ns, found.st_ino) != tuple(stat):
+                return False
+        except (OSError, TypeError, ValueError):
+            return False
+        self.stats["pages"] += 1
+        return True
+
+    def remember_page(self, path: str, key: str, reads: Iterable[tuple], digests: Digests) -> None:
+        self.page_entries[path] = (key, [(list(dep), digests.dep(dep)) for dep in sorted(reads)])
+
+    def finish_pages(self) -> None:
+        """After a successful write: note each rendered page's file, so the next build can keep it."""
+        for path, (key, reads) in self.page_entries.items():
+            try:
+                found = os.stat(self.output_dir / path)
+            except OSError:
+                continue
+            self.pages.put(path, (key, reads, [found.st_size, found.st_mtime_ns, found.st_ino]))
+        self.page_entries.clear()
+
+    def save(self) -> None:
+        for store in (self.front, *self.bodies, self.pages):
+            store.save()
+
+
+def theme_key(folder: Path) -> str:
+    """Every file of the theme, names and bytes: any template edit renders every page anew."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def cached_pages(site: Any, theme: Any, cache: BuildCache, render_pages: Callable) -> Iterator[Any]:
+    """The outputs of plan_pages, kept pages as copies of themselves, the rest rendered.
+
+    `render_pages(specs, record)` renders a list of specs (perhaps in other processes) and
+    yields (Output, reads) pairs in order.
+    """
+    from kaffee_site.render import Output, plan_pages
+
+    digests = Digests(site, cache.body_keys)
+    key_of_theme = theme_key(theme.folder)
+    specs = plan_pages(site)
+    keys = [cache.page_key(spec, digests, key_of_theme) for spec in specs]
+    cache.stats["pages_total"] += len(specs)
+    kept = {spec.path for spec, key in zip(specs, keys) if cache.kept_page(spec, key, digests)}
+    cache.kept = kept
+    todo = [(spec, key) for spec, key in zip(specs, keys) if spec.path not in kept]
+    rendered = render_pages([spec for spec, _ in todo], True)
+    pending = iter(zip(todo, rendered))
+    for spec in specs:
+        if spec.path in kept:
+            yield Output(spec.path, source=cache.output_dir / spec.path)
+            continue
+        (_, key), (output, reads) = next(pending)
+        cache.remember_page(spec.path, key, reads, digests)
+        yield output

@@ -1,0 +1,138 @@
+"""Use every core: render Markdown bodies and pages in worker processes when it pays.
+
+Python runs one thread of Python at a time, so the two expensive steps (markdown-it on each
+body, Jinja on each page) are spread over processes. Workers are forked, so they start in
+milliseconds and already hold the Site and the compiled theme (nothing big is pickled on the
+way in); chunks come back in order, so the output is the same, byte for byte, as a build in
+one process. Small archives, a single core, or a process that already runs threads (forking
+those is unsafe, e.g. under `serve`) take the plain path in this process.
+
+`KAFFEE_SITE_JOBS=N` sets the number of processes (1: never fork); with N > 1 even a small
+archive is spread, which the tests use to compare both paths.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import threading
+from typing import Any, Iterator, Sequence
+
+from kaffee_site.link import BodyJob, render_bodies_here
+from kaffee_site.markdown import Body, LinkContext
+
+# Below these, forking and sending results back costs more than the work (measured: a body
+# takes 2–4 ms to render, a page 1–2 ms; a fork plus a pickled result about 5 ms per chunk).
+MIN_BODIES = 200
+MIN_PAGES = 300
+CHUNK = 32
+
+_STATE: dict[str, Any] = {}  # what forked workers inherit: set just before the pool starts
+
+
+def workers(items: int, minimum: int) -> int:
+    """How many processes to use for `items` pieces of work (1 = here, no fork)."""
+    setting = os.environ.get("KAFFEE_SITE_JOBS", "").strip()
+    if setting.isdigit() and int(setting) >= 1:
+        wanted, forced = int(setting), True
+    else:
+        wanted, forced = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), False
+    if wanted < 2 or items < 2 or (not forced and items < minimum):
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    return min(wanted, items)
+
+
+def _chunks(count: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _pool_map(func: Any, count: int, processes: int, size: int) -> Iterator[Any]:
+    """Results of func(start, stop) over [0, count) in order, from forked workers."""
+    gc.collect()
+    gc.freeze()  # the cycle collector in a worker would otherwise touch (and copy) every inherited page
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            yield from pool.imap(func, _chunks(count, size))
+    finally:
+        gc.unfreeze()
+        _STATE.clear()
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+def _bodies_chunk(bounds: tuple[int, int]) -> list[Body]:
+    start, stop = bounds
+    return render_bodies_here(_STATE["jobs"][start:stop], _STATE["ctx"])
+
+
+def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
+    """A BodyRenderer for link_site: the same bodies as render_bodies_here, on every core."""
+    processes = workers(len(jobs), MIN_BODIES)
+    if processes == 1:
+        return render_bodies_here(jobs, ctx)
+    _STATE.update(jobs=list(jobs), ctx=ctx)
+    size = max(1, min(CHUNK, len(jobs) // (processes * 4) or 1))
+    bodies: list[Body] = []
+    for part in _pool_map(_bodies_chunk, len(jobs), processes, size):
+        bodies.extend(part)
+    return bodies
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
+    from kaffee_site.cache import RecordingSite
+    from kaffee_site.render import render_page
+
+    if not record:
+        return render_page(site, theme, spec), frozenset()
+    recorder = RecordingSite(site)
+    output = render_page(recorder, theme, spec)
+    return output, frozenset(recorder.reads)
+
+
+def _pages_chunk(bounds: tuple[int, int]) -> list[tuple[Any, frozenset]]:
+    start, stop = bounds
+    site, theme, record = _STATE["site"], _STATE["theme"], _STATE["record"]
+    return [_render_one(site, theme, spec, record) for spec in _STATE["specs"][start:stop]]
+
+
+def page_renderer(site: Any, theme: Any):
+    """render(specs, record) -> iterator of (Output, reads) in the order of `specs`.
+
+    With `record`, each page is rendered against a RecordingSite and `reads` names what it
+    read from the Site (for the page cache); otherwise `reads` is empty.
+    """
+    def render(specs: Sequence[Any], record: bool) -> Iterator[tuple[Any, frozenset]]:
+        processes = workers(len(specs), MIN_PAGES)
+        if processes == 1:
+            for spec in specs:
+                yield _render_one(site, theme, spec, record)
+            return
+        _warm(theme, specs)
+        _STATE.update(site=site, theme=theme, specs=list(specs), record=record)
+        size = max(1, min(CHUNK, len(specs) // (processes * 4) or 1))
+        for part in _pool_map(_pages_chunk, len(specs), processes, size):
+            yield from part
+    return render
+
+
+def _warm(theme: Any, specs: Sequence[Any]) -> None:
+    """Compile the templates once here, so the workers inherit them instead of each compiling."""
+    for name in sorted({spec.template for spec in specs if spec.template and spec.producer is None}):
+        try:
+            theme.env.get_template(name)
+        except Exception:  # noqa: BLE001 - the render itself reports template problems properly
+            pass
+
+
+def render_outputs(site: Any, theme: Any) -> Iterator[Any]:
+    """What render.render_site yields (every planned page, then the theme's files), on every core."""
+    from kaffee_site.render import plan_pages, support_outputs
+
+    for output, _ in page_renderer(site, theme)(plan_pages(site), False):
+        yield output
+    yield from support_outputs(site, theme)

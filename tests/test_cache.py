@@ -1,0 +1,199 @@
+"""The build cache and the parallel build: faster, never different.
+
+Every test builds an archive with the cache, changes something, builds again, and compares
+the output byte for byte with a clean `--no-cache` build of the same content; the summary
+line shows how much the cache reused, so a cache that silently stopped working fails too.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from support import TEMPLATES, Archive, session_md, tree_snapshot
+
+from kaffee_site.cli import main
+
+TOPICS = {
+    "topics/open-data.md": "---\ntitle: Open Data\naliases:\n  - offene Daten\n---\nÜber offene Daten.\n",
+    "topics/verstetigung.md": "---\ntitle: Verstetigung\n---\nWas bleibt.\n",
+    "topics/beteiligung.md": "---\ntitle: Beteiligung\n---\nMitreden.\n",
+}
+
+
+def sessions(n: int = 6) -> dict[str, str]:
+    """n sessions a week apart; only the sixth links with [[…]] (wikilink targets are its input too)."""
+    files = {}
+    for i in range(1, n + 1):
+        day = date(2024, 1, 1) + timedelta(days=7 * (i - 1))
+        topics = "\n  - Open Data" if i % 2 else "\n  - Verstetigung"
+        link = " Siehe [[Sitzung 1]]." if i == 6 else ""
+        body = (f"## Teil {i}\n\nWir sprachen über offene Daten und *Verstetigung*.{link}\n\n"
+                f"- ein Punkt\n- noch einer\n\n> Ein Zitat {i}.\n")
+        files[f"sessions/{day.year}/{day.isoformat()}-sitzung-{i}.md"] = session_md(
+            f"Sitzung {i}", day.isoformat(), body, number=i, topics=topics,
+            speakers=f"\n  - name: Person {i % 3}\n    org: Landkreis {i % 2}")
+    return files
+
+
+@pytest.fixture
+def cached(archive: Archive) -> Archive:
+    archive.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\nsearch: false\n")
+    for rel, text in {**TOPICS, **sessions()}.items():
+        archive.write(rel, text)
+    return archive
+
+
+def build(archive: Archive, capsys, *extra: str) -> str:
+    """Build; returns what the command printed (the cache's summary goes to stderr)."""
+    assert archive.build(*extra) == 0
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+def reused(out: str) -> tuple[int, int, int, int]:
+    match = re.search(r"cache: (\d+) of (\d+) bodies and (\d+) of (\d+) pages reused", out)
+    assert match, out
+    return tuple(int(g) for g in match.groups())  # type: ignore[return-value]
+
+
+def clean_build(archive: Archive, tmp_path: Path, templates: Path = TEMPLATES) -> dict[str, bytes]:
+    out = tmp_path / "clean" / "out"
+    shutil.rmtree(out.parent, ignore_errors=True)
+    assert main(["build", "--content", str(archive.content), "--output", str(out),
+                 "--templates", str(templates), "--no-cache"]) == 0
+    assert not (out.parent / ".kaffee-cache").exists()
+    return tree_snapshot(out)
+
+
+def test_nothing_changed_reuses_everything(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    assert (tmp_path / ".kaffee-cache").is_dir()
+    bodies, all_bodies, pages, all_pages = reused(build(cached, capsys))
+    assert (bodies, pages) == (all_bodies, all_pages) and all_pages > 10
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_one_session_edited(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    path = cached.content / "sessions/2024/2024-01-15-sitzung-3.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Ein Zitat 3.", "Ein neues Zitat."), encoding="utf-8")
+    bodies, all_bodies, pages, all_pages = reused(build(cached, capsys))
+    assert bodies == all_bodies - 1
+    assert 0 < pages < all_pages
+    assert "Ein neues Zitat." in cached.page("sitzungen/2024-01-15-sitzung-3/")
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_session_title_change_reaches_every_page_that_shows_it(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    path = cached.content / "sessions/2024/2024-01-08-sitzung-2.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Sitzung 2", "title: Zweite Runde"),
+                    encoding="utf-8")
+    build(cached, capsys)
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_topic_alias_changes_the_mentions_in_every_body(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    cached.write("topics/beteiligung.md", "---\ntitle: Beteiligung\naliases:\n  - Zitat\n---\nMitreden.\n")
+    bodies, _, _, _ = reused(build(cached, capsys))
+    assert bodies == 0  # the mention matcher changed: every body is linked anew
+    assert 'class="topic-mention">Zitat</a>' in cached.page("sitzungen/2024-01-01-sitzung-1/")
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_site_yaml_change(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    cached.write("site.yaml", "title: Neuer Titel\nbase_url: https://example.org/anders/\nsearch: false\n")
+    build(cached, capsys)
+    assert "/anders/themen/open-data/" in cached.page("sitzungen/2024-01-01-sitzung-1/")
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_sessions_added_and_deleted(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    (cached.content / "sessions/2024/2024-01-29-sitzung-5.md").unlink()
+    cached.write("sessions/2024/2024-07-07-neu.md", session_md(
+        "Neu", "2024-07-07", "Über offene Daten.", number=7, topics="\n  - Open Data"))
+    bodies, all_bodies, _, _ = reused(build(cached, capsys))
+    assert bodies == all_bodies - 2  # rendered: the new session, and the one with a [[wikilink]]
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_template_edit_renders_every_page(cached: Archive, tmp_path: Path, capsys) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(TEMPLATES, theme)
+    build(cached, capsys, "--templates", str(theme))
+    base = theme / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("<body>", "<body class=\"neu\">"), encoding="utf-8")
+    _, _, pages, _ = reused(build(cached, capsys, "--templates", str(theme)))
+    assert pages == 0
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path, theme)
+
+
+def test_output_file_changed_by_hand_is_rewritten(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    page = cached.output / "sitzungen/2024-01-01-sitzung-1/index.html"
+    page.write_text("kaputt", encoding="utf-8")
+    build(cached, capsys)
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_fresh_output_folder_with_restored_cache(cached: Archive, tmp_path: Path, capsys) -> None:
+    """CI: the cache is restored, the output folder is not."""
+    build(cached, capsys)
+    shutil.rmtree(cached.output)
+    bodies, all_bodies, _, _ = reused(build(cached, capsys))
+    assert bodies == all_bodies
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_a_corrupt_cache_is_ignored(cached: Archive, tmp_path: Path, capsys) -> None:
+    build(cached, capsys)
+    files = sorted((tmp_path / ".kaffee-cache").iterdir())
+    assert files
+    for index, path in enumerate(files):
+        data = path.read_bytes()
+        path.write_bytes(b"" if index % 3 == 0 else data[: len(data) // 2] if index % 3 == 1 else b"\x00garbage" * 9)
+    cached.write("sessions/2024/2024-01-01-sitzung-1.md", session_md("Sitzung 1", "2024-01-01", "Neu.", number=1))
+    build(cached, capsys)
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+    reused(build(cached, capsys))  # and the next build has a working cache again
+
+
+def test_no_cache_neither_writes_nor_changes_the_cache(cached: Archive, tmp_path: Path, capsys) -> None:
+    out = build(cached, capsys, "--no-cache")
+    assert "cache:" not in out
+    assert not (tmp_path / ".kaffee-cache").exists()
+    build(cached, capsys)
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (tmp_path / ".kaffee-cache").iterdir()}
+    cached.write("sessions/2024/2024-01-01-sitzung-1.md", session_md("Sitzung 1", "2024-01-01", "Anders.", number=1))
+    build(cached, capsys, "--no-cache")
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (tmp_path / ".kaffee-cache").iterdir()}
+    assert after == before
+
+
+def test_content_errors_are_reported_again_from_the_cache(cached: Archive, tmp_path: Path, capsys) -> None:
+    cached.write("sessions/2024/2024-08-08-kaputt.md", session_md("Kaputt", "2024-08-08", "Siehe [[Gibt es nicht]]."))
+    for _ in range(2):
+        assert cached.build() == 1
+        err = capsys.readouterr().err
+        assert "2024-08-08-kaputt.md:5: unknown link target 'Gibt es nicht'" in err
+
+
+def test_parallel_build_equals_serial_build(cached: Archive, tmp_path: Path) -> None:
+    """Forced into worker processes even though the archive is small (a fresh process has one thread)."""
+    for rel, text in sessions(40).items():
+        cached.write(rel, text)
+    outputs = {}
+    for jobs in ("1", "2"):
+        shutil.rmtree(cached.output, ignore_errors=True)
+        result = cached.run("build", "--no-cache", env={"KAFFEE_SITE_JOBS": jobs})
+        assert result.returncode == 0, result.stderr
+        outputs[jobs] = tree_snapshot(cached.output)
+    assert outputs["1"] == outputs["2"]
+    assert len(outputs["1"]) > 100
