@@ -31,6 +31,18 @@ def test_no_horizontal_scrolling_and_a_screenshot(kind, width, built_site, page,
         assert overflow["scrollWidth"] <= overflow["clientWidth"], f"{kind} at {width} px scrolls sideways: {overflow}"
 
 
+def test_every_kind_of_page_reflows_at_320_px(built_site, page):
+    # WCAG 1.4.10: content reflows at 320 CSS px (a 1280 px screen zoomed to 400 %).
+    page.set_viewport_size({"width": 320, "height": 640})
+    wide = {}
+    for kind, path in built_site.kinds().items():
+        page.goto(built_site.url(path))
+        overflow = page.evaluate(OVERFLOW)
+        if overflow["scrollWidth"] > overflow["clientWidth"]:
+            wide[kind] = overflow
+    assert wide == {}
+
+
 @pytest.mark.parametrize("kind", ["session", "page"])
 def test_text_lines_stay_readable_on_a_wide_screen(kind, built_site, page):
     page.set_viewport_size({"width": 1280, "height": 800})

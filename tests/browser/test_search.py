@@ -41,3 +41,21 @@ def test_a_search_address_can_be_shared(built_site, page):
     page.goto(built_site.url("suche/") + "?q=" + WORD)
     expect(page.get_by_role("searchbox", name="Suchbegriff")).to_have_value(WORD)
     expect(page.get_by_role("main").get_by_role("link", name=REPORT)).to_be_visible()
+
+
+def test_without_javascript_reports_still_read_and_the_search_page_says_why_it_cannot_search(built_site, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(built_site.url("suche/"))
+        # Playwright's text and role locators skip <noscript>, so CSS locators find the shown notice.
+        notice = page.locator("main noscript p")
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("Die Suche braucht JavaScript")
+        notice.locator("a", has_text="Archiv aller Sitzungen").click()
+        expect(page).to_have_url(built_site.url("sitzungen/"))
+        page.get_by_role("main").get_by_role("link", name=REPORT).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(REPORT)
+        expect(page.get_by_role("main")).to_contain_text(WORD)
+    finally:
+        context.close()
