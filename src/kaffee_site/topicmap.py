@@ -14,7 +14,7 @@ from kaffee_site.model import Site, Topic
 
 NODE_MIN_R, NODE_MAX_R = 12.0, 20.0  # at least 24 px across: a comfortable click target
 GAP = 6.0  # space between neighbouring nodes on the circle
-CHAR_WIDTH = 7.5  # rough width of a label character at the map's font size, for the margin
+CHAR_WIDTH = 8.4  # generous width of a label character at the map's 14 px font, for the view box
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class MapEdge:
 
 @dataclass(frozen=True)
 class TopicMap:
-    size: float
+    view_box: str  # "x y width height", tight around circles and labels
+    width: float
     nodes: tuple[MapNode, ...]
     edges: tuple[MapEdge, ...]
 
@@ -46,14 +47,14 @@ class TopicMap:
 def topic_map(site: Site) -> TopicMap:
     topics = site.topics
     if not topics:
-        return TopicMap(0, (), ())
+        return TopicMap("0 0 0 0", 0, (), ())
     most = max((len(t.carried) for t in topics), default=0) or 1
     radii = [NODE_MIN_R + (NODE_MAX_R - NODE_MIN_R) * math.sqrt(len(t.carried) / most) for t in topics]
     circumference = sum(2 * r + GAP for r in radii)
     ring = max(circumference / (2 * math.pi), 150.0)
-    margin = NODE_MAX_R + 10 + CHAR_WIDTH * max(len(t.title) for t in topics)
-    centre = ring + margin
+    centre = 0.0  # the view box is fitted afterwards
     nodes, positions = [], {}
+    xs, ys = [], []  # extents of circles and labels, for a tight view box
     travelled = 0.0
     for topic, r in zip(topics, radii):
         travelled += r + GAP / 2
@@ -62,6 +63,9 @@ def topic_map(site: Site) -> TopicMap:
         x, y = centre + ring * math.cos(angle), centre + ring * math.sin(angle)
         positions[topic.slug] = (x, y)
         label_r = ring + r + 6
+        label_end = label_r + CHAR_WIDTH * len(topic.title)
+        xs.extend((x - r, x + r, centre + label_end * math.cos(angle)))
+        ys.extend((y - r, y + r, centre + label_end * math.sin(angle)))
         degrees = math.degrees(angle)
         left = math.cos(angle) < 0
         nodes.append(MapNode(
@@ -75,7 +79,11 @@ def topic_map(site: Site) -> TopicMap:
                 (x1, y1), (x2, y2) = positions[topic.slug], positions[other]
                 path = f"M{_round(x1)} {_round(y1)} Q{_round(centre)} {_round(centre)} {_round(x2)} {_round(y2)}"
                 edges.append(MapEdge(path, _round(1 + 1.5 * math.log(count)), count))
-    return TopicMap(_round(2 * centre), tuple(nodes), tuple(edges))
+    pad = 12.0  # half a label's height and a little air
+    left, top = min(xs) - pad, min(ys) - pad
+    width, height = max(xs) + pad - left, max(ys) + pad - top
+    view_box = f"{_round(left)} {_round(top)} {_round(width)} {_round(height)}"
+    return TopicMap(view_box, _round(width), tuple(nodes), tuple(edges))
 
 
 def _round(value: float) -> float:
