@@ -188,3 +188,33 @@ def test_an_unchanged_save_writes_nothing(setup):
     path.write_bytes(path.read_bytes())
     result = step(rebuilder, path)
     assert result.written == ()
+
+
+def test_an_interrupted_rebuild_writes_the_edited_page_and_the_next_one_catches_up(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    index_before = (archive.output / "index.html").read_bytes()
+    path = archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+        "Verstetigung", "2024-09-05", 4, "[Verstetigung]", "Ganz neuer erster Absatz.",
+        image="\n  src: media/bild.svg\n  alt: Ein Bild"))
+    result = rebuilder.rebuild([path], interrupted=lambda: True)
+    assert result.ok and result.interrupted
+    assert result.written == ("sitzungen/2024-09-05-verstetigung/index.html",)
+    assert "Ganz neuer erster Absatz." in archive.page("sitzungen/2024-09-05-verstetigung/")
+    assert (archive.output / "index.html").read_bytes() == index_before  # its teaser comes later
+    result = step(rebuilder, path)
+    assert "index.html" in result.written
+    assert "sitzungen/2024-09-05-verstetigung/index.html" not in result.written  # already right
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
+def test_a_body_with_an_error_writes_nothing_not_even_its_own_page(setup):
+    archive, rebuilder, _ = setup
+    before = tree_snapshot(archive.output)
+    path = archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+        "Verstetigung", "2024-09-05", 4, "[Verstetigung]", "Siehe [[Gibt es nicht]].",
+        image="\n  src: media/bild.svg\n  alt: Ein Bild"))
+    assert rebuilder.rebuild([path], interrupted=lambda: True).written == ()
+    assert tree_snapshot(archive.output) == before
+    result = rebuilder.rebuild([path])
+    assert not result.ok and "unknown link target 'Gibt es nicht'" in [p.message for p in result.problems]
+    assert tree_snapshot(archive.output) == before

@@ -200,5 +200,6 @@ class _ServeReport:
         self.warned = set(result.problems)
         what = "built" if result.full else "rebuilt"
         first = f", first {result.written[0]}" if result.written and not result.full else ""
+        first += "; newer saves came in, the rest follows" if result.interrupted else ""
         print(f"{what} {len(result.written)} file(s) into {self.output} in {result.seconds * 1000:.0f} ms{first}",
               flush=True)

@@ -17,114 +17,19 @@ import hashlib
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Collection, ContextManager, Iterable, Iterator, Sequence
+from typing import Callable, Collection, ContextManager, Iterable, Iterator
 
-from kaffee_site import load
 from kaffee_site.build import BuildOptions, few_gc_pauses, load_site, unrendered_outputs
 from kaffee_site.check import problem_of
-from kaffee_site.config import CONFIG_FILE
 from kaffee_site.errors import ContentError, Diagnostics, KaffeeError, Problem
-from kaffee_site.link import BodyJob, render_bodies_here
-from kaffee_site.markdown import Body, LinkContext
+from kaffee_site.inmemory import BodyCache, Signature, SourceCache, signature
+from kaffee_site.link import BodyJob
+from kaffee_site.load import SourceDoc, read_source
 from kaffee_site.model import Site
 from kaffee_site.render import Output, PageSpec, Theme, page_path, plan_pages, render_page, support_outputs
 from kaffee_site.write import safe_relative, write_output
-
-Signature = tuple[int, int, int]
-
-
-def _signature(path: Path) -> Signature | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-class SourceCache:
-    """The content folder as last read: a file is read again only when it changed."""
-
-    def __init__(self, content_dir: Path):
-        self.content_dir = content_dir
-        self.root = str(content_dir)
-        self._files: dict[str, tuple[Signature | None, load.SourceDoc | Problem]] = {}
-        self._config: tuple[Signature | None, object, str, tuple[Problem, ...]] | None = None
-
-    def load(self, diag: Diagnostics, force: Collection[str] = ()) -> tuple[load.Content, set[str], bool]:
-        """The Content `load_content` would give, the paths (relative) that changed, and whether
-        site.yaml changed. Files named in `force` are read again whatever their signature says."""
-        config_changed = self._load_config(diag, CONFIG_FILE in force)
-        docs, seen, changed = [], set(), set()
-        for kind_dir, kind in load.SECTIONS.items():
-            # load's own file listing, so serve sees exactly the files build sees
-            for path in load._markdown_files(self.content_dir / kind_dir, recursive=kind == "session"):
-                rel = path.relative_to(self.content_dir).as_posix()
-                seen.add(rel)
-                signature = _signature(path)
-                cached = self._files.get(rel)
-                if cached is None or cached[0] != signature or rel in force:
-                    cached = (signature, self._read(path, kind, rel))
-                    self._files[rel] = cached
-                    changed.add(rel)
-                if isinstance(cached[1], Problem):
-                    diag.add(cached[1])
-                else:
-                    docs.append(cached[1])
-        for rel in set(self._files) - seen:
-            del self._files[rel]
-            changed.add(rel)
-        media_dir = self.content_dir / "media"
-        media = tuple(sorted(p.relative_to(media_dir).as_posix() for p in load._visible_files(media_dir, "*")))
-        _, config, digest, _ = self._config  # type: ignore[misc]
-        return load.Content(config, digest, tuple(docs), media), changed, config_changed
-
-    def _read(self, path: Path, kind: str, rel: str) -> load.SourceDoc | Problem:
-        display = load._display(self.root, rel)
-        try:
-            return load.read_source(path.read_bytes(), kind, rel, display)
-        except ContentError as err:
-            return err.problem
-        except OSError as err:
-            return Problem(display, None, f"cannot read the file: {err.strerror}")
-
-    def _load_config(self, diag: Diagnostics, force: bool) -> bool:
-        signature = _signature(self.content_dir / CONFIG_FILE)
-        if self._config is None or self._config[0] != signature or force:
-            own = Diagnostics()
-            config, digest = load._load_config(self.content_dir, self.root, own)
-            changed = self._config is not None and (config, digest) != self._config[1:3]
-            self._config = (signature, config, digest, own.problems)
-        else:
-            changed = False
-        for problem in self._config[3]:
-            diag.add(problem)
-        return changed
-
-
-class BodyCache:
-    """Rendered bodies by job. A body depends on its job and the link context: on the topic
-    names always (mentions), on the wikilink targets only when its text has a '[['."""
-
-    def __init__(self) -> None:
-        self._bodies: dict[BodyJob, Body] = {}
-        self._names: tuple | None = None
-        self._targets: object = None
-
-    def render(self, jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
-        names = (ctx.base_path, ctx.topic_names)
-        if names != self._names:
-            self._bodies = {}
-        elif ctx.wiki_targets != self._targets:
-            self._bodies = {job: body for job, body in self._bodies.items() if "[[" not in job.text}
-        self._names, self._targets = names, ctx.wiki_targets
-        missing = list(dict.fromkeys(job for job in jobs if job not in self._bodies))
-        fresh = dict(zip(missing, render_bodies_here(missing, ctx)))
-        bodies = [self._bodies.get(job) or fresh[job] for job in jobs]
-        self._bodies = dict(zip(jobs, bodies))  # forget bodies no file has any more
-        return bodies
-
 
 _KINDS = (("session", "sessions"), ("topic", "topics"), ("person", "people"),
           ("organisation", "organisations"), ("page", "pages"))
@@ -167,6 +72,11 @@ class RebuildResult:
     removed: int = 0
     full: bool = False
     seconds: float = 0.0
+    interrupted: bool = False  # newer saves came in: only the edited pages were written
+
+
+class _Interrupted(Exception):
+    pass
 
 
 @dataclass
@@ -191,35 +101,99 @@ class Rebuilder:
         self._specs: dict[str, PageSpec] = {}
         self._paths: set[str] = set()  # every output path of the last good build
         self._written = _Written()
+        self._healthy = False  # the last rebuild that ran to its end succeeded
+        self._docs: dict[str, SourceDoc] = {}  # the files of the last good build
+        self._interrupted: Callable[[], bool] = lambda: False
+        self._ctx = None  # the link context of the last good build
 
-    def rebuild(self, changed: Collection[Path] = (), full: bool = False) -> RebuildResult:
-        """Bring the output up to date with the content; `changed` are paths the watcher saw."""
+    def rebuild(self, changed: Collection[Path] = (), full: bool = False,
+                interrupted: Callable[[], bool] = lambda: False) -> RebuildResult:
+        """Bring the output up to date with the content; `changed` are paths the watcher saw.
+
+        `interrupted()` says newer saves are waiting: the rebuild then stops after writing the
+        edited pages, changes nothing else, and the next rebuild picks up where it left off."""
         started = time.perf_counter()
         templates = self.options.templates_dir.resolve()
         # remembered until a full build succeeds: content errors may hold it up for a while
         self._theme_stale = self._theme_stale or full or any(_inside(p, templates) for p in changed)
+        self._interrupted = interrupted
         diag = Diagnostics()
         if not self.options.content_dir.is_dir():  # moved away or unmounted: keep what is served
             diag.error(str(self.options.content_dir), None, "the content folder does not exist")
-            return RebuildResult(False, diag.problems, seconds=time.perf_counter() - started)
+            return self._done(False, diag.problems, started)
+        written: list[str] = []
         with few_gc_pauses():
-            content, changed_rels, config_changed = self.sources.load(diag, self._content_rels(changed))
-            site = load_site(self.options, content, diag, self.bodies.render).site
-            if diag.errors:
-                return RebuildResult(False, diag.problems, seconds=time.perf_counter() - started)
-            full = self._theme_stale or config_changed or self.site is None or site.config != self.site.config
             try:
-                if full:
+                written += self._quick_pages(changed)
+                content, changed_rels, config_changed = self.sources.load(diag, self._content_rels(changed))
+                self._checkpoint()
+                site = load_site(self.options, content, diag, self.bodies.render).site
+                if diag.errors:
+                    return self._done(False, diag.problems, started)
+                self._checkpoint()
+                full = self._theme_stale or config_changed or self.site is None or site.config != self.site.config
+                if full:  # not interrupted: a full build would only start again from scratch
                     self._theme = Theme(self.options.templates_dir)
-                    written, removed = self._write_all(site)
+                    more, removed = self._write_all(site)
                     self._theme_stale = False
                 else:
-                    written, removed = self._write_changes(site, changed_rels)
+                    more, removed = self._write_changes(site, changed_rels)
+            except _Interrupted:
+                return RebuildResult(True, (), tuple(written), seconds=time.perf_counter() - started, interrupted=True)
             except KaffeeError as err:
-                problems = (*diag.problems, problem_of(err, self.options.templates_dir))
-                return RebuildResult(False, problems, seconds=time.perf_counter() - started)
-        self.site = site
-        return RebuildResult(True, diag.warnings, tuple(written), removed, full, time.perf_counter() - started)
+                return self._done(False, (*diag.problems, problem_of(err, self.options.templates_dir)), started)
+        self.site, self._ctx = site, self.bodies.ctx
+        self._docs = {doc.rel: doc for doc in content.docs}
+        written += [path for path in more if path not in written]
+        return self._done(True, diag.warnings, started, written, removed, full)
+
+    def _done(self, ok: bool, problems, started: float, written=(), removed: int = 0,
+              full: bool = False) -> RebuildResult:
+        self._healthy = ok
+        return RebuildResult(ok, tuple(problems), tuple(written), removed, full, time.perf_counter() - started)
+
+    def _checkpoint(self) -> None:
+        if self._interrupted():
+            raise _Interrupted
+
+    # --- the edited page first ----------------------------------------------------------
+
+    def _quick_pages(self, changed: Collection[Path]) -> list[str]:
+        """When every change is an edit of a session's body, its page is rendered from the last
+        good site with the new body and written before anything is relinked: a body changes
+        no other record the session page shows. The full rebuild that follows renders it again
+        and rewrites it only if its bytes differ after all."""
+        site, theme = self.site, self._theme
+        rels = self._content_rels(changed)
+        if not (self._healthy and site and theme and rels) or self._theme_stale or len(rels) != len(set(changed)):
+            return []
+        by_rel = {s.rel: s for s in site.sessions}
+        fresh = {}
+        for rel in rels:
+            old, session = self._docs.get(rel), by_rel.get(rel)
+            if old is None or session is None:
+                return []
+            try:
+                doc = read_source((self.options.content_dir / rel).read_bytes(), old.kind, rel, old.display)
+            except (ContentError, OSError):
+                return []
+            if doc.meta != old.meta or doc.body_line != old.body_line:
+                return []  # the front matter changed: titles, topics, neighbours may change
+            body = self.bodies.render_one(BodyJob(doc.body, doc.body_line, session.source, None, doc.digest), self._ctx)
+            if any(problem.severity == "error" for problem in body.problems):
+                return []
+            fresh[session.slug] = replace(session, body=body)
+        quick = replace(site, sessions=tuple(fresh.get(s.slug, s) for s in site.sessions))
+        written = []
+        for session in fresh.values():
+            spec = self._specs.get(page_path(session.url_path))
+            if spec is not None:
+                context = tuple((key, session if getattr(value, "slug", None) == session.slug
+                                 and key == "session" else value) for key, value in spec.context)
+                output = render_page(quick, theme, replace(spec, context=context))
+                if self._write(output):
+                    written.append(output.path)
+        return written
 
     def _content_rels(self, changed: Iterable[Path]) -> set[str]:
         root = self.options.content_dir.resolve()
@@ -269,8 +243,14 @@ class Rebuilder:
             if self._write(output):
                 written.append(output.path)
         try:
-            rest = [render_page(site, self._theme, spec) for spec in todo if spec.path not in own]
+            rest = []
+            for spec in todo:
+                if spec.path not in own:
+                    self._checkpoint()
+                    rest.append(render_page(site, self._theme, spec))
             support = list(self._support(site))
+        except _Interrupted:
+            raise  # the edited pages stay: they are right, the rest follows
         except BaseException:
             for path, data in backups.items():  # a failed rebuild leaves the previous output
                 self._restore(path, data)
@@ -291,7 +271,7 @@ class Rebuilder:
         if output.data is not None:
             written.digests[output.path] = _digest(output.data)
         elif output.source is not None:
-            written.sources[output.path] = _signature(output.source)
+            written.sources[output.path] = signature(output.source)
 
     def _write(self, output: Output) -> bool:
         """Write one file atomically unless it holds these bytes already; True if written."""
@@ -302,7 +282,7 @@ class Rebuilder:
             data = output.data
         else:
             assert output.source is not None
-            if self._written.sources.get(output.path, ()) == _signature(output.source) and target.is_file():
+            if self._written.sources.get(output.path, ()) == signature(output.source) and target.is_file():
                 return False
             data = output.source.read_bytes()
         _replace(target, data, self.options.output_dir)

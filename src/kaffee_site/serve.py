@@ -33,6 +33,7 @@ from kaffee_site.search import update_search_index
 DEBOUNCE = 0.1  # seconds without a new event before a rebuild starts
 SEARCH_DELAY = 1.0  # seconds of quiet before the search index is brought up to date
 PING = 15.0  # seconds between keep-alive comments on an idle event stream
+MAX_INTERRUPTIONS = 5  # rebuilds in a row that may stop early for newer saves
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -83,6 +84,7 @@ class DevServer:
         self._wake = threading.Condition()
         self._stopping = False
         self._search_due: float | None = None
+        self._interruptions = 0
         self._threads: list[threading.Thread] = []
         self._observer = Observer()
 
@@ -94,12 +96,13 @@ class DevServer:
         return f"http://{host}:{port}{base}"
 
     def start(self) -> None:
-        """The first build, then the watcher, the rebuild worker and the HTTP threads."""
-        self._rebuild(())
+        """The watcher, the first build, then the rebuild worker and the HTTP threads.
+
+        The watcher starts first: a file saved while the first build runs is rebuilt after it."""
         for folder in (self.options.content_dir, self.options.templates_dir):
-            if folder.is_dir():
-                self._observer.schedule(_Watch(self), str(folder), recursive=True)
+            self._observer.schedule(_Watch(self), str(folder), recursive=True)
         self._observer.start()
+        self._rebuild(())
         for target in (self._rebuild_loop, self._search_loop, self._serve_http):
             thread = threading.Thread(target=target, daemon=True, name=f"kaffee{target.__name__}")
             thread.start()
@@ -116,14 +119,14 @@ class DevServer:
             self._stopping = True
             self._wake.notify_all()
         self.state.close()
-        if self._threads:  # shutdown() waits for serve_forever, which runs only once started
+        if self._observer.is_alive():
             self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._threads:  # shutdown() waits for serve_forever, which runs only once started
             self.http.shutdown()
         self.http.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
-        if self._observer.is_alive():
-            self._observer.join(timeout=5)
 
     def _serve_http(self) -> None:
         self.http.serve_forever(poll_interval=0.1)  # how long stop() may wait for it
@@ -147,12 +150,18 @@ class DevServer:
                 if self._stopping:
                     return
                 paths, self._pending = self._pending, set()
-            self._rebuild(paths)
+            if not self._rebuild(paths):
+                with self._wake:  # interrupted by newer saves: its paths go into the next rebuild
+                    self._pending |= paths
 
-    def _rebuild(self, paths: Iterable[Path]) -> None:
+    def _rebuild(self, paths: Iterable[Path]) -> bool:
+        """One rebuild; False if newer saves interrupted it after the edited pages were written."""
         started = time.perf_counter()
+        # A rebuild gives way to newer saves (the editor sees each save's page at once), but
+        # not forever: after MAX_INTERRUPTIONS in a row it runs to its end.
+        may_stop = self._interruptions < MAX_INTERRUPTIONS
         try:
-            result = self.rebuilder.rebuild(list(paths))
+            result = self.rebuilder.rebuild(list(paths), interrupted=lambda: may_stop and bool(self._pending))
         except KaffeeError as err:
             result = RebuildResult(False, (Problem(str(self.options.content_dir), None, str(err)),))
         except Exception:  # a bug must not end the preview: say what happened, keep serving
@@ -160,12 +169,16 @@ class DevServer:
             problem = Problem("kaffee-site", None, "internal error: " + " | ".join(detail[-3:]),
                               "please report this with the file you just saved")
             result = RebuildResult(False, (problem,), seconds=time.perf_counter() - started)
-        self.state.publish(not result.ok, result.problems)
+        self._interruptions = self._interruptions + 1 if result.interrupted else 0
+        if result.interrupted and not result.written:
+            return False
+        self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems)
         if result.ok and (result.written or result.full):
             with self._wake:
                 self._search_due = time.monotonic() + SEARCH_DELAY
                 self._wake.notify_all()
         self.report(Rebuilt(result))
+        return not result.interrupted
 
     def _search_loop(self) -> None:
         """Pagefind reads the whole output: run it once saves have been quiet for a moment."""

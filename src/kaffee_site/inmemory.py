@@ -1,0 +1,120 @@
+"""What `serve` keeps in memory between rebuilds: the content files as last read, and rendered bodies.
+
+A file is read again only when its stat signature changed (or the watcher named it); a body
+is rendered again only when its text or the link context it depends on changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Collection, Sequence
+
+from kaffee_site import load
+from kaffee_site.config import CONFIG_FILE
+from kaffee_site.errors import ContentError, Diagnostics, Problem
+from kaffee_site.link import BodyJob, render_bodies_here
+from kaffee_site.markdown import Body, LinkContext
+
+Signature = tuple[int, int, int]
+
+
+def signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class SourceCache:
+    """The content folder as last read: a file is read again only when it changed."""
+
+    def __init__(self, content_dir: Path):
+        self.content_dir = content_dir
+        self.root = str(content_dir)
+        self._files: dict[str, tuple[Signature | None, load.SourceDoc | Problem]] = {}
+        self._config: tuple[Signature | None, object, str, tuple[Problem, ...]] | None = None
+
+    def load(self, diag: Diagnostics, force: Collection[str] = ()) -> tuple[load.Content, set[str], bool]:
+        """The Content `load_content` would give, the paths (relative) that changed, and whether
+        site.yaml changed. Files named in `force` are read again whatever their signature says."""
+        config_changed = self._load_config(diag, CONFIG_FILE in force)
+        docs, seen, changed = [], set(), set()
+        for kind_dir, kind in load.SECTIONS.items():
+            # load's own file listing, so serve sees exactly the files build sees
+            for path in load._markdown_files(self.content_dir / kind_dir, recursive=kind == "session"):
+                rel = path.relative_to(self.content_dir).as_posix()
+                seen.add(rel)
+                sig = signature(path)
+                cached = self._files.get(rel)
+                if cached is None or cached[0] != sig or rel in force:
+                    cached = (sig, self._read(path, kind, rel))
+                    self._files[rel] = cached
+                    changed.add(rel)
+                if isinstance(cached[1], Problem):
+                    diag.add(cached[1])
+                else:
+                    docs.append(cached[1])
+        for rel in set(self._files) - seen:
+            del self._files[rel]
+            changed.add(rel)
+        media_dir = self.content_dir / "media"
+        media = tuple(sorted(p.relative_to(media_dir).as_posix() for p in load._visible_files(media_dir, "*")))
+        _, config, digest, _ = self._config  # type: ignore[misc]
+        return load.Content(config, digest, tuple(docs), media), changed, config_changed
+
+    def _read(self, path: Path, kind: str, rel: str) -> load.SourceDoc | Problem:
+        display = load._display(self.root, rel)
+        try:
+            return load.read_source(path.read_bytes(), kind, rel, display)
+        except ContentError as err:
+            return err.problem
+        except OSError as err:
+            return Problem(display, None, f"cannot read the file: {err.strerror}")
+
+    def _load_config(self, diag: Diagnostics, force: bool) -> bool:
+        sig = signature(self.content_dir / CONFIG_FILE)
+        if self._config is None or self._config[0] != sig or force:
+            own = Diagnostics()
+            config, digest = load._load_config(self.content_dir, self.root, own)
+            changed = self._config is not None and (config, digest) != self._config[1:3]
+            self._config = (sig, config, digest, own.problems)
+        else:
+            changed = False
+        for problem in self._config[3]:
+            diag.add(problem)
+        return changed
+
+
+class BodyCache:
+    """Rendered bodies by job. A body depends on its job and the link context: on the topic
+    names always (mentions), on the wikilink targets only when its text has a '[['."""
+
+    def __init__(self) -> None:
+        self._bodies: dict[BodyJob, Body] = {}
+        self._names: tuple | None = None
+        self._targets: object = None
+        self.ctx: LinkContext | None = None  # the context of the last render() call
+
+    def render(self, jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
+        """A BodyRenderer (see link.py) for every body of the site."""
+        names = (ctx.base_path, ctx.topic_names)
+        if names != self._names:
+            self._bodies = {}
+        elif ctx.wiki_targets != self._targets:
+            self._bodies = {job: body for job, body in self._bodies.items() if "[[" not in job.text}
+        self._names, self._targets, self.ctx = names, ctx.wiki_targets, ctx
+        missing = list(dict.fromkeys(job for job in jobs if job not in self._bodies))
+        fresh = dict(zip(missing, render_bodies_here(missing, ctx)))
+        bodies = [self._bodies.get(job) or fresh[job] for job in jobs]
+        self._bodies = dict(zip(jobs, bodies))  # forget bodies no file has any more
+        return bodies
+
+    def render_one(self, job: BodyJob, ctx: LinkContext) -> Body:
+        """One body ahead of the next render() call, kept for it when the context is the same."""
+        body = self._bodies.get(job) if ctx is self.ctx else None
+        if body is None:
+            body = render_bodies_here([job], ctx)[0]
+            if ctx is self.ctx:
+                self._bodies[job] = body
+        return body
