@@ -100,7 +100,9 @@ def test_links_in_pages_and_topic_files_are_checked_too(archive: Archive, capsys
 
 def test_images_need_their_file_and_a_real_alt_text(archive: Archive, capsys):
     archive.write("media/da.png", b"\x89PNG")
-    body = "![](media/da.png)\n\n![Ein Foto](media/fehlt.png)\n\n![bild.png](media/da.png)\n\n![Gruppenfoto der Runde](/media/da.png)"
+    body = ("![](media/da.png)\n\n![Ein Foto](media/fehlt.png)\n\n![bild.png](media/da.png)\n\n"
+            "![Gruppenfoto der Runde](/media/da.png)\n\n![ ](https://example.org/karte.png)\n\n"
+            "![Karte des Landkreises](https://example.org/karte.png)")
     archive.write("sessions/a.md", session_md("A", "2024-05-16", body=body))
     code, out, _ = check(archive, capsys)
     assert code == 1
@@ -108,7 +110,8 @@ def test_images_need_their_file_and_a_real_alt_text(archive: Archive, capsys):
     assert place(archive, "sessions/a.md", 7) + "the image 'media/fehlt.png' does not exist" in out
     assert place(archive, "sessions/a.md", 9) + \
         "warning: the alt text of the image 'media/da.png' is only a file name" in out
-    assert ":11:" not in out
+    assert place(archive, "sessions/a.md", 13) + "the image 'https://example.org/karte.png' has no alt text" in out
+    assert ":11:" not in out and ":15:" not in out
 
 
 def test_a_front_matter_image_whose_alt_is_its_file_name_is_a_warning(archive: Archive, capsys):

@@ -89,9 +89,9 @@ def _check_links(site: Site, produced: set[str], found: Diagnostics) -> None:
     known = produced | media
     for source, page_url, body in _bodies(site):
         for link in body.links:
-            target = resolve_link(link.target, page_url)
             if link.is_image:
                 _check_alt(source, link, found)
+            target = None if link.external else resolve_link(link.target, page_url)
             if target is None or _exists(target, known):
                 continue
             if link.is_image or target.startswith("media/"):

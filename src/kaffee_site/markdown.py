@@ -56,6 +56,7 @@ class BodyLink:
     line: int
     is_image: bool = False
     alt: str = ""
+    external: bool = False  # another site's URL: recorded for images only (their alt text is checked)
 
 
 @dataclass(frozen=True)
@@ -217,9 +218,12 @@ def _link_tokens(href: str, label: str, css: str) -> list[Token]:
 def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") -> None:
     """Site paths ('/sitzungen/x/', 'media/a.png') get the base path; all are recorded for checks."""
     href = str(token.attrs.get(attr, ""))
-    if not href or href.startswith(("#", "//")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href):
+    external = href.startswith("//") or bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href))
+    if not href or href.startswith("#") or (external and attr != "src"):
         return
-    env["links"].append(BodyLink(href, line, is_image=attr == "src", alt=alt))
+    env["links"].append(BodyLink(href, line, is_image=attr == "src", alt=alt, external=external))
+    if external:
+        return
     base = env["ctx"].base_path
     if href.startswith("/"):
         token.attrs[attr] = base + href.lstrip("/")
