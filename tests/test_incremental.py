@@ -218,3 +218,13 @@ def test_a_body_with_an_error_writes_nothing_not_even_its_own_page(setup):
     result = rebuilder.rebuild([path])
     assert not result.ok and "unknown link target 'Gibt es nicht'" in [p.message for p in result.problems]
     assert tree_snapshot(archive.output) == before
+
+
+def test_a_look_without_changes_writes_nothing_and_keeps_the_warnings(setup):
+    archive, rebuilder, _ = setup
+    archive.write("sessions/2024/2024-11-14-warnung.md", session(
+        "Warnung", "2024-11-14", 7, "[Verstetigung]", next="\n  date: 2024-11-01\n  title: Früher"))
+    first = step(rebuilder)
+    assert any("is not after this one" in p.message for p in first.problems)
+    again = step(rebuilder)
+    assert again.written == () and again.problems == first.problems

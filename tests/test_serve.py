@@ -280,3 +280,21 @@ def test_serve_refuses_an_output_folder_inside_the_content(archive: Archive, cap
     assert code == 2
     assert "must be separate from the content folder" in capsys.readouterr().err
     assert not (archive.content / "out").exists()
+
+
+def test_the_search_index_follows_the_saves_and_stops_with_the_server(archive: Archive):
+    pytest.importorskip("pagefind")
+    archive.write("site.yaml", SITE.replace("search: false", "search: true"))
+    archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Ein erster Bericht."))
+    server = DevServer(BuildOptions(archive.content, archive.output, TEMPLATES), "127.0.0.1", 0)
+    server.start()
+    index = archive.output / "pagefind" / "pagefind.js"
+    try:
+        wait_until(index.is_file, "the search index", timeout=60)
+        files = lambda: {p.name for p in (archive.output / "pagefind").rglob("*.pf_fragment")}  # noqa: E731
+        before = files()
+        archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Ein Bericht über Breitband."))
+        wait_until(lambda: files() != before, "the index updated (fragments are named by their content)", timeout=60)
+    finally:
+        server.stop()
+    assert server.indexer._child is None or server.indexer._child.poll() is not None

@@ -12,9 +12,10 @@ from typing import Iterator
 
 from kaffee_site.cache import BuildCache, cached_pages
 from kaffee_site.errors import Diagnostics, Problem, UsageError
-from kaffee_site.link import BodyRenderer, link_site, render_bodies_here
+from kaffee_site.link import BodyRenderer, SessionParser, link_site, render_bodies_here
 from kaffee_site.load import Content, load_content
 from kaffee_site.model import Site
+from kaffee_site.parse import parse_session
 from kaffee_site.parallel import page_renderer, render_bodies_parallel, render_outputs
 from kaffee_site.render import Output, Theme, support_outputs
 from kaffee_site.search import update_search_index
@@ -53,18 +54,20 @@ class Checked:
 
 
 def load_site(options: BuildOptions, content: Content | None = None, diag: Diagnostics | None = None,
-              render_bodies: BodyRenderer = render_bodies_here, cache: BuildCache | None = None) -> Checked:
+              render_bodies: BodyRenderer = render_bodies_here, cache: BuildCache | None = None,
+              session_parser: SessionParser = parse_session) -> Checked:
     """Load, parse and link the content; problems are collected, not raised.
 
-    `serve` passes the content it read itself (problems found reading it already in `diag`)
-    and a body renderer that remembers unchanged bodies; everything else is the same path."""
+    `serve` passes the content it read itself (problems found reading it already in `diag`),
+    a body renderer and a session parser that remember unchanged files; everything else is
+    the same path."""
     diag = diag if diag is not None else Diagnostics()
     if content is None:
         content_dir = options.content_dir
         if not content_dir.is_dir():
             raise UsageError(f"{content_dir}: the content folder does not exist")
         content = load_content(content_dir, str(content_dir), diag, cache)
-    site = link_site(content, diag, drafts=options.drafts, render_bodies=render_bodies)
+    site = link_site(content, diag, drafts=options.drafts, render_bodies=render_bodies, session_parser=session_parser)
     return Checked(site, diag, content)
 
 
@@ -76,7 +79,8 @@ def build(options: BuildOptions) -> BuildResult:
     renderer = cache.body_renderer(render_bodies_parallel) if cache else render_bodies_parallel
     with few_gc_pauses():
         try:
-            checked = load_site(options, render_bodies=renderer, cache=cache)
+            checked = load_site(options, render_bodies=renderer, cache=cache,
+                                session_parser=cache.session_parser(parse_session) if cache else parse_session)
             checked.diagnostics.raise_if_errors()
             theme = Theme(options.templates_dir)
             report = write_output(outputs(checked.site, theme, options, cache), options.output_dir)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Collection, ContextManager, Iterable, Iterator
 
-from kaffee_site.build import BuildOptions, few_gc_pauses, load_site, unrendered_outputs
+from kaffee_site.build import BuildOptions, few_gc_pauses, load_site, outputs, unrendered_outputs
 from kaffee_site.check import problem_of
 from kaffee_site.errors import ContentError, Diagnostics, KaffeeError, Problem
-from kaffee_site.inmemory import BodyCache, Signature, SourceCache, signature
+from kaffee_site.inmemory import BodyCache, ParseCache, Signature, SourceCache, signature
 from kaffee_site.link import BodyJob
 from kaffee_site.load import SourceDoc, read_source
 from kaffee_site.model import Site
@@ -95,6 +95,7 @@ class Rebuilder:
         self._full_write_lock = full_write_lock  # serve's search indexer must not see a full write
         self.sources = SourceCache(options.content_dir)
         self.bodies = BodyCache()
+        self.parsed = ParseCache()
         self.site: Site | None = None  # the last good build
         self._theme: Theme | None = None
         self._theme_stale = True  # templates changed since the theme was compiled
@@ -105,6 +106,7 @@ class Rebuilder:
         self._docs: dict[str, SourceDoc] = {}  # the files of the last good build
         self._interrupted: Callable[[], bool] = lambda: False
         self._ctx = None  # the link context of the last good build
+        self._warnings: tuple[Problem, ...] = ()
 
     def rebuild(self, changed: Collection[Path] = (), full: bool = False,
                 interrupted: Callable[[], bool] = lambda: False) -> RebuildResult:
@@ -126,8 +128,13 @@ class Rebuilder:
             try:
                 written += self._quick_pages(changed)
                 content, changed_rels, config_changed = self.sources.load(diag, self._content_rels(changed))
+                if not (changed or changed_rels or config_changed or self._theme_stale or not self._healthy
+                        or self.site is None or content.media != self.site.media):
+                    return self._done(True, self._warnings, started)  # a scan that found nothing new
                 self._checkpoint()
-                site = load_site(self.options, content, diag, self.bodies.render).site
+                self.parsed.keep_only(content.docs)
+                site = load_site(self.options, content, diag, self.bodies.render,
+                                 session_parser=self.parsed.session).site
                 if diag.errors:
                     return self._done(False, diag.problems, started)
                 self._checkpoint()
@@ -142,7 +149,7 @@ class Rebuilder:
                 return RebuildResult(True, (), tuple(written), seconds=time.perf_counter() - started, interrupted=True)
             except KaffeeError as err:
                 return self._done(False, (*diag.problems, problem_of(err, self.options.templates_dir)), started)
-        self.site, self._ctx = site, self.bodies.ctx
+        self.site, self._ctx, self._warnings = site, self.bodies.ctx, diag.warnings
         self._docs = {doc.rel: doc for doc in content.docs}
         written += [path for path in more if path not in written]
         return self._done(True, diag.warnings, started, written, removed, full)
@@ -213,15 +220,14 @@ class Rebuilder:
         written = _Written()
         paths = []
 
-        def recorded(outputs: Iterable[Output]) -> Iterator[Output]:
-            for output in outputs:
+        def recorded(items: Iterable[Output]) -> Iterator[Output]:
+            for output in items:
                 self._remember(written, output)
                 paths.append(output.path)
                 yield output
 
-        pages = (render_page(site, self._theme, spec) for spec in specs)
-        with self._full_write_lock:
-            report = write_output(recorded(_chain(pages, self._support(site))), self.options.output_dir)
+        with self._full_write_lock:  # build's own outputs: on every core while serve runs no threads yet
+            report = write_output(recorded(outputs(site, self._theme, self.options)), self.options.output_dir)
         self._specs = {spec.path: spec for spec in specs}
         self._paths = set(paths)
         self._written = written
@@ -318,11 +324,6 @@ def _own_pages(site: Site, rels: set[str]) -> set[str]:
     """Output paths of the pages of the sessions, pages and topics whose files changed."""
     records = [*site.sessions, *site.pages, *site.topics]
     return {page_path(r.url_path) for r in records if getattr(r, "rel", None) in rels}
-
-
-def _chain(*parts: Iterable[Output]) -> Iterator[Output]:
-    for part in parts:
-        yield from part
 
 
 def _digest(data: bytes) -> bytes:

@@ -7,13 +7,16 @@ is rendered again only when its text or the link context it depends on changed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Collection, Sequence
+from typing import Collection, Iterable, Sequence
 
 from kaffee_site import load
-from kaffee_site.config import CONFIG_FILE
+from kaffee_site.config import CONFIG_FILE, SiteConfig
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.link import BodyJob, render_bodies_here
 from kaffee_site.markdown import Body, LinkContext
+from kaffee_site.model import Session
+from kaffee_site.parallel import render_bodies_parallel
+from kaffee_site.parse import parse_session
 
 Signature = tuple[int, int, int]
 
@@ -105,7 +108,7 @@ class BodyCache:
             self._bodies = {job: body for job, body in self._bodies.items() if "[[" not in job.text}
         self._names, self._targets, self.ctx = names, ctx.wiki_targets, ctx
         missing = list(dict.fromkeys(job for job in jobs if job not in self._bodies))
-        fresh = dict(zip(missing, render_bodies_here(missing, ctx)))
+        fresh = dict(zip(missing, render_bodies_parallel(missing, ctx)))  # forks only with no threads running
         bodies = [self._bodies.get(job) or fresh[job] for job in jobs]
         self._bodies = dict(zip(jobs, bodies))  # forget bodies no file has any more
         return bodies
@@ -118,3 +121,27 @@ class BodyCache:
             if ctx is self.ctx:
                 self._bodies[job] = body
         return body
+
+
+class ParseCache:
+    """Sessions parsed from their files: a file is parsed again only when it was read again
+    (SourceCache hands out the same SourceDoc for an unchanged file) or site.yaml changed."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[int, tuple[load.SourceDoc, SiteConfig, Session | None, tuple[Problem, ...]]] = {}
+
+    def session(self, doc: load.SourceDoc, config: SiteConfig, diag: Diagnostics) -> Session | None:
+        """A SessionParser (see link.py)."""
+        entry = self._parsed.get(id(doc))  # the entry holds the doc, so its id stays its own
+        if entry is None or entry[0] is not doc or entry[1] != config:
+            own = Diagnostics()
+            entry = (doc, config, parse_session(doc, config, own), own.problems)
+            self._parsed[id(doc)] = entry
+        for problem in entry[3]:
+            diag.add(problem)
+        return entry[2]
+
+    def keep_only(self, docs: Iterable[load.SourceDoc]) -> None:
+        """Forget the files that are gone or were read again."""
+        current = {id(doc) for doc in docs}
+        self._parsed = {key: entry for key, entry in self._parsed.items() if key in current}

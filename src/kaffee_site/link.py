@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Callable, Iterable, Sequence
 
+from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
 from kaffee_site.load import Content, SourceDoc
 from kaffee_site.markdown import Body, LinkContext, WikiTarget, render_body
@@ -34,6 +35,7 @@ class BodyJob:
 
 
 BodyRenderer = Callable[[Sequence[BodyJob], LinkContext], list[Body]]
+SessionParser = Callable[[SourceDoc, SiteConfig, Diagnostics], Session | None]
 
 
 def render_bodies_here(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
@@ -42,10 +44,12 @@ def render_bodies_here(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
 
 
 def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
-              render_bodies: BodyRenderer = render_bodies_here) -> Site:
+              render_bodies: BodyRenderer = render_bodies_here,
+              session_parser: SessionParser = parse_session) -> Site:
+    """`session_parser` lets `serve` reuse the sessions parsed from unchanged files."""
     config = content.config
     docs = {doc.rel: doc for doc in content.docs}
-    sessions = [s for s in (parse_session(d, config, diag) for d in content.of_kind("session")) if s]
+    sessions = [s for s in (session_parser(d, config, diag) for d in content.of_kind("session")) if s]
     sessions = [s for s in sessions if drafts or not s.draft]
     topics = [t for t in (parse_topic(d, diag) for d in content.of_kind("topic")) if t]
     pages = [p for p in (parse_page(d, diag) for d in content.of_kind("page")) if p]

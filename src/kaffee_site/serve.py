@@ -28,10 +28,9 @@ from kaffee_site import livereload
 from kaffee_site.build import BuildOptions, check_folders
 from kaffee_site.errors import KaffeeError, Problem, UsageError
 from kaffee_site.incremental import Rebuilder, RebuildResult
-from kaffee_site.search import update_search_index
+from kaffee_site.indexer import SearchIndexer
 
 DEBOUNCE = 0.1  # seconds without a new event before a rebuild starts
-SEARCH_DELAY = 1.0  # seconds of quiet before the search index is brought up to date
 PING = 15.0  # seconds between keep-alive comments on an idle event stream
 MAX_INTERRUPTIONS = 5  # rebuilds in a row that may stop early for newer saves
 
@@ -83,7 +82,7 @@ class DevServer:
         self._last_event = 0.0
         self._wake = threading.Condition()
         self._stopping = False
-        self._search_due: float | None = None
+        self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)))
         self._interruptions = 0
         self._threads: list[threading.Thread] = []
         self._observer = Observer()
@@ -96,14 +95,16 @@ class DevServer:
         return f"http://{host}:{port}{base}"
 
     def start(self) -> None:
-        """The watcher, the first build, then the rebuild worker and the HTTP threads.
+        """The first build, then the watcher, the rebuild worker and the HTTP threads.
 
-        The watcher starts first: a file saved while the first build runs is rebuilt after it."""
+        The first build runs before any thread, so it may fork workers on every core (see
+        parallel.py); a second look once the watcher runs catches files saved meanwhile."""
+        self._rebuild(())
         for folder in (self.options.content_dir, self.options.templates_dir):
             self._observer.schedule(_Watch(self), str(folder), recursive=True)
         self._observer.start()
-        self._rebuild(())
-        for target in (self._rebuild_loop, self._search_loop, self._serve_http):
+        self._rebuild((), report=False)
+        for target in (self._rebuild_loop, self.indexer.run, self._serve_http):
             thread = threading.Thread(target=target, daemon=True, name=f"kaffee{target.__name__}")
             thread.start()
             self._threads.append(thread)
@@ -119,6 +120,7 @@ class DevServer:
             self._stopping = True
             self._wake.notify_all()
         self.state.close()
+        self.indexer.stop()
         if self._observer.is_alive():
             self._observer.stop()
             self._observer.join(timeout=5)
@@ -154,7 +156,7 @@ class DevServer:
                 with self._wake:  # interrupted by newer saves: its paths go into the next rebuild
                     self._pending |= paths
 
-    def _rebuild(self, paths: Iterable[Path]) -> bool:
+    def _rebuild(self, paths: Iterable[Path], report: bool = True) -> bool:
         """One rebuild; False if newer saves interrupted it after the edited pages were written."""
         started = time.perf_counter()
         # A rebuild gives way to newer saves (the editor sees each save's page at once), but
@@ -172,32 +174,13 @@ class DevServer:
         self._interruptions = self._interruptions + 1 if result.interrupted else 0
         if result.interrupted and not result.written:
             return False
+        if not report and result.ok and not result.written:
+            return True  # the second look found nothing
         self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems)
-        if result.ok and (result.written or result.full):
-            with self._wake:
-                self._search_due = time.monotonic() + SEARCH_DELAY
-                self._wake.notify_all()
+        if result.ok and (result.written or result.full) and self.rebuilder.site:
+            self.indexer.request(self.rebuilder.site.config.search)
         self.report(Rebuilt(result))
         return not result.interrupted
-
-    def _search_loop(self) -> None:
-        """Pagefind reads the whole output: run it once saves have been quiet for a moment."""
-        while True:
-            with self._wake:
-                self._wake.wait_for(lambda: self._search_due is not None or self._stopping)
-                while not self._stopping and self._search_due and time.monotonic() < self._search_due:
-                    self._wake.wait(self._search_due - time.monotonic())
-                if self._stopping:
-                    return
-                self._search_due = None
-            site = self.rebuilder.site
-            if site is None:
-                continue
-            try:
-                with self.output_lock:
-                    update_search_index(self.options.output_dir, site.config.search)
-            except KaffeeError as err:
-                self.report(SearchFailed(str(err)))
 
 
 def _bind(host: str, port: int, dev: DevServer) -> ThreadingHTTPServer:
