@@ -6,9 +6,11 @@ signature changed (or that the watcher named), relinks the whole site through
 `build.load_site` (cheap once the bodies are cached), compares old and new records (frozen
 dataclasses compare by value) to find the changed keys, and re-renders exactly the pages
 whose `deps` meet them, plus pages that are new or whose own context changed. The page of
-the session being edited is rendered and written first. A template or site.yaml change
-renders everything through `write_output`, like `build`. Content errors write nothing and
-keep the last good build. The output equals what `kaffee-site build` writes, byte for byte.
+the session being edited is written first: when a save changed only a session's body, even
+before the relink (`_quick_pages`), and newer saves may then interrupt the rest, which the
+next rebuild completes. A template or site.yaml change renders everything through
+`write_output`, like `build`. Content errors write nothing and keep the last good build.
+The output equals what `kaffee-site build` writes, byte for byte.
 """
 
 from __future__ import annotations
