@@ -22,6 +22,12 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/kaffee-site serve
 
+# The speed benchmark of issue 6 (bench/run.py): peers go into bench/work/, never into .venv.
+# BENCH_ARGS="--sizes 1000 --runs 1" for a quick run.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 test: $(STAMP) browser-deps $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

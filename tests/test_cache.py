@@ -179,10 +179,12 @@ def test_no_cache_neither_writes_nor_changes_the_cache(cached: Archive, tmp_path
 
 def test_content_errors_are_reported_again_from_the_cache(cached: Archive, tmp_path: Path, capsys) -> None:
     cached.write("sessions/2024/2024-08-08-kaputt.md", session_md("Kaputt", "2024-08-08", "Siehe [[Gibt es nicht]]."))
+    cached.write("sessions/2024/2024-09-09-nummer.md", session_md("Nummer", "2024-09-09", "Gut.", number=-1))
     for _ in range(2):
         assert cached.build() == 1
         err = capsys.readouterr().err
         assert "2024-08-08-kaputt.md:5: unknown link target 'Gibt es nicht'" in err
+        assert "2024-09-09-nummer.md:4: 'number' must be a whole number from 1 up, not -1" in err
 
 
 def test_parallel_build_equals_serial_build(cached: Archive, tmp_path: Path) -> None:

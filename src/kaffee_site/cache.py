@@ -24,13 +24,18 @@ import hashlib
 import marshal
 import os
 import sys
+from datetime import date
+from datetime import time as dt_time
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kaffee_site import __version__
 from kaffee_site import markdown as _markdown
-from kaffee_site.errors import Problem
+from kaffee_site import model as _model
+from kaffee_site.errors import Diagnostics, Problem
 from kaffee_site.markdown import Body, LinkContext
+from kaffee_site.model import Page, Session, Site, Topic
 
 CACHE_DIR = ".kaffee-cache"
 SHARDS = 16  # bodies are split so one edit rewrites a sixteenth of them
@@ -108,6 +113,17 @@ class Store:
             tmp.unlink(missing_ok=True)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 # --- bodies as plain data ------------------------------------------------------------------
 
 _TYPES = {cls.__name__: cls for cls in (Body, Problem, *(
@@ -134,10 +150,58 @@ def decode(value: Any) -> Any:
     return value
 
 
+# --- parsed sessions as plain data -----------------------------------------------------------
+# Every container is a tagged tuple, so YAML lists in `extra` stay lists and tuples stay tuples.
+
+_RECORDS = {cls.__name__: cls for cls in (*_TYPES.values(), *(
+    value for value in vars(_model).values()
+    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _model.__name__))}
+
+
+def pack(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple:
+        return ("T", *(pack(v) for v in value))
+    if kind is list:
+        return ("L", *(pack(v) for v in value))
+    if kind is dict or kind is MappingProxyType:
+        return ("M" if kind is dict else "P", *((pack(k), pack(v)) for k, v in value.items()))
+    if kind is date:
+        return ("Y", value.isoformat())
+    if kind is dt_time:
+        return ("H", value.isoformat())
+    if kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind:
+        return ("D", kind.__name__, *(pack(getattr(value, name)) for name in _field_names(kind)))
+    raise TypeError(f"cannot cache a {kind.__name__}")
+
+
+def unpack(value: Any) -> Any:
+    if type(value) is not tuple:
+        return value
+    tag = value[0]
+    if tag == "T":
+        return tuple(unpack(v) for v in value[1:])
+    if tag == "L":
+        return [unpack(v) for v in value[1:]]
+    if tag == "M" or tag == "P":
+        mapping = {unpack(k): unpack(v) for k, v in value[1:]}
+        return mapping if tag == "M" else MappingProxyType(mapping)
+    if tag == "Y":
+        return date.fromisoformat(value[1])
+    if tag == "H":
+        return dt_time.fromisoformat(value[1])
+    if tag == "D":
+        return _RECORDS[value[1]](*(unpack(v) for v in value[2:]))
+    raise ValueError(f"unknown tag {tag!r}")
+
+
 # --- digests of records, for page keys ------------------------------------------------------
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# Records that hold rendered bodies: digested field by field, a body standing in by its key.
+# Any other value is digested by its repr, which is complete for the model's plain records.
+_WITH_BODIES = frozenset({Session, Topic, Page, Site})
 
 
 class Digests:
@@ -153,21 +217,28 @@ class Digests:
         if kind in _PLAIN:
             return repr(value)
         if kind is Body:
-            return "body:" + self.body_keys.get(id(value), _hash(repr(value)))
-        fields = _FIELDS.get(kind)
-        if fields is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-        if fields is not None:
+            key = self.body_keys.get(id(value))
+            return "body:" + (key if key is not None else _hash(repr(value)))
+        if kind in _WITH_BODIES:
             memo = self._memo.get(id(value))
             if memo is None:  # the record is kept with its digest, so its id cannot be reused
-                memo = (value, _hash(kind.__qualname__, *(self.value(getattr(value, f)) for f in fields)))
+                memo = (value, self._record(value))
                 self._memo[id(value)] = memo
             return memo[1]
-        if kind is tuple or kind is list:
-            if any(type(v) not in _PLAIN and not (type(v) is tuple and all(type(x) in _PLAIN for x in v))
-                   for v in value):
-                return _hash(kind.__name__, *(self.value(v) for v in value))
-        return repr(value)  # complete for every other value the model holds (mappings of text, dates)
+        if kind is tuple and value and type(value[0]) in _WITH_BODIES:
+            return _hash("tuple", *(self.value(v) for v in value))
+        return repr(value)
+
+    def _record(self, record: Any) -> str:
+        plain, parts = [], []
+        for name in _field_names(type(record)):
+            field = getattr(record, name)
+            kind = type(field)
+            if kind is Body or kind in _WITH_BODIES or (kind is tuple and field and type(field[0]) in _WITH_BODIES):
+                parts.append(f"{name}={self.value(field)}")
+            else:
+                plain.append(field)
+        return _hash(type(record).__qualname__, repr(tuple(plain)), *parts)
 
     def dep(self, dep: tuple) -> str:
         """Digest of what a page read: ('session', slug) etc., or ('attr', name) of the Site."""
@@ -225,13 +296,14 @@ class BuildCache:
         self.output_dir = output_dir
         self.salt = code_salt()
         self.front = Store(self.folder / "front-matter.marshal", self.salt)
+        self.sessions = Store(self.folder / "sessions.marshal", self.salt)
         self.bodies = [Store(self.folder / f"bodies-{i:x}.marshal", self.salt) for i in range(SHARDS)]
         out_id = _hash(str(output_dir.resolve()))[:12]
         self.pages = Store(self.folder / f"pages-{out_id}.marshal", self.salt)
         self.body_keys: dict[int, str] = {}  # id(Body) -> key, for page digests
-        self.page_entries: dict[str, tuple[str, list]] = {}  # path -> (key, reads) of pages rendered now
+        self.page_entries: dict[str, tuple[str, str, str]] = {}  # path -> (key, reads, digest) rendered now
         self.kept: set[str] = set()  # paths of pages kept as they were
-        self.stats = {"front": 0, "bodies": 0, "bodies_total": 0, "pages": 0, "pages_total": 0}
+        self.stats = {"front": 0, "sessions": 0, "bodies": 0, "bodies_total": 0, "pages": 0, "pages_total": 0}
 
     # front matter (load stage)
     def front_matter(self, digest: str) -> tuple | None:
@@ -246,6 +318,33 @@ class BuildCache:
         except ValueError:
             return
         self.front.put(digest, value)
+
+    # parsed sessions (link stage)
+    def session_parser(self, inner: Callable) -> Callable:
+        """A session parser for link_site: a file parsed before (same bytes, same place, same
+        site.yaml) is not parsed again; the problems it had are reported again."""
+        def parse(doc: Any, config: Any, diag: Any) -> Any:
+            key = _hash(self.salt, doc.digest, doc.rel, doc.display, repr(config))
+            known = self.sessions.get(key)
+            if known is not None:
+                try:
+                    session, problems = unpack(known)
+                    for problem in problems:
+                        diag.add(problem)
+                    self.stats["sessions"] += 1
+                    return session
+                except (KeyError, TypeError, IndexError, ValueError):
+                    self.sessions.drop(key)
+            found = Diagnostics()
+            session = inner(doc, config, found)
+            for problem in found.problems:
+                diag.add(problem)
+            try:
+                self.sessions.put(key, pack((session, found.problems)))
+            except (TypeError, ValueError):
+                pass  # front matter we cannot keep as plain data is simply parsed next time
+            return session
+        return parse
 
     # bodies (link stage)
     def body_key(self, job: Any, ctx_key: str, wiki_key: str) -> str:
@@ -306,8 +405,8 @@ class BuildCache:
         if entry is None:
             return False
         try:
-            entry_key, reads, stat = entry
-            if entry_key != key or any(digests.dep(tuple(dep)) != digest for dep, digest in reads):
+            entry_key, reads, combined, stat = entry
+            if entry_key != key or _reads_digest(_split_reads(reads), digests) != combined:
                 return False
             found = os.stat(self.output_dir / spec.path)
             if (found.st_size, found.st_mtime_ns, found.st_ino) != tuple(stat):
@@ -318,21 +417,32 @@ class BuildCache:
         return True
 
     def remember_page(self, path: str, key: str, reads: Iterable[tuple], digests: Digests) -> None:
-        self.page_entries[path] = (key, [(list(dep), digests.dep(dep)) for dep in sorted(reads)])
+        ordered = sorted(reads)
+        text = "\x1e".join(f"{kind}\x1f{name}" for kind, name in ordered)
+        self.page_entries[path] = (key, text, _reads_digest(ordered, digests))
 
     def finish_pages(self) -> None:
         """After a successful write: note each rendered page's file, so the next build can keep it."""
-        for path, (key, reads) in self.page_entries.items():
+        for path, (key, reads, combined) in self.page_entries.items():
             try:
                 found = os.stat(self.output_dir / path)
             except OSError:
                 continue
-            self.pages.put(path, (key, reads, [found.st_size, found.st_mtime_ns, found.st_ino]))
+            self.pages.put(path, (key, reads, combined, (found.st_size, found.st_mtime_ns, found.st_ino)))
         self.page_entries.clear()
 
     def save(self) -> None:
-        for store in (self.front, *self.bodies, self.pages):
+        for store in (self.front, self.sessions, *self.bodies, self.pages):
             store.save()
+
+
+def _split_reads(text: str) -> list[tuple[str, ...]]:
+    return [tuple(item.split("\x1f", 1)) for item in text.split("\x1e")] if text else []
+
+
+def _reads_digest(reads: Sequence[tuple], digests: Digests) -> str:
+    """One digest over everything a page read, in a fixed order."""
+    return _hash(*(digests.dep(dep) for dep in reads))
 
 
 def theme_key(folder: Path) -> str:

@@ -101,7 +101,7 @@ def _visible_files(folder: Path, pattern: str) -> list[Path]:
             continue  # hidden files, editor swap and backup files
         if path.is_file():
             found.append(path)
-    return sorted(found)
+    return sorted(found, key=lambda p: p.parts)  # the order of sorted(found), without slow Path comparisons
 
 
 def _markdown_files(folder: Path, recursive: bool) -> list[Path]:

@@ -17,6 +17,8 @@ import gc
 import multiprocessing
 import os
 import threading
+from collections import deque
+from itertools import islice
 from typing import Any, Iterator, Sequence
 
 from kaffee_site.link import BodyJob, render_bodies_here
@@ -50,12 +52,21 @@ def _chunks(count: int, size: int) -> list[tuple[int, int]]:
 
 
 def _pool_map(func: Any, count: int, processes: int, size: int) -> Iterator[Any]:
-    """Results of func(start, stop) over [0, count) in order, from forked workers."""
-    gc.collect()
+    """Results of func((start, stop)) over [0, count) in order, from forked workers.
+
+    Only a few chunks are in flight at once: results wait here until the caller takes them,
+    so rendering can never run far ahead of writing and pile up pages in memory."""
+    chunks = iter(_chunks(count, size))
     gc.freeze()  # the cycle collector in a worker would otherwise touch (and copy) every inherited page
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            yield from pool.imap(func, _chunks(count, size))
+            pending = deque(pool.apply_async(func, (bounds,)) for bounds in islice(chunks, processes * 3))
+            while pending:
+                result = pending.popleft().get()
+                following = next(chunks, None)
+                if following is not None:
+                    pending.append(pool.apply_async(func, (following,)))
+                yield result
     finally:
         gc.unfreeze()
         _STATE.clear()

