@@ -191,7 +191,7 @@ def test_a_burst_of_saves_becomes_one_rebuild(served: Served):
         served.archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body=f"Fassung {n}."))
     wait_until(lambda: b"Fassung 9." in served.get(PAGE)[2], "the last save served")
     time.sleep(0.3)  # a straggling rebuild would show up here
-    assert len(served.rebuilds()) - before <= 2
+    assert len(served.rebuilds()) - before <= 3  # without coalescing it would be ten
 
 
 def test_a_template_edit_is_served(archive: Archive, tmp_path: Path):

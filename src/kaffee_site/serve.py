@@ -65,7 +65,7 @@ Reporter = Callable[[Event], None]
 
 
 class DevServer:
-    """Build, then serve and rebuild until `stop()` (or Ctrl-C in `serve_forever`)."""
+    """Build, then serve and rebuild until `stop()` (or Ctrl-C in `wait()`)."""
 
     def __init__(self, options: BuildOptions, host: str = "127.0.0.1", port: int = 8000,
                  report: Reporter = lambda event: None):
@@ -174,8 +174,9 @@ class DevServer:
         self._interruptions = self._interruptions + 1 if result.interrupted else 0
         if result.interrupted and not result.written:
             return False
-        if not report and result.ok and not result.written:
-            return True  # the second look found nothing
+        if not report and not result.written and result.problems == self.state.problems \
+                and result.ok != self.state.failed:
+            return True  # the second look found nothing new
         self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems)
         if result.ok and (result.written or result.full) and self.rebuilder.site:
             self.indexer.request(self.rebuilder.site.config.search)
