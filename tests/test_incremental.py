@@ -228,3 +228,16 @@ def test_a_look_without_changes_writes_nothing_and_keeps_the_warnings(setup):
     assert any("is not after this one" in p.message for p in first.problems)
     again = step(rebuilder)
     assert again.written == () and again.problems == first.problems
+
+
+def test_quick_saves_with_interruptions_end_equal_to_a_clean_build(setup, tmp_path):
+    archive, rebuilder, theme = setup
+    for n in range(4):
+        path = archive.write("sessions/2024/2024-06-13-foerdermittel.md", session(
+            "Fördermittel", "2024-06-13", 2, "[Verstetigung, Fördermittel]", f"Fassung {n}: Open Data hilft.",
+            speakers=speakers(("Anna Alt", "Kreis A"))))
+        result = rebuilder.rebuild([path], interrupted=lambda: n % 2 == 0)
+        assert result.ok and result.written[0] == "sitzungen/2024-06-13-foerdermittel/index.html"
+        assert f"Fassung {n}:" in archive.page("sitzungen/2024-06-13-foerdermittel/")
+    step(rebuilder)
+    assert_same_as_clean_build(archive, theme, tmp_path)
