@@ -43,31 +43,28 @@ class SourceCache:
         site.yaml changed. Files named in `force` are read again whatever their signature says."""
         config_changed = self._load_config(diag, CONFIG_FILE in force)
         docs, seen, changed = [], set(), set()
-        for kind_dir, kind in load.SECTIONS.items():
-            # load's own file listing, so serve sees exactly the files build sees
-            for path in load._markdown_files(self.content_dir / kind_dir, recursive=kind == "session"):
-                rel = path.relative_to(self.content_dir).as_posix()
-                seen.add(rel)
-                sig = signature(path)
-                cached = self._files.get(rel)
-                if cached is None or cached[0] != sig or rel in force:
-                    cached = (sig, self._read(path, kind, rel))
-                    self._files[rel] = cached
-                    changed.add(rel)
-                if isinstance(cached[1], Problem):
-                    diag.add(cached[1])
-                else:
-                    docs.append(cached[1])
+        # load's own file listing, so serve sees exactly the files build sees
+        for path, kind, rel in load.source_files(self.content_dir):
+            seen.add(rel)
+            sig = signature(path)
+            cached = self._files.get(rel)
+            if cached is None or cached[0] != sig or rel in force:
+                cached = (sig, self._read(path, kind, rel))
+                self._files[rel] = cached
+                changed.add(rel)
+            if isinstance(cached[1], Problem):
+                diag.add(cached[1])
+            else:
+                docs.append(cached[1])
         for rel in set(self._files) - seen:
             del self._files[rel]
             changed.add(rel)
-        media_dir = self.content_dir / "media"
-        media = tuple(sorted(p.relative_to(media_dir).as_posix() for p in load._visible_files(media_dir, "*")))
+        media = load.media_files(self.content_dir)
         _, config, digest, _ = self._config  # type: ignore[misc]
         return load.Content(config, digest, tuple(docs), media), changed, config_changed
 
     def _read(self, path: Path, kind: str, rel: str) -> load.SourceDoc | Problem:
-        display = load._display(self.root, rel)
+        display = load.display_path(self.root, rel)
         try:
             return load.read_source(path.read_bytes(), kind, rel, display)
         except ContentError as err:
@@ -79,7 +76,7 @@ class SourceCache:
         sig = signature(self.content_dir / CONFIG_FILE)
         if self._config is None or self._config[0] != sig or force:
             own = Diagnostics()
-            config, digest = load._load_config(self.content_dir, self.root, own)
+            config, digest = load.load_config(self.content_dir, self.root, own)
             changed = self._config is not None and (config, digest) != self._config[1:3]
             self._config = (sig, config, digest, own.problems)
         else:

@@ -69,25 +69,35 @@ def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache:
     """Read everything under `content_dir`; problems go to `diag`, unreadable files are skipped.
 
     `cache` (a cache.BuildCache) keeps parsed front matter by the file's content hash."""
-    config, config_digest = _load_config(content_dir, display_root, diag)
+    config, config_digest = load_config(content_dir, display_root, diag)
     docs = []
+    for path, kind, rel in source_files(content_dir):
+        try:
+            docs.append(read_source(path.read_bytes(), kind, rel, display_path(display_root, rel), cache))
+        except ContentError as err:
+            diag.add(err.problem)
+        except OSError as err:
+            diag.error(display_path(display_root, rel), None, f"cannot read the file: {err.strerror}")
+    return Content(config, config_digest, tuple(docs), media_files(content_dir))
+
+
+def source_files(content_dir: Path) -> list[tuple[Path, str, str]]:
+    """(path, kind, path inside the content folder) of every Markdown file a build reads, in order."""
+    found = []
     for kind_dir, kind in SECTIONS.items():
         for path in _markdown_files(content_dir / kind_dir, recursive=kind == "session"):
-            rel = path.relative_to(content_dir).as_posix()
-            try:
-                docs.append(read_source(path.read_bytes(), kind, rel, _display(display_root, rel), cache))
-            except ContentError as err:
-                diag.add(err.problem)
-            except OSError as err:
-                diag.error(_display(display_root, rel), None, f"cannot read the file: {err.strerror}")
+            found.append((path, kind, path.relative_to(content_dir).as_posix()))
+    return found
+
+
+def media_files(content_dir: Path) -> tuple[str, ...]:
+    """Files under media/, relative to it, sorted."""
     media_dir = content_dir / "media"
-    media = tuple(
-        sorted(p.relative_to(media_dir).as_posix() for p in _visible_files(media_dir, "*"))
-    )
-    return Content(config, config_digest, tuple(docs), media)
+    return tuple(sorted(p.relative_to(media_dir).as_posix() for p in _visible_files(media_dir, "*")))
 
 
-def _display(display_root: str, rel: str) -> str:
+def display_path(display_root: str, rel: str) -> str:
+    """How messages name a content file: the content folder as given, then the path inside it."""
     return f"{display_root.rstrip('/')}/{rel}" if display_root not in ("", ".") else rel
 
 
@@ -111,9 +121,10 @@ def _markdown_files(folder: Path, recursive: bool) -> list[Path]:
     return files
 
 
-def _load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tuple[SiteConfig, str]:
+def load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tuple[SiteConfig, str]:
+    """site.yaml (all defaults when there is none) and the digest of its bytes."""
     path = content_dir / CONFIG_FILE
-    display = _display(display_root, CONFIG_FILE)
+    display = display_path(display_root, CONFIG_FILE)
     if not path.is_file():
         return SiteConfig(), ""
     raw = path.read_bytes()
