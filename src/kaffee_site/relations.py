@@ -56,13 +56,12 @@ def _related(index: int, sessions: Sequence[Session], masks: dict[str, int], wei
     for feature in features:
         union |= masks[feature]
     union &= ~(1 << index)
-    levels: dict[float, int] = defaultdict(int)  # score -> sessions with exactly that score
-    _split(union, 0, 0.0, features, masks, weights, levels)
+    levels = _best_levels(union, features, masks, weights, limit)
     chosen: list[int] = []
+    me = sessions[index]
     for score in sorted(levels, reverse=True):
         need = limit - len(chosen)
         nearest = _nearest(levels[score], index, need, sessions)
-        me = sessions[index]
         nearest.sort(key=lambda o: (abs((sessions[o].date - me.date).days), -sessions[o].date.toordinal(),
                                     sessions[o].slug))
         chosen.extend(nearest[:need])
@@ -71,17 +70,42 @@ def _related(index: int, sessions: Sequence[Session], masks: dict[str, int], wei
     return chosen
 
 
-def _split(mask: int, position: int, score: float, features: list[str], masks: dict[str, int],
-           weights: dict[str, float], levels: dict[float, int]) -> None:
-    """Partition `mask` by which of features[position:] each session shares; add parts to levels."""
-    if not mask:
-        return
-    if position == len(features):
-        levels[round(score, 9)] |= mask
-        return
-    feature = features[position]
-    _split(mask & masks[feature], position + 1, score + weights[feature], features, masks, weights, levels)
-    _split(mask & ~masks[feature], position + 1, score, features, masks, weights, levels)
+def _best_levels(union: int, features: list[str], masks: dict[str, int], weights: dict[str, float],
+                 limit: int) -> dict[float, int]:
+    """score -> sessions with exactly that score, for the best scores holding `limit` sessions.
+
+    Splits `union` by which features each session shares, rarest feature first, sharing
+    before not sharing, and skips every part that cannot reach the score of the `limit`-th
+    best session found so far (parts that could tie are kept: ties are decided by date).
+    """
+    remaining = [0.0] * (len(features) + 1)  # the most a part can still gain from features[i:]
+    for i in range(len(features) - 1, -1, -1):
+        remaining[i] = remaining[i + 1] + weights[features[i]]
+    levels: dict[float, int] = defaultdict(int)
+    floor = [float("-inf")]  # score of the limit-th best session so far
+
+    def visit(mask: int, position: int, score: float) -> None:
+        if not mask or score + remaining[position] < floor[0] - 1e-9:
+            return
+        if position == len(features):
+            levels[round(score, 9)] |= mask
+            floor[0] = _floor(levels, limit)
+            return
+        feature = features[position]
+        visit(mask & masks[feature], position + 1, score + weights[feature])
+        visit(mask & ~masks[feature], position + 1, score)
+
+    visit(union, 0, 0.0)
+    return levels
+
+
+def _floor(levels: dict[float, int], limit: int) -> float:
+    count = 0
+    for score in sorted(levels, reverse=True):
+        count += levels[score].bit_count()
+        if count >= limit:
+            return score
+    return float("-inf")
 
 
 def _nearest(mask: int, index: int, need: int, sessions: Sequence[Session]) -> list[int]:
