@@ -68,11 +68,24 @@ def _comm(pid: int) -> str:
         return ""
 
 
-def _tree_rss_kib(root: int, exclude: str | None = None) -> int:
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process so far (its own threads, not its children)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _tree_rss_kib(root: int, exclude: str | None = None, excluded_cpu: dict | None = None) -> int:
+    """PSS of the tree; processes named `exclude` are left out, their CPU noted in excluded_cpu."""
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         if exclude and _comm(pid).startswith(exclude):
+            if excluded_cpu is not None:
+                excluded_cpu[pid] = max(excluded_cpu.get(pid, 0.0), _cpu_seconds(pid))
             continue
         total += _pss_kib(pid)
         todo += _children(pid)
@@ -83,16 +96,18 @@ def run(argv: Sequence[str], cwd: Path | None = None, env: dict | None = None,
         sample_every: float = 0.02, exclude: str | None = None) -> Sample:
     """Run a command to the end, its output into a temporary file.
 
-    `exclude` leaves processes of that name (and their children) out of the sampled memory."""
+    `exclude` leaves processes of that name (and their children) out of the sampled memory, and
+    their CPU time (as last sampled, up to `sample_every` short) out of the CPU figure."""
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         peak = [0]
+        excluded_cpu: dict[int, float] = {}
         done = threading.Event()
 
         def sampler() -> None:
             while not done.wait(sample_every):
-                peak[0] = max(peak[0], _tree_rss_kib(proc.pid, exclude))
+                peak[0] = max(peak[0], _tree_rss_kib(proc.pid, exclude, excluded_cpu))
 
         thread = threading.Thread(target=sampler, daemon=True)
         thread.start()
@@ -103,7 +118,8 @@ def run(argv: Sequence[str], cwd: Path | None = None, env: dict | None = None,
         proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
         out.seek(0)
         printed = out.read()[-3000:].decode("utf-8", "replace")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 1024,
+    cpu = usage.ru_utime + usage.ru_stime - sum(excluded_cpu.values())
+    return Sample(wall, cpu, usage.ru_maxrss / 1024, peak[0] / 1024,
                   proc.returncode == 0, printed if proc.returncode else "", printed, bool(exclude))
 
 

@@ -94,7 +94,7 @@ def _write(path: Path, text: str) -> None:
 
 HUGO_CONFIG = """\
 baseURL = "{base_url}"
-languageCode = "de"
+locale = "de"
 title = "{title}"
 disableKinds = ["rss", "sitemap", "robotsTXT", "404"]
 [taxonomies]

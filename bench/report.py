@@ -94,9 +94,11 @@ def targets(rows: Sequence, sizes: Sequence[int]) -> str:
     if kaffee_rows:
         worst = max(kaffee_rows, key=lambda r: r.sample.peak_mib)
         mib = worst.sample.peak_mib
+        single = next((r for r in kaffee_rows if r.label == "kaffee-site one process clean"), None)
+        extra = f"; a clean build in one process peaks at {single.sample.peak_mib:.0f} MiB" if single else ""
         out.append("- peak memory at N=10,000 under 400 MiB: "
-                   + (f"**met** ({mib:.0f} MiB, highest in '{worst.label}')" if mib < 400
-                      else f"**missed** ({mib:.0f} MiB in '{worst.label}', over by {mib - 400:.0f} MiB)"))
+                   + (f"**met** ({mib:.0f} MiB, highest in '{worst.label}'{extra})" if mib < 400
+                      else f"**missed** ({mib:.0f} MiB in '{worst.label}', over by {mib - 400:.0f} MiB{extra})"))
     else:
         out.append("- peak memory at N=10,000 under 400 MiB: not measured")
     small, large = _wall(rows, 1000, "kaffee-site clean"), _wall(rows, 10000, "kaffee-site clean")
@@ -122,9 +124,14 @@ def markdown(ctx: Context, table_text: str, verdicts: str, notes: Sequence[str])
         "(other jobs on a shared machine make single figures noisy; the alternating runs keep ratios fair)",
         "- Versions: " + "; ".join(f"{k}: {v}" for k, v in ctx.versions.items()),
         "",
-        "Wall and CPU in seconds (CPU includes child processes); peak memory is the larger of the "
-        "biggest process's `ru_maxrss` and the sampled sum over the process tree. "
-        "`clean` = empty output folder and no cache (`kaffee-site build --no-cache`).",
+        "Wall and CPU in seconds; CPU includes child processes (Hugo's threads, kaffee-site's "
+        "workers). Peak memory: the larger of the biggest process's `ru_maxrss` and the sum of PSS "
+        "over the process tree sampled every 20 ms (forked workers' shared pages counted once). "
+        "kaffee-site builds run Pagefind at their end: its time (printed by the build) is taken off "
+        "the wall time and shown as its own row, its sampled CPU and memory are left out. "
+        "`clean` = empty output folder and no cache (`kaffee-site build --no-cache`); "
+        "`one process` = the same with `KAFFEE_SITE_JOBS=1`. kaffee-site writes more pages than "
+        "the peers (people, organisations, list pages, feeds, calendars, data files).",
         "",
         table_text,
         "",

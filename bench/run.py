@@ -69,6 +69,7 @@ class Target:
     cwd: Path
     output: Path
     extra_clean: tuple[Path, ...] = ()
+    env: dict | None = None
 
     def clean(self) -> None:
         for path in (self.output, *self.extra_clean):
@@ -88,11 +89,11 @@ SEARCH_SECONDS = re.compile(r", search index (\d+\.\d+) s")
 SEARCH: dict[int, list[float]] = {}  # N -> Pagefind seconds seen inside kaffee-site builds
 
 
-def run_kaffee(argv: tuple[str, ...], size: int) -> measure.Sample:
+def run_kaffee(argv: tuple[str, ...], size: int, env: dict | None = None) -> measure.Sample:
     """A kaffee-site build with the search index timed apart: Pagefind runs at the end of every
     build and prints its own time, which is taken off the wall time and kept for its own row.
-    Pagefind's memory is left out of the sample; its CPU time cannot be and is included."""
-    sample = measure.run(argv, cwd=ROOT, exclude="pagefind")
+    Pagefind's memory and CPU time (as sampled) are left out too."""
+    sample = measure.run(argv, cwd=ROOT, exclude="pagefind", env=env)
     found = SEARCH_SECONDS.search(sample.output)
     if found and sample.ok:
         SEARCH.setdefault(size, []).append(float(found.group(1)))
@@ -107,8 +108,8 @@ def time_clean_builds(targets: list[Target], runs: int, size: int, results: Resu
         order = targets[round_ % len(targets):] + targets[:round_ % len(targets)]
         for target in order:
             target.clean()
-            if target.label == "kaffee-site":
-                sample = run_kaffee(target.argv, size)
+            if target.label.startswith("kaffee-site"):
+                sample = run_kaffee(target.argv, size, target.env)
             else:
                 sample = measure.run(target.argv, cwd=target.cwd)
             samples[target.label].append(sample)
@@ -195,6 +196,9 @@ def run_size(size: int, args: argparse.Namespace, tools: dict, results: Results)
     kaffee = base / "kaffee"
     targets = [Target("kaffee-site", kaffee_argv(corpus.out_dir, kaffee / "out", "--no-cache"), ROOT,
                       kaffee / "out", (kaffee / ".kaffee-cache",))]
+    if args.one_process:  # the same build without worker processes: what the second core buys, and costs
+        targets.append(Target("kaffee-site one process", targets[0].argv, ROOT, kaffee / "out",
+                              (kaffee / ".kaffee-cache",), {**os.environ, "KAFFEE_SITE_JOBS": "1"}))
     peer_list = []
     if "hugo" in args.peers:
         peer_list.append(peers_mod.hugo_project(corpus, base / "hugo", tools["hugo"]))
@@ -223,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--peers", default="hugo,pelican,eleventy")
+    ap.add_argument("--no-one-process", dest="one_process", action="store_false",
+                    help="skip the extra kaffee-site clean build without worker processes")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md",
                     help="where to write the results ('-' for nowhere)")
     args = ap.parse_args(argv)
