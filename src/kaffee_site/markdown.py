@@ -63,7 +63,6 @@ class BodyLink:
 class Body:
     html: str
     summary: str  # plain text of the first paragraph
-    text: str  # plain text of the whole body (search, word counts)
     mentions: tuple[Mention, ...]
     links: tuple[BodyLink, ...]
     problems: tuple[Problem, ...]
@@ -104,7 +103,6 @@ def render_body(text: str, first_line: int, display: str, ctx: LinkContext,
     return Body(
         html=html,
         summary=_first_paragraph(tokens),
-        text=" ".join(_plain(t) for t in tokens if t.type == "inline").strip(),
         mentions=tuple(env["mentions"]),
         links=tuple(env["links"]),
         problems=tuple(env["problems"]),

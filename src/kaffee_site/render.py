@@ -150,7 +150,14 @@ def plan_pages(site: Site) -> list[PageSpec]:
     if site.config.search:
         specs.append(PageSpec("suche/", "search.html", deps=frozenset({"pages"})))
     # base.html's footer lists the titles of all pages, so every framed page depends on them
-    specs = [s if s.template == "redirect.html" else replace(s, deps=s.deps | {"pages"}) for s in specs]
+    with_pages: dict[int, tuple[frozenset, frozenset]] = {}  # the parts of a paged list share one set
+
+    def framed(deps: frozenset) -> frozenset:
+        if id(deps) not in with_pages:
+            with_pages[id(deps)] = (deps, deps | {"pages"})
+        return with_pages[id(deps)][1]
+
+    specs = [s if s.template == "redirect.html" else replace(s, deps=framed(s.deps)) for s in specs]
     return specs + _reader_outputs(site, specs)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 _TRANSLITERATION = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
@@ -26,11 +27,13 @@ def transliterate(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=65536)  # pure, and called for the same few thousand names again and again
 def slugify(text: str) -> str:
     """'Digitale Daseinsvorsorge' -> 'digitale-daseinsvorsorge', 'Fördermittel' -> 'foerdermittel'."""
     return _NON_SLUG.sub("-", transliterate(text).lower()).strip("-")
 
 
+@lru_cache(maxsize=65536)  # pure, and called for the same few thousand names again and again
 def fold(name: str) -> str:
     """The form under which two names count as the same: case, umlaut spelling and spacing ignored."""
     return " ".join(transliterate(unicodedata.normalize("NFC", name)).casefold().split())
