@@ -44,11 +44,19 @@ def safe_relative(path: str) -> PurePosixPath:
 
 
 def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
-    """Stage every output, then swap it in; on any error the output folder is left as it was."""
+    """Stage every output, then swap it in; on any error the output folder is left as it was.
+
+    Into an empty output folder there is nothing to protect, so files go straight to their
+    place (and are all removed again on an error): a clean build writes each file once.
+    """
     created = not output_dir.exists()
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = output_dir / STAGING
     shutil.rmtree(staging, ignore_errors=True)
+    fresh = not any(output_dir.iterdir())
+    folders = _Folders(output_dir)
+    if not fresh:
+        staging.mkdir()
     produced: set[str] = set()
     changed: list[str] = []
     try:
@@ -57,33 +65,59 @@ def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
             if rel in produced or rel.split("/")[0] == STAGING:
                 raise UnsafePath(f"two outputs want the same path '{rel}'")
             produced.add(rel)
-            if _stage(output, output_dir / rel, staging / rel):
+            if fresh:
+                folders.ensure(output_dir / rel)
+                (output_dir / rel).write_bytes(_data(output))
+                changed.append(rel)
+            elif _stage(output, output_dir / rel, staging / str(len(changed))):
                 changed.append(rel)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if created:
             shutil.rmtree(output_dir, ignore_errors=True)
+        elif fresh:  # the folder was empty: take back what this build put there
+            for child in output_dir.iterdir():
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
         raise
-    for rel in changed:
-        target = output_dir / rel
-        _clear_way(target, output_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / rel, target)
-    shutil.rmtree(staging, ignore_errors=True)
-    removed = _remove_stale(output_dir, produced)
+    if not fresh:
+        for number, rel in enumerate(changed):  # staged files are numbered in the order they were made
+            target = output_dir / rel
+            _clear_way(target, output_dir)
+            folders.ensure(target)
+            os.replace(staging / str(number), target)
+        shutil.rmtree(staging, ignore_errors=True)
+    removed = 0 if fresh else _remove_stale(output_dir, produced)
     return WriteReport(len(changed), len(produced) - len(changed), removed)
+
+
+class _Folders:
+    """Creates parent folders once each: a build writes thousands of files into few folders."""
+
+    def __init__(self, root: Path):
+        self._made = {str(root)}
+
+    def ensure(self, target: Path) -> None:
+        parent = str(target.parent)
+        if parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
+
+
+def _data(output: Output) -> bytes:
+    return output.data if output.data is not None else output.source.read_bytes()  # type: ignore[union-attr]
 
 
 def _stage(output: Output, current: Path, staged: Path) -> bool:
     """Write the output into staging if it differs from the current file; True if staged."""
-    data = output.data if output.data is not None else output.source.read_bytes()  # type: ignore[union-attr]
+    if output.data is None and output.source is not None and output.source == current:
+        return False  # a page the cache kept: the file in place is the output
+    data = _data(output)
     try:
         if current.is_file() and not current.is_symlink() and current.stat().st_size == len(data) \
                 and current.read_bytes() == data:
             return False
     except OSError:
         pass
-    staged.parent.mkdir(parents=True, exist_ok=True)
     staged.write_bytes(data)
     return True
 
@@ -101,15 +135,19 @@ def _clear_way(target: Path, root: Path) -> None:
 
 
 def _remove_stale(output_dir: Path, produced: set[str]) -> int:
+    """Delete files this build did not produce, then folders left empty (plain strings, one walk)."""
     removed = 0
-    for path in sorted(output_dir.rglob("*"), reverse=True):
-        rel = path.relative_to(output_dir).as_posix()
-        if path.is_symlink() or path.is_file():
+    root = str(output_dir)
+    for folder, dirs, files in os.walk(root, topdown=False):
+        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            rel = prefix + name
             if rel not in produced and not _kept(rel):
-                path.unlink()
+                os.unlink(os.path.join(folder, name))
                 removed += 1
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+        if prefix and not os.listdir(folder):
+            os.rmdir(folder)
     return removed
 
 
