@@ -7,6 +7,7 @@ file until the marker is in it. Returns None when the package has no serve comma
 
 from __future__ import annotations
 
+import shutil
 import socket
 import statistics
 import subprocess
@@ -56,6 +57,7 @@ def measure_serve(kaffee: Path, content: Path, output: Path, templates: Path, lo
             "--port", str(_free_port())]
     if "--templates" in help_text:
         argv += ["--templates", str(templates)]
+    shutil.rmtree(output, ignore_errors=True)  # so the page appears only when serve's first build is done
     sessions = sorted((content / "sessions").rglob("*.md"))
     session = sessions[len(sessions) // 3]
     page = output / "sitzungen" / session.stem / "index.html"

@@ -1,8 +1,10 @@
 """The build cache: never do the same work twice across builds.
 
-A git-ignored folder `.kaffee-cache/` next to the output folder keeps three stores:
+A git-ignored folder `.kaffee-cache/` next to the output folder keeps four stores:
 
 - front matter, keyed by the file's content hash: the YAML is not parsed again;
+- parsed sessions, keyed by the file's content hash, its path and site.yaml, with the
+  problems found in them (reported again on every build);
 - rendered bodies, keyed by the file's content hash and everything `render_body` reads
   (its line, path, own topic and the link context: base path and topic names always, the
   wikilink targets only when the text has a `[[`), so adding a session re-renders no body;
@@ -12,9 +14,9 @@ A git-ignored folder `.kaffee-cache/` next to the output folder keeps three stor
   output file is still the one written, the page is kept without rendering.
 
 Every key also holds a digest of kaffee-site's own source and its libraries' versions, so an
-upgrade starts afresh. Stores are marshal files (plain data, no code is ever loaded from the
-cache), written whole to a temporary name and renamed; a store that cannot be read, or an
-entry that does not decode, is ignored and rebuilt: a bad cache is never an error.
+upgrade starts afresh. Stores are marshal files (cachedata.py: plain data, no code is ever
+loaded from the cache), written whole to a temporary name and renamed; a store that cannot be
+read, or an entry that does not decode, is ignored and rebuilt: a bad cache is never an error.
 """
 
 from __future__ import annotations
@@ -24,16 +26,12 @@ import hashlib
 import marshal
 import os
 import sys
-from datetime import date
-from datetime import time as dt_time
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kaffee_site import __version__
-from kaffee_site import markdown as _markdown
-from kaffee_site import model as _model
-from kaffee_site.errors import Diagnostics, Problem
+from kaffee_site.cachedata import _PLAIN, Store, _field_names, decode, encode, pack, unpack
+from kaffee_site.errors import Diagnostics
 from kaffee_site.markdown import Body, LinkContext
 from kaffee_site.model import Page, Session, Site, Topic
 
@@ -66,137 +64,6 @@ def code_salt() -> str:
                  markdown_it.__version__, mdit_py_plugins.__version__, jinja2.__version__, yaml.__version__)
 
 
-class Store:
-    """One marshal file holding a dict; read once, written only when it changed."""
-
-    def __init__(self, path: Path, salt: str):
-        self.path, self.salt = path, salt
-        self.data: dict = {}
-        self.used: set = set()
-        self.dirty = False
-        try:
-            with open(path, "rb") as handle:
-                salt_read, data = marshal.load(handle)
-            if salt_read == salt and isinstance(data, dict):
-                self.data = data
-        except (OSError, EOFError, ValueError, TypeError):
-            self.dirty = path.exists()  # unreadable: replace it on the next save
-
-    def get(self, key: str) -> Any:
-        value = self.data.get(key)
-        if value is not None:
-            self.used.add(key)
-        return value
-
-    def put(self, key: str, value: Any) -> None:
-        self.data[key] = value
-        self.used.add(key)
-        self.dirty = True
-
-    def drop(self, key: str) -> None:
-        if self.data.pop(key, None) is not None:
-            self.dirty = True
-
-    def save(self) -> None:
-        """Keep what this build used (old entries go), atomically; a failed write is no error."""
-        if not self.dirty:
-            return
-        data = {k: v for k, v in self.data.items() if k in self.used}
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as handle:
-                marshal.dump((self.salt, data), handle)
-            os.replace(tmp, self.path)
-            self.dirty = False
-        except (OSError, ValueError):
-            tmp.unlink(missing_ok=True)
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return names
-
-
-# --- bodies as plain data ------------------------------------------------------------------
-
-_TYPES = {cls.__name__: cls for cls in (Body, Problem, *(
-    value for value in vars(_markdown).values()
-    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _markdown.__name__))}
-
-
-def encode(value: Any) -> Any:
-    """A body as tuples and strings: a record is (type name, fields...), a tuple becomes a list."""
-    if dataclasses.is_dataclass(value) and type(value).__name__ in _TYPES:
-        return (type(value).__name__, *(encode(getattr(value, f.name)) for f in dataclasses.fields(value)))
-    if isinstance(value, tuple):
-        return [encode(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise TypeError(f"cannot cache a {type(value).__name__}")
-
-
-def decode(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return _TYPES[value[0]](*(decode(v) for v in value[1:]))
-    if isinstance(value, list):
-        return tuple(decode(v) for v in value)
-    return value
-
-
-# --- parsed sessions as plain data -----------------------------------------------------------
-# Every container is a tagged tuple, so YAML lists in `extra` stay lists and tuples stay tuples.
-
-_RECORDS = {cls.__name__: cls for cls in (*_TYPES.values(), *(
-    value for value in vars(_model).values()
-    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _model.__name__))}
-
-
-def pack(value: Any) -> Any:
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is tuple:
-        return ("T", *(pack(v) for v in value))
-    if kind is list:
-        return ("L", *(pack(v) for v in value))
-    if kind is dict or kind is MappingProxyType:
-        return ("M" if kind is dict else "P", *((pack(k), pack(v)) for k, v in value.items()))
-    if kind is date:
-        return ("Y", value.isoformat())
-    if kind is dt_time:
-        return ("H", value.isoformat())
-    if kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind:
-        return ("D", kind.__name__, *(pack(getattr(value, name)) for name in _field_names(kind)))
-    raise TypeError(f"cannot cache a {kind.__name__}")
-
-
-def unpack(value: Any) -> Any:
-    if type(value) is not tuple:
-        return value
-    tag = value[0]
-    if tag == "T":
-        return tuple(unpack(v) for v in value[1:])
-    if tag == "L":
-        return [unpack(v) for v in value[1:]]
-    if tag == "M" or tag == "P":
-        mapping = {unpack(k): unpack(v) for k, v in value[1:]}
-        return mapping if tag == "M" else MappingProxyType(mapping)
-    if tag == "Y":
-        return date.fromisoformat(value[1])
-    if tag == "H":
-        return dt_time.fromisoformat(value[1])
-    if tag == "D":
-        return _RECORDS[value[1]](*(unpack(v) for v in value[2:]))
-    raise ValueError(f"unknown tag {tag!r}")
-
-
 # --- digests of records, for page keys ------------------------------------------------------
 
 # Records that hold rendered bodies: digested field by field, a body standing in by its key.
@@ -211,6 +78,7 @@ class Digests:
         self.site, self.body_keys = site, body_keys
         self._memo: dict[int, tuple[Any, str]] = {}
         self._deps: dict[tuple, str] = {}
+        self._items: dict[str, str] = {}
 
     def value(self, value: Any) -> str:
         kind = type(value)
@@ -239,6 +107,13 @@ class Digests:
             else:
                 plain.append(field)
         return _hash(type(record).__qualname__, repr(tuple(plain)), *parts)
+
+    def read(self, item: str) -> str:
+        """dep() of a read as stored in a page entry ('kind\x1fname')."""
+        found = self._items.get(item)
+        if found is None:
+            found = self._items[item] = self.dep(tuple(item.split("\x1f", 1)))
+        return found
 
     def dep(self, dep: tuple) -> str:
         """Digest of what a page read: ('session', slug) etc., or ('attr', name) of the Site."""
@@ -294,6 +169,7 @@ class BuildCache:
     def __init__(self, output_dir: Path):
         self.folder = cache_folder(output_dir)
         self.output_dir = output_dir
+        self._output = str(output_dir)
         self.salt = code_salt()
         self.front = Store(self.folder / "front-matter.marshal", self.salt)
         self.sessions = Store(self.folder / "sessions.marshal", self.salt)
@@ -406,9 +282,12 @@ class BuildCache:
             return False
         try:
             entry_key, reads, combined, stat = entry
-            if entry_key != key or _reads_digest(_split_reads(reads), digests) != combined:
+            if entry_key != key:
                 return False
-            found = os.stat(self.output_dir / spec.path)
+            read = digests.read
+            if _hash(*[read(item) for item in reads.split("\x1e")] if reads else ()) != combined:
+                return False
+            found = os.stat(os.path.join(self._output, spec.path))
             if (found.st_size, found.st_mtime_ns, found.st_ino) != tuple(stat):
                 return False
         except (OSError, TypeError, ValueError):
@@ -434,10 +313,6 @@ class BuildCache:
     def save(self) -> None:
         for store in (self.front, self.sessions, *self.bodies, self.pages):
             store.save()
-
-
-def _split_reads(text: str) -> list[tuple[str, ...]]:
-    return [tuple(item.split("\x1f", 1)) for item in text.split("\x1e")] if text else []
 
 
 def _reads_digest(reads: Sequence[tuple], digests: Digests) -> str:

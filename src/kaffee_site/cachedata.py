@@ -1,0 +1,158 @@
+"""Plain data for the build cache (cache.py): its store files and the codecs into them.
+
+marshal keeps only plain values (text, numbers, tuples, lists, dicts), so nothing in a cache
+file can run code when it is read. Records are written as tagged tuples and rebuilt only as
+the dataclasses of markdown.py, errors.py and model.py; anything else cannot be cached (and
+is then simply computed again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import marshal
+import os
+from datetime import date
+from datetime import time as dt_time
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from kaffee_site import markdown as _markdown
+from kaffee_site import model as _model
+from kaffee_site.errors import Problem
+from kaffee_site.markdown import Body
+
+
+class Store:
+    """One marshal file holding a dict; read once, written only when it changed."""
+
+    def __init__(self, path: Path, salt: str):
+        self.path, self.salt = path, salt
+        self.data: dict = {}
+        self.used: set = set()
+        self.dirty = False
+        try:
+            with open(path, "rb") as handle:
+                salt_read, data = marshal.load(handle)
+            if salt_read == salt and isinstance(data, dict):
+                self.data = data
+        except (OSError, EOFError, ValueError, TypeError):
+            self.dirty = path.exists()  # unreadable: replace it on the next save
+
+    def get(self, key: str) -> Any:
+        value = self.data.get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self.data[key] = value
+        self.used.add(key)
+        self.dirty = True
+
+    def drop(self, key: str) -> None:
+        if self.data.pop(key, None) is not None:
+            self.dirty = True
+
+    def save(self) -> None:
+        """Keep what this build used (old entries go), atomically; a failed write is no error."""
+        if not self.dirty:
+            return
+        data = {k: v for k, v in self.data.items() if k in self.used}
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as handle:
+                marshal.dump((self.salt, data), handle)
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except (OSError, ValueError):
+            tmp.unlink(missing_ok=True)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+# --- bodies as plain data ------------------------------------------------------------------
+
+_TYPES = {cls.__name__: cls for cls in (Body, Problem, *(
+    value for value in vars(_markdown).values()
+    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _markdown.__name__))}
+
+
+def encode(value: Any) -> Any:
+    """A body as tuples and strings: a record is (type name, fields...), a tuple becomes a list."""
+    if dataclasses.is_dataclass(value) and type(value).__name__ in _TYPES:
+        return (type(value).__name__, *(encode(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, tuple):
+        return [encode(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode(value: Any) -> Any:
+    kind = type(value)
+    if kind is tuple:  # plain fields are taken as they are: most of a body is text
+        return _TYPES[value[0]](*[decode(v) if type(v) in _CONTAINERS else v for v in value[1:]])
+    if kind is list:
+        return tuple([decode(v) if type(v) in _CONTAINERS else v for v in value])
+    return value
+
+
+_CONTAINERS = frozenset({tuple, list})
+
+
+# --- parsed sessions as plain data -----------------------------------------------------------
+# Every container is a tagged tuple, so YAML lists in `extra` stay lists and tuples stay tuples.
+
+_RECORDS = {cls.__name__: cls for cls in (*_TYPES.values(), *(
+    value for value in vars(_model).values()
+    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _model.__name__))}
+
+
+def pack(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple:
+        return ("T", *(pack(v) for v in value))
+    if kind is list:
+        return ("L", *(pack(v) for v in value))
+    if kind is dict or kind is MappingProxyType:
+        return ("M" if kind is dict else "P", *((pack(k), pack(v)) for k, v in value.items()))
+    if kind is date:
+        return ("Y", value.isoformat())
+    if kind is dt_time:
+        return ("H", value.isoformat())
+    if kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind:
+        return ("D", kind.__name__, *(pack(getattr(value, name)) for name in _field_names(kind)))
+    raise TypeError(f"cannot cache a {kind.__name__}")
+
+
+def unpack(value: Any) -> Any:
+    if type(value) is not tuple:
+        return value
+    tag = value[0]
+    if tag == "T":
+        return tuple(unpack(v) for v in value[1:])
+    if tag == "L":
+        return [unpack(v) for v in value[1:]]
+    if tag == "M" or tag == "P":
+        mapping = {unpack(k): unpack(v) for k, v in value[1:]}
+        return mapping if tag == "M" else MappingProxyType(mapping)
+    if tag == "Y":
+        return date.fromisoformat(value[1])
+    if tag == "H":
+        return dt_time.fromisoformat(value[1])
+    if tag == "D":
+        return _RECORDS[value[1]](*(unpack(v) for v in value[2:]))
+    raise ValueError(f"unknown tag {tag!r}")
