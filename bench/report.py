@@ -117,7 +117,8 @@ def markdown(ctx: Context, table_text: str, verdicts: str, notes: Sequence[str])
         "# Benchmark results (issue 6)",
         "",
         f"Measured on {ctx.date} by `make bench` (`bench/run.py`), {ctx.runs} alternating runs per build, "
-        f"medians; corpus seed {ctx.seed}; the whole run took {ctx.minutes:.0f} min.",
+        f"medians; corpus seed {ctx.seed}; this run took {ctx.minutes:.0f} min "
+        "(rows merged from earlier runs are listed under Notes).",
         "",
         f"- Machine: {m['cpus']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}, Python {m['python']}",
         f"- Load average (1 min) at start {ctx.load[0][0]:.1f}, at end {ctx.load[1][0]:.1f} "
@@ -141,8 +142,26 @@ def markdown(ctx: Context, table_text: str, verdicts: str, notes: Sequence[str])
         "",
     ]
     if notes:
-        lines += ["## Not measured", ""] + [f"- {n}" for n in notes] + [""]
+        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return _with_analysis("\n".join(lines))
+
+
+MARKER = "<!-- below: bench/ANALYSIS.md, copied in by bench/report.py -->"
+
+
+def _with_analysis(measured: str) -> str:
     analysis = HERE / "ANALYSIS.md"
-    if analysis.is_file():
-        lines += [analysis.read_text(encoding="utf-8").rstrip(), ""]
-    return "\n".join(lines)
+    if not analysis.is_file():
+        return measured
+    return f"{measured.rstrip()}\n\n{MARKER}\n\n{analysis.read_text(encoding='utf-8').rstrip()}\n"
+
+
+def refresh(results: Path) -> None:
+    """Copy the current ANALYSIS.md into RESULTS.md under the measured part, which stays as it is."""
+    text = results.read_text(encoding="utf-8")
+    measured = text.split(MARKER)[0] if MARKER in text else text.split("## What the profile shows")[0]
+    results.write_text(_with_analysis(measured), encoding="utf-8")
+
+
+if __name__ == "__main__":  # python bench/report.py: after editing ANALYSIS.md, without measuring again
+    refresh(HERE / "RESULTS.md")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import json
 import os
 import re
 import shutil
@@ -117,7 +118,32 @@ def time_clean_builds(targets: list[Target], runs: int, size: int, results: Resu
                 + ("" if sample.ok else f" FAILED:\n{sample.error}"))
     for target in targets:
         results.rows.append(Row(size, f"{target.label} clean", measure.median(samples[target.label]),
-                                count_pages(target.output)))
+                                count_pages(target.output), _runs(samples[target.label])))
+
+
+def _runs(samples: list[measure.Sample]) -> str:
+    """Every run's wall time, so a median taken while the machine was busy shows as such."""
+    return "runs " + ", ".join(f"{s.wall:.2f}" if s.ok else "failed" for s in samples)
+
+
+def save_rows(size: int, results: Results) -> None:
+    """This size's rows as JSON in bench/work, for --merge by a later run of other sizes."""
+    rows = [{"label": r.label, "sample": dataclasses.asdict(r.sample), "pages": r.pages, "note": r.note}
+            for r in results.rows if r.size == size]
+    data = {"when": time.strftime("%Y-%m-%d %H:%M"), "versions": results.versions, "rows": rows}
+    (WORK / f"rows-{size}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def load_rows(size: int, results: Results) -> bool:
+    path = WORK / f"rows-{size}.json"
+    if not path.is_file():
+        return False
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for row in data["rows"]:
+        results.rows.append(Row(size, row["label"], measure.Sample(**row["sample"]), row["pages"], row["note"]))
+    results.notes.append(f"N={size:,}: rows from an earlier run ({data['when']}; "
+                         + "; ".join(f"{k}: {v}" for k, v in data["versions"].items()) + ")")
+    return True
 
 
 def edit_session(path: Path, round_: int) -> None:
@@ -139,21 +165,22 @@ def time_cached(content: Path, base: Path, runs: int, size: int, results: Result
     results.rows.append(Row(size, "kaffee-site first build, empty cache", cold, count_pages(output),
                             "" if cold.ok else cold.error[-300:]))
     nothing = [run_kaffee(argv, size) for _ in range(runs)]
-    results.rows.append(Row(size, "kaffee-site rebuild, nothing changed", measure.median(nothing)))
+    results.rows.append(Row(size, "kaffee-site rebuild, nothing changed", measure.median(nothing),
+                            note=_runs(nothing)))
     session = sorted((content / "sessions").rglob("*.md"))[len(list((content / "sessions").rglob("*.md"))) // 2]
     original = session.read_bytes()
     one = []
     for round_ in range(runs):
         edit_session(session, round_)
         one.append(run_kaffee(argv, size))
-    results.rows.append(Row(size, "kaffee-site rebuild, one session changed", measure.median(one)))
+    results.rows.append(Row(size, "kaffee-site rebuild, one session changed", measure.median(one), note=_runs(one)))
     ci = []
     for round_ in range(runs):
         edit_session(session, round_ + runs)
         shutil.rmtree(output, ignore_errors=True)
         ci.append(run_kaffee(argv, size))
     results.rows.append(Row(size, "kaffee-site rebuild, one changed, fresh output (CI)", measure.median(ci),
-                            count_pages(output)))
+                            count_pages(output), _runs(ci)))
     session.write_bytes(original)
     log(f"N={size} cached: cold {cold.wall:.2f} s, nothing {measure.median(nothing).wall:.2f} s, "
         f"one {measure.median(one).wall:.2f} s, CI {measure.median(ci).wall:.2f} s")
@@ -229,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default="hugo,pelican,eleventy")
     ap.add_argument("--no-one-process", dest="one_process", action="store_false",
                     help="skip the extra kaffee-site clean build without worker processes")
+    ap.add_argument("--merge", default="", help="comma-separated sizes whose rows come from the last run "
+                    "that measured them (bench/work/rows-N.json) instead of being measured now")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md",
                     help="where to write the results ('-' for nowhere)")
     args = ap.parse_args(argv)
@@ -250,8 +279,13 @@ def main(argv: list[str] | None = None) -> int:
         tools["eleventy"] = peers_mod.install_eleventy(WORK, log)
         if tools["eleventy"] is None:
             results.notes.append("Eleventy did not install (npm missing or failing): not measured.")
-    for size in sizes:
+    merged = [int(s) for s in args.merge.split(",") if s.strip()]
+    for size in sorted(set(sizes) | set(merged)):
+        if size in merged and load_rows(size, results):
+            continue
         run_size(size, args, tools, results)
+        save_rows(size, results)
+    sizes = sorted(set(sizes) | set(merged))
     context = report.Context(
         date=datetime.date.today().isoformat(), machine=measure.machine(), versions=results.versions,
         minutes=(time.time() - started) / 60, load=(load_before, os.getloadavg()), runs=args.runs, seed=args.seed)
