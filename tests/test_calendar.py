@@ -11,7 +11,7 @@ import pytest
 from reader_support import BASE, built_sample, parse_html
 from support import Archive, session_md
 
-from kaffee_site.ical import berlin_offset, fold
+from kaffee_site.outputs.calendar import berlin_offset, fold
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kaffee_site.build import BuildOptions, build
-from kaffee_site.incremental import Rebuilder
+from kaffee_site.serve.incremental import Rebuilder
 from support import TEMPLATES, Archive, session_md, tree_snapshot
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\npage_size: 3\n"

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaffee_site.cli import main
-from kaffee_site.load import read_source
-from kaffee_site.new import session_text
+from kaffee_site.pipeline.load import read_source
+from kaffee_site.commands.new import session_text
 from support import TEMPLATES, Archive, session_md
 
 

@@ -8,7 +8,7 @@ import json
 
 from support import Archive, session_md
 
-from kaffee_site.opendata import CSV_COLUMNS
+from kaffee_site.outputs.opendata import CSV_COLUMNS
 
 TRICKY = 'Daten, "offen" & frei; für alle'
 

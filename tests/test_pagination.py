@@ -6,7 +6,7 @@ import pytest
 from reader_support import parse_html
 from support import Archive, session_md
 
-from kaffee_site.paginate import paginate
+from kaffee_site.outputs.paginate import paginate
 
 BASE = "https://example.org/"
 

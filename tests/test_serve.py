@@ -19,7 +19,8 @@ import pytest
 
 from kaffee_site.build import BuildOptions
 from kaffee_site.cli import main
-from kaffee_site.serve import DevServer, Rebuilt, ignored_name
+from kaffee_site.serve.server import DevServer, Rebuilt
+from kaffee_site.serve.watch import ignored_name
 from support import TEMPLATES, Archive, session_md, tree_snapshot
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\n"

@@ -10,16 +10,16 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
-from kaffee_site.cache import BuildCache, cached_pages
+from kaffee_site.reuse.cache import BuildCache, cached_pages
 from kaffee_site.errors import Diagnostics, Problem, UsageError
-from kaffee_site.link import BodyRenderer, SessionParser, link_site, render_bodies_here
-from kaffee_site.load import Content, load_content
+from kaffee_site.pipeline.link import BodyRenderer, SessionParser, link_site, render_bodies_here
+from kaffee_site.pipeline.load import Content, load_content
 from kaffee_site.model import Site
-from kaffee_site.parse import parse_session
-from kaffee_site.parallel import page_renderer, render_bodies_parallel, render_outputs
-from kaffee_site.render import Output, Theme, support_outputs
-from kaffee_site.search import update_search_index
-from kaffee_site.write import WriteReport, write_output
+from kaffee_site.pipeline.parse import parse_session
+from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel, render_outputs
+from kaffee_site.pipeline.render import Output, Theme, support_outputs
+from kaffee_site.pipeline.search_index import update_search_index
+from kaffee_site.pipeline.write import WriteReport, write_output
 
 # Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
 OUTPUT_MARKER = ".kaffee-site"

@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"build failed: {errors} error(s); the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KaffeeError as err:
-        from kaffee_site.search import SearchIndexFailed  # only needed when something failed
+        from kaffee_site.pipeline.search_index import SearchIndexFailed  # only needed when something failed
 
         print(f"{err}", file=sys.stderr)
         if not isinstance(err, SearchIndexFailed):  # that one says itself what was written
@@ -111,7 +111,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from kaffee_site.build import BuildOptions
-    from kaffee_site.check import check, github_annotations
+    from kaffee_site.commands.check import check, github_annotations
 
     report = check(BuildOptions(args.content, templates_dir=args.templates, drafts=args.drafts))
     if args.format == "github":
@@ -129,7 +129,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from kaffee_site.new import SessionExists, new_session
+    from kaffee_site.commands.new import SessionExists, new_session
 
     day = args.date or date.today()  # the one place that reads the clock
     try:
@@ -148,7 +148,7 @@ def _serve(args: argparse.Namespace) -> int:
     import threading
 
     from kaffee_site.build import BuildOptions
-    from kaffee_site.serve import DevServer
+    from kaffee_site.serve.server import DevServer
 
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C even when started from a shell that ignores SIGINT for background jobs; `kill` alike
@@ -178,7 +178,7 @@ class _ServeReport:
         self.warned: set[Problem] = set()
 
     def __call__(self, event) -> None:
-        from kaffee_site.serve import Rebuilt, SearchFailed, Serving
+        from kaffee_site.serve.server import Rebuilt, SearchFailed, Serving
 
         if isinstance(event, Serving):
             print(f"serving {event.url} (Ctrl-C stops)", flush=True)

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from kaffee_site.config import SiteConfig
-from kaffee_site.markdown import Body
+from kaffee_site.pipeline.markdown import Body
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 

@@ -14,15 +14,15 @@ from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
-from kaffee_site import feeds
+from kaffee_site.outputs import feeds
 from kaffee_site.errors import KaffeeError
-from kaffee_site.ical import event_uids, session_calendar, session_times, site_calendar
+from kaffee_site.outputs.calendar import event_uids, session_calendar, session_times, site_calendar
 from kaffee_site.model import Site
-from kaffee_site.opendata import CSV_FILE, JSON_FILE, sessions_csv, sessions_json
-from kaffee_site.paginate import paginate
-from kaffee_site.structured import event_data, person_data
+from kaffee_site.outputs.opendata import CSV_FILE, JSON_FILE, sessions_csv, sessions_json
+from kaffee_site.outputs.paginate import paginate
+from kaffee_site.outputs.structured import event_data, person_data
 from kaffee_site.text import german_date, german_month, german_weekday, plain_excerpt
-from kaffee_site.topicmap import topic_map
+from kaffee_site.outputs.topicmap import topic_map
 
 STATIC_DIR = "static"
 

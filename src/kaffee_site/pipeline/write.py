@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from kaffee_site.errors import KaffeeError
-from kaffee_site.render import Output
+from kaffee_site.pipeline.render import Output
 
 STAGING = ".kaffee-staging"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kaffee_site.ical import iso_with_offset, session_times
+from kaffee_site.outputs.calendar import iso_with_offset, session_times
 from kaffee_site.model import Person, Session, Site, Speaker
 from kaffee_site.text import plain_excerpt
 

@@ -19,11 +19,11 @@ from urllib.parse import unquote
 
 from kaffee_site.build import BuildOptions, load_site, outputs
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem
-from kaffee_site.load import Content, SourceDoc
-from kaffee_site.markdown import Body, BodyLink
+from kaffee_site.pipeline.load import Content, SourceDoc
+from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
-from kaffee_site.new import PLACEHOLDER_NAME, PLACEHOLDER_ORG, numbered_sessions
-from kaffee_site.render import TemplateProblem, Theme
+from kaffee_site.commands.new import PLACEHOLDER_NAME, PLACEHOLDER_ORG, numbered_sessions
+from kaffee_site.pipeline.render import TemplateProblem, Theme
 from kaffee_site.text import fold, slugify
 
 _FILE_NAME = re.compile(r"^[^\s/]+\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.IGNORECASE)

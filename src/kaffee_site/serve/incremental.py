@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Callable, Collection, ContextManager, Iterable, Iterator
 
 from kaffee_site.build import BuildOptions, few_gc_pauses, load_site, outputs, unrendered_outputs
-from kaffee_site.check import problem_of
+from kaffee_site.commands.check import problem_of
 from kaffee_site.errors import ContentError, Diagnostics, KaffeeError, Problem
-from kaffee_site.inmemory import BodyCache, ParseCache, Signature, SourceCache, signature
-from kaffee_site.link import BodyJob
-from kaffee_site.load import SourceDoc, read_source
+from kaffee_site.serve.inmemory import BodyCache, ParseCache, Signature, SourceCache, signature
+from kaffee_site.pipeline.link import BodyJob
+from kaffee_site.pipeline.load import SourceDoc, read_source
 from kaffee_site.model import Site
-from kaffee_site.render import Output, PageSpec, Theme, page_path, plan_pages, render_page, support_outputs
-from kaffee_site.write import safe_relative, write_output
+from kaffee_site.pipeline.render import Output, PageSpec, Theme, page_path, plan_pages, render_page, support_outputs
+from kaffee_site.pipeline.write import safe_relative, write_output
 
 _KINDS = (("session", "sessions"), ("topic", "topics"), ("person", "people"),
           ("organisation", "organisations"), ("page", "pages"))

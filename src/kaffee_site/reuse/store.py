@@ -17,10 +17,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from kaffee_site import markdown as _markdown
+from kaffee_site.pipeline import markdown as _markdown
 from kaffee_site import model as _model
 from kaffee_site.errors import Problem
-from kaffee_site.markdown import Body
+from kaffee_site.pipeline.markdown import Body
 
 
 class Store:

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kaffee_site import __version__
-from kaffee_site.cachedata import _PLAIN, Store, _field_names, decode, encode, pack, unpack
+from kaffee_site.reuse.store import _PLAIN, Store, _field_names, decode, encode, pack, unpack
 from kaffee_site.errors import Diagnostics
-from kaffee_site.markdown import Body, LinkContext
+from kaffee_site.pipeline.markdown import Body, LinkContext
 from kaffee_site.model import Page, Session, Site, Topic
 
 CACHE_DIR = ".kaffee-cache"
@@ -334,7 +334,7 @@ def cached_pages(site: Any, theme: Any, cache: BuildCache, render_pages: Callabl
     `render_pages(specs, record)` renders a list of specs (perhaps in other processes) and
     yields (Output, reads) pairs in order.
     """
-    from kaffee_site.render import Output, plan_pages
+    from kaffee_site.pipeline.render import Output, plan_pages
 
     digests = Digests(site, cache.body_keys)
     key_of_theme = theme_key(theme.folder)

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
-from kaffee_site.ical import iso_with_offset, session_times
+from kaffee_site.outputs.calendar import iso_with_offset, session_times
 from kaffee_site.model import Session, Site, Topic
 
 FEED_FILE = "feed.xml"

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
-from kaffee_site import load
+from kaffee_site.pipeline import load
 from kaffee_site.config import CONFIG_FILE, SiteConfig
 from kaffee_site.errors import ContentError, Diagnostics, Problem
-from kaffee_site.link import BodyJob, render_bodies_here
-from kaffee_site.markdown import Body, LinkContext
+from kaffee_site.pipeline.link import BodyJob, render_bodies_here
+from kaffee_site.pipeline.markdown import Body, LinkContext
 from kaffee_site.model import Session
-from kaffee_site.parallel import render_bodies_parallel
-from kaffee_site.parse import parse_session
+from kaffee_site.pipeline.parallel import render_bodies_parallel
+from kaffee_site.pipeline.parse import parse_session
 
 Signature = tuple[int, int, int]
 

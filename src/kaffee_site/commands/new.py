@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
-from kaffee_site.load import Content, SourceDoc, load_content
+from kaffee_site.pipeline.load import Content, SourceDoc, load_content
 from kaffee_site.text import slugify
 
 PLACEHOLDER_NAME = "Vorname Nachname"

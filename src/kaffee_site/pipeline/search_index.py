@@ -19,8 +19,8 @@ import subprocess
 from pathlib import Path
 
 from kaffee_site.errors import KaffeeError
-from kaffee_site.render import Output
-from kaffee_site.write import WriteReport, write_output
+from kaffee_site.pipeline.render import Output
+from kaffee_site.pipeline.write import WriteReport, write_output
 
 INDEX_DIR = "pagefind"
 SCRATCH_DIR = ".kaffee-pagefind"

@@ -13,7 +13,7 @@ from typing import Any
 
 from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
-from kaffee_site.load import SourceDoc
+from kaffee_site.pipeline.load import SourceDoc
 from kaffee_site.model import Announcement, Image, Page, Session, Speaker, Topic
 from kaffee_site.text import SLUG_PATTERN, slugify
 

@@ -21,8 +21,8 @@ from collections import deque
 from itertools import islice
 from typing import Any, Iterator, Sequence
 
-from kaffee_site.link import BodyJob, render_bodies_here
-from kaffee_site.markdown import Body, LinkContext
+from kaffee_site.pipeline.link import BodyJob, render_bodies_here
+from kaffee_site.pipeline.markdown import Body, LinkContext
 
 # Below these, forking and sending results back costs more than the work (measured: a body
 # takes 2–4 ms to render, a page 1–2 ms; a fork plus a pickled result about 5 ms per chunk).
@@ -95,8 +95,8 @@ def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Bo
 # --- pages ----------------------------------------------------------------------------------
 
 def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
-    from kaffee_site.cache import RecordingSite
-    from kaffee_site.render import render_page
+    from kaffee_site.reuse.cache import RecordingSite
+    from kaffee_site.pipeline.render import render_page
 
     if not record:
         return render_page(site, theme, spec), frozenset()
@@ -142,7 +142,7 @@ def _warm(theme: Any, specs: Sequence[Any]) -> None:
 
 def render_outputs(site: Any, theme: Any) -> Iterator[Any]:
     """What render.render_site yields (every planned page, then the theme's files), on every core."""
-    from kaffee_site.render import plan_pages, support_outputs
+    from kaffee_site.pipeline.render import plan_pages, support_outputs
 
     for output, _ in page_renderer(site, theme)(plan_pages(site), False):
         yield output

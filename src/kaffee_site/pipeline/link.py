@@ -14,12 +14,12 @@ from typing import Callable, Iterable, Sequence
 
 from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
-from kaffee_site.load import Content, SourceDoc
-from kaffee_site.markdown import Body, LinkContext, WikiTarget, render_body
+from kaffee_site.pipeline.load import Content, SourceDoc
+from kaffee_site.pipeline.markdown import Body, LinkContext, WikiTarget, render_body
 from kaffee_site.model import Announcement, Organisation, Page, Person, Session, Site, Topic
-from kaffee_site.parse import parse_page, parse_session, parse_topic
-from kaffee_site.registry import TopicRegistry
-from kaffee_site.relations import co_occurring_topics, related_sessions
+from kaffee_site.pipeline.parse import parse_page, parse_session, parse_topic
+from kaffee_site.pipeline.registry import TopicRegistry
+from kaffee_site.pipeline.relations import co_occurring_topics, related_sessions
 from kaffee_site.text import fold
 
 

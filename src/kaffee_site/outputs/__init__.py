@@ -1,0 +1,1 @@
+"""Output kinds other than the HTML pages: feeds, calendar, open data, structured data, topic map."""

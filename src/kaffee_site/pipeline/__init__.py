@@ -1,0 +1,1 @@
+"""The stages of the build: load -> parse -> link -> render -> write."""

@@ -1,0 +1,1 @@
+"""What lets a build reuse earlier work: the build cache and its store."""

@@ -1,0 +1,1 @@
+"""`kaffee-site serve`: watching, HTTP, live reload around the same build."""

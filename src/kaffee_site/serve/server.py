@@ -1,0 +1,170 @@
+"""`kaffee-site serve`: build, serve the output over HTTP, rebuild on every save, reload the browser.
+
+The server is a thin loop around the same build (incremental.py): a watchdog observer on
+the content and template folders feeds a worker thread that waits for a burst of saves to
+settle (DEBOUNCE) and then rebuilds once. A failed rebuild keeps the last good output served
+and shows its problems in the browser (livereload.py). The HTTP handler serves only regular
+files inside the output folder, under `base_url`'s path as well as at `/`. This module never
+prints: it tells the caller through `report(event)`. It never writes into the content folder.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from watchdog.observers import Observer
+
+from kaffee_site.serve import livereload
+from kaffee_site.build import BuildOptions, check_folders
+from kaffee_site.errors import KaffeeError, Problem, UsageError
+from kaffee_site.serve.incremental import Rebuilder, RebuildResult
+from kaffee_site.serve.indexer import SearchIndexer
+from kaffee_site.serve.http import bind
+from kaffee_site.serve.watch import Watch
+
+DEBOUNCE = 0.1  # seconds without a new event before a rebuild starts
+MAX_INTERRUPTIONS = 5  # rebuilds in a row that may stop early for newer saves
+
+
+@dataclass(frozen=True)
+class Serving:
+    url: str
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    result: RebuildResult
+
+
+@dataclass(frozen=True)
+class SearchFailed:
+    message: str
+
+
+Event = Serving | Rebuilt | SearchFailed
+Reporter = Callable[[Event], None]
+
+
+class DevServer:
+    """Build, then serve and rebuild until `stop()` (or Ctrl-C in `wait()`)."""
+
+    def __init__(self, options: BuildOptions, host: str = "127.0.0.1", port: int = 8000,
+                 report: Reporter = lambda event: None):
+        check_folders(options)
+        if not options.content_dir.is_dir():
+            raise UsageError(f"{options.content_dir}: the content folder does not exist")
+        self.options = options
+        self.report = report
+        self.state = livereload.BuildState()
+        self.output_lock = threading.Lock()  # a full write and the search index never run at once
+        self.rebuilder = Rebuilder(options, self.output_lock)
+        self.http = bind(host, port, self)
+        self._pending: set[Path] = set()
+        self._last_event = 0.0
+        self._wake = threading.Condition()
+        self._stopping = False
+        self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)))
+        self._interruptions = 0
+        self._threads: list[threading.Thread] = []
+        self._observer = Observer()
+
+    @property
+    def url(self) -> str:
+        host, port = self.http.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
+        base = self.rebuilder.site.config.base_path if self.rebuilder.site else "/"
+        return f"http://{host}:{port}{base}"
+
+    def start(self) -> None:
+        """The first build, then the watcher, the rebuild worker and the HTTP threads.
+
+        The first build runs before any thread, so it may fork workers on every core (see
+        parallel.py); a second look once the watcher runs catches files saved meanwhile."""
+        self._rebuild(())
+        for folder in (self.options.content_dir, self.options.templates_dir):
+            self._observer.schedule(Watch(self), str(folder), recursive=True)
+        self._observer.start()
+        self._rebuild((), report=False)
+        for target in (self._rebuild_loop, self.indexer.run, self._serve_http):
+            thread = threading.Thread(target=target, daemon=True, name=f"kaffee{target.__name__}")
+            thread.start()
+            self._threads.append(thread)
+        self.report(Serving(self.url))
+
+    def wait(self) -> None:
+        """Block until stopped; Ctrl-C (KeyboardInterrupt) arrives here in the main thread."""
+        while not self._stopping:
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        self.state.close()
+        self.indexer.stop()
+        if self._observer.is_alive():
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._threads:  # shutdown() waits for serve_forever, which runs only once started
+            self.http.shutdown()
+        self.http.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _serve_http(self) -> None:
+        self.http.serve_forever(poll_interval=0.1)  # how long stop() may wait for it
+
+    # --- rebuilding ------------------------------------------------------------------
+
+    def changed(self, paths: Iterable[Path]) -> None:
+        """Called by the watcher for every relevant event."""
+        with self._wake:
+            self._pending.update(paths)
+            self._last_event = time.monotonic()
+            self._wake.notify_all()
+
+    def _rebuild_loop(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._pending or self._stopping)
+                # a burst of saves (editors write, rename, touch) becomes one rebuild
+                while not self._stopping and time.monotonic() - self._last_event < DEBOUNCE:
+                    self._wake.wait(DEBOUNCE - (time.monotonic() - self._last_event))
+                if self._stopping:
+                    return
+                paths, self._pending = self._pending, set()
+            if not self._rebuild(paths):
+                with self._wake:  # interrupted by newer saves: its paths go into the next rebuild
+                    self._pending |= paths
+
+    def _rebuild(self, paths: Iterable[Path], report: bool = True) -> bool:
+        """One rebuild; False if newer saves interrupted it after the edited pages were written."""
+        started = time.perf_counter()
+        # A rebuild gives way to newer saves (the editor sees each save's page at once), but
+        # not forever: after MAX_INTERRUPTIONS in a row it runs to its end.
+        may_stop = self._interruptions < MAX_INTERRUPTIONS
+        try:
+            result = self.rebuilder.rebuild(list(paths), interrupted=lambda: may_stop and bool(self._pending))
+        except KaffeeError as err:
+            result = RebuildResult(False, (Problem(str(self.options.content_dir), None, str(err)),))
+        except Exception:  # a bug must not end the preview: say what happened, keep serving
+            detail = traceback.format_exc(limit=-3).strip().splitlines()
+            problem = Problem("kaffee-site", None, "internal error: " + " | ".join(detail[-3:]),
+                              "please report this with the file you just saved")
+            result = RebuildResult(False, (problem,), seconds=time.perf_counter() - started)
+        self._interruptions = self._interruptions + 1 if result.interrupted else 0
+        if result.interrupted and not result.written:
+            return False
+        if not report and not result.written and result.problems == self.state.problems \
+                and result.ok != self.state.failed:
+            return True  # the second look found nothing new
+        self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems)
+        if result.ok and (result.written or result.full) and self.rebuilder.site:
+            self.indexer.request(self.rebuilder.site.config.search)
+        self.report(Rebuilt(result))
+        return not result.interrupted
