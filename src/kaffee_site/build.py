@@ -17,7 +17,8 @@ from kaffee_site.pipeline.load import Content, load_content
 from kaffee_site.model import Site
 from kaffee_site.pipeline.parse import parse_session
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel, render_outputs
-from kaffee_site.pipeline.render import Output, Theme, support_outputs
+from kaffee_site.pipeline.render import Output, support_outputs
+from kaffee_site.pipeline.theme import Theme
 from kaffee_site.pipeline.search_index import update_search_index
 from kaffee_site.pipeline.write import WriteReport, write_output
 
@@ -29,7 +30,7 @@ OUTPUT_MARKER = ".kaffee-site"
 class BuildOptions:
     content_dir: Path = Path("content")
     output_dir: Path = Path("output")
-    templates_dir: Path = Path("templates")
+    templates_dir: Path = Path("templates")  # the archive's overrides; missing: the default theme alone
     drafts: bool = False
     cache: bool = False  # keep parsed and rendered work in .kaffee-cache/ next to the output (cache.py)
 
@@ -134,10 +135,10 @@ def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
 
 def check_folders(options: BuildOptions) -> None:
     """Never let a build clean up a folder that holds sources or someone else's files."""
-    if not options.templates_dir.is_dir():  # a wrong --templates is a usage error, like a wrong --content
-        raise UsageError(f"{options.templates_dir}: the templates folder does not exist")
     output = options.output_dir.resolve()
     for name, folder in (("content", options.content_dir), ("templates", options.templates_dir)):
+        if name == "templates" and not folder.is_dir():  # no overrides: the default theme alone
+            continue
         source = folder.resolve()
         if output == source or output in source.parents or source in output.parents:
             raise UsageError(f"{options.output_dir}: the output folder must be separate from the {name} folder")

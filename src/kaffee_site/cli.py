@@ -25,14 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the archive into the output folder")
     _content_options(build)
     build.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
-    build.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
+    _templates_option(build)
     build.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
     build.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the build cache (.kaffee-cache/ next to the output)")
 
     check = commands.add_parser("check", help="report every problem in the content; writes nothing")
     _content_options(check)
-    check.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
+    _templates_option(check)
     check.add_argument("--drafts", action="store_true", help="check as if sessions marked 'draft: true' were published")
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI)")
     check.add_argument("--format", choices=("text", "github"), default="text",
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="build, serve on http://127.0.0.1:8000/ and rebuild on every save")
     _content_options(serve)
     serve.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
-    serve.add_argument("--templates", type=Path, default=Path("templates"), help="theme folder (default: ./templates)")
+    _templates_option(serve)
     serve.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
@@ -59,6 +59,22 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("invalid")
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-03-13") from None
+
+
+def _templates_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--templates", type=Path, default=None,
+                         help="folder of theme files that replace the default theme's, file by file "
+                              "(default: ./templates if it exists)")
+
+
+def _templates(args: argparse.Namespace) -> Path:
+    """The overrides folder: a missing ./templates means the default theme alone; a missing
+    --templates folder is a typing error worth stopping for."""
+    if args.templates is None:
+        return Path("templates")
+    if not args.templates.is_dir():
+        raise UsageError(f"{args.templates}: the templates folder does not exist")
+    return args.templates
 
 
 def _content_options(command: argparse.ArgumentParser) -> None:
@@ -96,7 +112,7 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 def _build(args: argparse.Namespace) -> int:
     from kaffee_site.build import BuildOptions, build
 
-    result = build(BuildOptions(args.content, args.output, args.templates, args.drafts, cache=not args.no_cache))
+    result = build(BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache))
     _print_problems(result.warnings)
     report = result.report
     print(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
@@ -113,7 +129,7 @@ def _check(args: argparse.Namespace) -> int:
     from kaffee_site.build import BuildOptions
     from kaffee_site.commands.check import check, github_annotations
 
-    report = check(BuildOptions(args.content, templates_dir=args.templates, drafts=args.drafts))
+    report = check(BuildOptions(args.content, templates_dir=_templates(args), drafts=args.drafts))
     if args.format == "github":
         for line in github_annotations(report.problems, Path.cwd()):
             print(line)
@@ -154,7 +170,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Ctrl-C even when started from a shell that ignores SIGINT for background jobs; `kill` alike
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda *_: _interrupt())
-    server = DevServer(BuildOptions(args.content, args.output, args.templates, args.drafts),
+    server = DevServer(BuildOptions(args.content, args.output, _templates(args), args.drafts),
                        args.host, args.port, _ServeReport(args.output))
     try:
         server.start()

@@ -23,7 +23,7 @@ from kaffee_site.pipeline.load import Content, SourceDoc
 from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
 from kaffee_site.commands.new import PLACEHOLDER_NAME, PLACEHOLDER_ORG, numbered_sessions
-from kaffee_site.pipeline.render import TemplateProblem, Theme
+from kaffee_site.pipeline.theme import TemplateProblem, Theme
 from kaffee_site.text import fold, slugify
 
 _FILE_NAME = re.compile(r"^[^\s/]+\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.IGNORECASE)

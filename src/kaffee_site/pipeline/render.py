@@ -1,30 +1,24 @@
 """Stage 4, render: the Site model -> output files, as pure functions of the model.
 
-This is the only module that knows Jinja2. Templates are compiled once per theme; each
+Templates come from the Theme (theme.py, which knows Jinja2) and are compiled once; each
 page is rendered from the immutable Site plus a small per-page context. Nothing here
 changes the model ("which page is active" is passed in, never flagged on shared records).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-import jinja2
-
 from kaffee_site.outputs import feeds
-from kaffee_site.errors import KaffeeError
 from kaffee_site.outputs.calendar import event_uids, session_calendar, session_times, site_calendar
 from kaffee_site.model import Site
 from kaffee_site.outputs.opendata import CSV_FILE, JSON_FILE, sessions_csv, sessions_json
 from kaffee_site.outputs.paginate import paginate
 from kaffee_site.outputs.structured import event_data, person_data
-from kaffee_site.text import german_date, german_month, german_weekday, plain_excerpt
 from kaffee_site.outputs.topicmap import topic_map
-
-STATIC_DIR = "static"
+from kaffee_site.pipeline.theme import STATIC_DIR, TemplateProblem, Theme  # noqa: F401 - re-exported for callers
 
 
 @dataclass(frozen=True)
@@ -34,56 +28,6 @@ class Output:
     path: str
     data: bytes | None = None
     source: Path | None = None
-
-
-class TemplateProblem(KaffeeError):
-    """A template cannot be compiled or rendered; the message names template and line."""
-
-
-class Theme:
-    """The templates folder: Jinja environment with our filters, compiled once."""
-
-    def __init__(self, folder: Path):
-        if not folder.is_dir():
-            raise TemplateProblem(f"{folder}: the templates folder does not exist")
-        self.folder = folder
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(folder)),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,
-            cache_size=-1,
-        )
-        self.env.filters.update(
-            german_date=german_date, german_month=german_month, weekday=german_weekday,
-            isodate=lambda d: d.isoformat(), json=_json_for_script, excerpt=plain_excerpt,
-        )
-
-    def render(self, template: str, **context: Any) -> str:
-        try:
-            return self.env.get_template(template).render(**context)
-        except jinja2.TemplateSyntaxError as err:
-            raise TemplateProblem(f"{err.filename or template}:{err.lineno}: {err.message}") from None
-        except jinja2.TemplateNotFound as err:
-            raise TemplateProblem(f"{self.folder}/{err.name}: template not found") from None
-        except jinja2.TemplateError as err:
-            raise TemplateProblem(f"{self.folder}/{template}: {err}") from None
-
-    def static_files(self) -> list[Path]:
-        folder = self.folder / STATIC_DIR
-        if not folder.is_dir():
-            return []
-        return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def _json_for_script(value: Any) -> str:
-    """JSON safe inside <script>: '<', '>' and '&' escaped, so no value can close the tag."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def page_path(url_path: str) -> str:
@@ -216,8 +160,8 @@ def render_page(site: Site, theme: Theme, spec: PageSpec) -> Output:
 
 
 def static_outputs(theme: Theme) -> Iterator[Output]:
-    for path in theme.static_files():
-        yield Output(f"{STATIC_DIR}/{path.relative_to(theme.folder / STATIC_DIR).as_posix()}", source=path)
+    for rel, path in theme.static_files():
+        yield Output(f"{STATIC_DIR}/{rel}", source=path)
 
 
 def support_outputs(site: Site, theme: Theme) -> Iterator[Output]:

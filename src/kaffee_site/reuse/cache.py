@@ -320,14 +320,6 @@ def _reads_digest(reads: Sequence[tuple], digests: Digests) -> str:
     return _hash(*(digests.dep(dep) for dep in reads))
 
 
-def theme_key(folder: Path) -> str:
-    """Every file of the theme, names and bytes: any template edit renders every page anew."""
-    digest = hashlib.blake2b(digest_size=20)
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
 def cached_pages(site: Any, theme: Any, cache: BuildCache, render_pages: Callable) -> Iterator[Any]:
     """The outputs of plan_pages, kept pages as copies of themselves, the rest rendered.
 
@@ -337,7 +329,7 @@ def cached_pages(site: Any, theme: Any, cache: BuildCache, render_pages: Callabl
     from kaffee_site.pipeline.render import Output, plan_pages
 
     digests = Digests(site, cache.body_keys)
-    key_of_theme = theme_key(theme.folder)
+    key_of_theme = theme.digest()  # every file as resolved: any template edit renders every page anew
     specs = plan_pages(site)
     keys = [cache.page_key(spec, digests, key_of_theme) for spec in specs]
     cache.stats["pages_total"] += len(specs)

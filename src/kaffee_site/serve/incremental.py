@@ -30,7 +30,8 @@ from kaffee_site.serve.inmemory import BodyCache, ParseCache, Signature, SourceC
 from kaffee_site.pipeline.link import BodyJob
 from kaffee_site.pipeline.load import SourceDoc, read_source
 from kaffee_site.model import Site
-from kaffee_site.pipeline.render import Output, PageSpec, Theme, page_path, plan_pages, render_page, support_outputs
+from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
+from kaffee_site.pipeline.theme import Theme
 from kaffee_site.pipeline.write import safe_relative, write_output
 
 _KINDS = (("session", "sessions"), ("topic", "topics"), ("person", "people"),

@@ -87,6 +87,8 @@ class DevServer:
         parallel.py); a second look once the watcher runs catches files saved meanwhile."""
         self._rebuild(())
         for folder in (self.options.content_dir, self.options.templates_dir):
+            if not folder.is_dir():  # an archive without overrides uses the packaged theme
+                continue
             self._observer.schedule(Watch(self), str(folder), recursive=True)
         self._observer.start()
         self._rebuild((), report=False)

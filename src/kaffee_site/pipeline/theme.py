@@ -1,0 +1,215 @@
+"""The theme: templates and static files found on a search path.
+
+An archive's templates folder holds only the files it changes; every other file comes from
+the default theme that ships inside the package (`kaffee_site.themes.default`, mapped by
+setuptools onto the repository's top-level `templates/`). A template can reach the default
+one it replaces through the prefix `default/`, so an override of `base.html` may be just
+
+    {% extends "default/base.html" %}
+    {% block main %}…{% endblock %}
+
+Static files are looked up the same way, file by file. The theme knows which file every name
+resolved to, and `source_digest` / `template_digest` let the engine tell which outputs an added,
+changed or removed override touches. This is the only module besides render.py that knows Jinja2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import jinja2
+import jinja2.meta
+
+from kaffee_site.errors import KaffeeError
+from kaffee_site.text import german_date, german_month, german_weekday, plain_excerpt
+
+STATIC_DIR = "static"
+DEFAULT_PREFIX = "default/"  # names under it always come from the packaged default theme
+DEFAULT_PACKAGE = "kaffee_site.themes.default"
+# Files of a theme folder that are not part of the theme (the package marker, caches).
+_NOT_THEME = frozenset({"__init__.py", "__pycache__"})
+
+
+class TemplateProblem(KaffeeError):
+    """A template cannot be found, compiled or rendered; the message names template and line."""
+
+
+def default_theme_folder() -> Path:
+    """Where the packaged default theme lives: in the wheel, or the repository's templates/.
+
+    find_spec does not import the package, so no __pycache__ appears among the templates."""
+    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise TemplateProblem(f"{DEFAULT_PACKAGE}: the default theme is missing from this installation; "
+                              "reinstall kaffee-site")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _theme_file(rel: Path) -> bool:
+    return not any(part in _NOT_THEME or part.startswith(".") or part.endswith("~") for part in rel.parts)
+
+
+class Theme:
+    """The archive's templates folder (if there is one) over the default theme, compiled once.
+
+    `folder` may be missing: the archive then uses the default theme alone."""
+
+    def __init__(self, folder: Path | None = None, filters: dict[str, Callable] | None = None):
+        self.default = default_theme_folder().resolve()
+        own = [folder] if folder is not None and folder.is_dir() else []
+        # the repository's own templates/ is the default theme: look there once
+        self.folders: tuple[Path, ...] = tuple(dict.fromkeys(p.resolve() for p in (*own, self.default)))
+        self.folder = self.folders[0]  # the first place searched (kept for messages and older callers)
+        self._digests: dict[str, str | None] = {}
+        self._closures: dict[str, frozenset[str]] = {}
+        self.env = jinja2.Environment(
+            loader=_SearchPathLoader(self),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            cache_size=-1,
+        )
+        self.env.filters.update(
+            german_date=german_date, german_month=german_month, weekday=german_weekday,
+            isodate=lambda d: d.isoformat(), json=_json_for_script, excerpt=plain_excerpt,
+        )
+        self.env.filters.update(filters or {})
+
+    # --- where names come from -----------------------------------------------------------
+
+    def resolve(self, name: str) -> Path | None:
+        """The file a template or static name ('base.html', 'static/style.css',
+        'default/base.html') comes from, or None if no folder on the search path has it."""
+        try:
+            parts = jinja2.loaders.split_template_path(name)  # refuses '..' and absolute names
+        except jinja2.TemplateNotFound:
+            return None
+        folders: Iterable[Path] = self.folders
+        if name.startswith(DEFAULT_PREFIX):
+            parts, folders = parts[1:], (self.default,)
+        if not parts or not _theme_file(Path(*parts)):
+            return None
+        for folder in folders:
+            path = folder.joinpath(*parts)
+            if path.is_file():
+                return path
+        return None
+
+    def source_digest(self, name: str) -> str | None:
+        """Digest of the file `name` resolves to (which file, and its bytes); None if there is none.
+
+        Adding or removing an override changes it, so does editing the file it resolves to."""
+        if name not in self._digests:
+            path = self.resolve(name)
+            if path is None:
+                self._digests[name] = None
+            else:
+                digest = hashlib.blake2b(str(path).encode() + b"\0" + path.read_bytes(), digest_size=16)
+                self._digests[name] = digest.hexdigest()
+        return self._digests[name]
+
+    def template_closure(self, name: str) -> frozenset[str]:
+        """`name` and every template it extends, includes or imports, followed through.
+
+        A template that picks a name at run time (`{% include var %}`) may reach any template,
+        so then every template of the theme counts."""
+        if name not in self._closures:
+            seen: set[str] = set()
+            todo = [name]
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                refs = self._references(current)
+                if refs is None:
+                    seen |= set(self.template_names())
+                    break
+                todo.extend(refs)
+            self._closures[name] = frozenset(seen)
+        return self._closures[name]
+
+    def template_digest(self, name: str) -> str:
+        """Digest of every file that rendering `name` reads: what a page's output depends on
+        in the theme. Unchanged as long as none of those files is added, removed or edited."""
+        pairs = sorted((n, self.source_digest(n) or "-") for n in self.template_closure(name))
+        return hashlib.blake2b(json.dumps(pairs).encode(), digest_size=16).hexdigest()
+
+    def digest(self) -> str:
+        """Digest of every file of the theme as resolved (templates and static files)."""
+        names = [*self.template_names(), *(f"{STATIC_DIR}/{rel}" for rel, _ in self.static_files())]
+        pairs = [(n, self.source_digest(n)) for n in sorted(names)]
+        return hashlib.blake2b(json.dumps(pairs).encode(), digest_size=20).hexdigest()
+
+    def template_names(self) -> list[str]:
+        """Every template name the search path offers (not the static files)."""
+        return sorted({rel for rel, _ in self._files(lambda rel: rel.parts[0] != STATIC_DIR)})
+
+    def static_files(self) -> list[tuple[str, Path]]:
+        """(path inside static/, file) for every static file; an archive's file wins over the default's."""
+        found: dict[str, Path] = {}
+        for rel, path in self._files(lambda rel: rel.parts[0] == STATIC_DIR and len(rel.parts) > 1):
+            found.setdefault(rel.split("/", 1)[1], path)
+        return sorted(found.items())
+
+    def _files(self, wanted: Callable[[Path], bool]) -> list[tuple[str, Path]]:
+        """(name, file) of every theme file in search order: earlier folders first."""
+        files = []
+        for folder in self.folders:
+            for path in sorted(folder.rglob("*")):
+                rel = path.relative_to(folder)
+                if path.is_file() and _theme_file(rel) and wanted(rel):
+                    files.append((rel.as_posix(), path))
+        return files
+
+    def _references(self, name: str) -> list[str] | None:
+        """Names `name` refers to; None if one of them is only known at run time."""
+        try:
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            refs = list(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+        except jinja2.TemplateError:  # not found or broken: rendering reports it properly
+            return []
+        return None if any(ref is None for ref in refs) else refs
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def render(self, template: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as err:
+            raise TemplateProblem(f"{err.filename or template}:{err.lineno}: {err.message}") from None
+        except jinja2.TemplateNotFound as err:
+            raise TemplateProblem(f"{err.name}: template not found (looked in "
+                                  f"{', '.join(str(f) for f in self.folders)})") from None
+        except jinja2.TemplateError as err:
+            raise TemplateProblem(f"{self.resolve(template) or template}: {err}") from None
+
+
+class _SearchPathLoader(jinja2.BaseLoader):
+    """Loads a name from the first folder of the theme's search path that has it."""
+
+    def __init__(self, theme: Theme):
+        self.theme = theme
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = self.theme.resolve(template)
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        return path.read_text(encoding="utf-8"), str(path), lambda: True  # compiled once per theme
+
+    def list_templates(self) -> list[str]:
+        return self.theme.template_names()
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON safe inside <script>: '<', '>' and '&' escaped, so no value can close the tag."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
