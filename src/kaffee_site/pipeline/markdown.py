@@ -16,7 +16,6 @@ from typing import Mapping, Sequence
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from kaffee_site.errors import Problem
@@ -60,20 +59,30 @@ class BodyLink:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A heading of a body that got an id, for a table of contents."""
+
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Body:
     html: str
     summary: str  # plain text of the first paragraph
     mentions: tuple[Mention, ...]
     links: tuple[BodyLink, ...]
     problems: tuple[Problem, ...]
+    headings: tuple[Heading, ...] = ()
 
 
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.core.ruler.push("kaffee_heading_ids", _heading_id_rule)
     md.core.ruler.push("kaffee_links", _link_rule)
     return md
 
@@ -93,7 +102,7 @@ def render_body(text: str, first_line: int, display: str, ctx: LinkContext,
     """Markdown -> Body. `first_line` is the file line of the text's first line."""
     env = {
         "ctx": ctx, "display": display, "first_line": first_line, "own_topic": own_topic,
-        "linked": set(), "mentions": [], "links": [], "problems": [],
+        "linked": set(), "mentions": [], "links": [], "problems": [], "headings": [],
         # looked up once per body: hashing the tuple of all names per paragraph would cost more
         "matcher": _mention_matcher(ctx.topic_names) if ctx.topic_names else None,
     }
@@ -106,7 +115,37 @@ def render_body(text: str, first_line: int, display: str, ctx: LinkContext,
         mentions=tuple(env["mentions"]),
         links=tuple(env["links"]),
         problems=tuple(env["problems"]),
+        headings=tuple(env["headings"]),
     )
+
+
+# --- heading ids ------------------------------------------------------------------------
+
+# Body ids carry a prefix the theme never uses, so a heading called "Themen" or "Main" cannot
+# repeat an id of the page around it (which would break aria-labelledby and in-page links).
+HEADING_ID_PREFIX = "h-"
+HEADING_LEVELS = range(2, 5)
+
+
+def _heading_id_rule(state) -> None:
+    """Give headings of level 2-4 a unique id made from their text; an empty heading gets none."""
+    taken: set[str] = set()
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or int(token.tag[1]) not in HEADING_LEVELS:
+            continue
+        text = " ".join(_plain(tokens[index + 1]).split())
+        if not text:
+            continue  # '## ' or '### ###': nothing to name, and an id="" is invalid HTML
+        stem = HEADING_ID_PREFIX + (slugify(text) or str(len(taken) + 1))  # '## ???' gets a number
+        candidate, number = stem, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{stem}-{number}"
+        taken.add(candidate)
+        token.attrSet("id", candidate)
+        if "headings" in state.env:
+            state.env["headings"].append(Heading(int(token.tag[1]), candidate, text))
 
 
 # --- [[wikilinks]] -------------------------------------------------------------------
