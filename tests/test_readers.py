@@ -16,7 +16,7 @@ from support import Archive, session_md
 THEME_WORDS_REPORT = """\
 ## Themen
 
-Zuerst die Themen.
+Zuerst die Themen, siehe [unten](#ausblick-code-und-verstetigung) und [hier](#themen-2).
 
 ## Referierende
 
@@ -91,3 +91,5 @@ def test_body_heading_ids_are_prefixed_numbered_and_never_empty(headings_archive
     assert 'id=""' not in html and 'id="-1"' not in html
     assert '<h2 id="h-6">???</h2>' in html  # no letters to name it by: the sixth id of the body
     assert 'id="h-ausblick-code-und-verstetigung"' in html
+    # in-page links name the heading as the editor sees it and reach its prefixed id
+    assert '<a href="#h-ausblick-code-und-verstetigung">unten</a>' in html and '<a href="#h-themen-2">hier</a>' in html

@@ -256,6 +256,12 @@ def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") 
     """Site paths ('/sitzungen/x/', 'media/a.png') get the base path; all are recorded for checks."""
     href = str(token.attrs.get(attr, ""))
     external = href.startswith("//") or bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href))
+    if href.startswith("#") and attr == "href":
+        # '[oben](#unterlagen)' names the heading as the editor sees it: point it at its prefixed id
+        ids = {h.id for h in env["headings"]}
+        if href[1:] not in ids and HEADING_ID_PREFIX + href[1:] in ids:
+            token.attrs[attr] = "#" + HEADING_ID_PREFIX + href[1:]
+        return
     if not href or href.startswith("#") or (external and attr != "src"):
         return
     env["links"].append(BodyLink(href, line, is_image=attr == "src", alt=alt, external=external))
