@@ -9,8 +9,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from kaffee_site.cli import main
 
@@ -74,3 +77,14 @@ class Archive:
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes, to compare whole outputs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def wait_until(predicate, what: str, timeout: float = 15.0):
+    """Poll until `predicate()` is truthy; a deadline, not a timing assertion."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"{what}: not within {timeout} s")

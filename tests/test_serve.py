@@ -21,23 +21,12 @@ from kaffee_site.build import BuildOptions
 from kaffee_site.cli import main
 from kaffee_site.serve.server import DevServer, Rebuilt
 from kaffee_site.serve.watch import ignored_name
-from support import TEMPLATES, Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\n"
 SESSION = "sessions/2025-03-13-live.md"
 PAGE = "/kaffee/sitzungen/2025-03-13-live/"
 LIVE_SCRIPT = b"kaffee-live-reload"
-
-
-def wait_until(predicate, what: str, timeout: float = 15.0):
-    """Poll until `predicate()` is truthy; a deadline, not a timing assertion."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"{what}: not within {timeout} s")
 
 
 @dataclass

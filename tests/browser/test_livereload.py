@@ -14,15 +14,7 @@ import pytest
 from browser_support import TEMPLATES
 from playwright.sync_api import expect
 
-import kaffee_site
-
-SERVE_MODULE = Path(kaffee_site.__file__).with_name("serve.py")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not SERVE_MODULE.is_file(),
-                       reason="`kaffee-site serve` is not written yet (src/kaffee_site/serve.py is missing)"),
-]
+pytestmark = pytest.mark.browser
 
 SITE_YAML = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nlanguage: de\nsearch: false\n"
 SESSION = """---

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import sys
+import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +20,9 @@ if TYPE_CHECKING:
     from kaffee_site.serve.server import DevServer
 
 PING = 15.0  # seconds between keep-alive comments on an idle event stream
+REQUEST_TIMEOUT = 5.0  # seconds a client has to send its whole request line and headers (slowloris)
+WRITE_TIMEOUT = 30.0  # seconds one chunk of an answer may wait for a client that stopped reading
+CHUNK = 256 * 1024  # answers go out in chunks, so WRITE_TIMEOUT bounds a stall, not a slow download
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -30,15 +37,85 @@ CONTENT_TYPES = {
 
 def bind(host: str, port: int, dev: DevServer) -> ThreadingHTTPServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type("KaffeeHTTPServer", (ThreadingHTTPServer,),
-                        {"address_family": family, "daemon_threads": True, "allow_reuse_address": True})
+    server_class = type("KaffeeHTTPServer", (_Server,), {"address_family": family})
     try:
         server = server_class((host, port), _Handler)
     except OSError as err:
         raise UsageError(f"cannot listen on {host}:{port}: {err.strerror}"
                          + ("; choose another --port" if port else "")) from None
     server.dev = dev  # type: ignore[attr-defined]
+    server.host_name = host.lower()  # type: ignore[attr-defined]
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, with a deadline for the request and a quiet end for lost clients."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    # http.server listens with a backlog of 5: a burst of page loads (a page, its CSS, images,
+    # a dozen tabs reloading at once) overflows it, and every dropped SYN waits a second.
+    request_queue_size = 1024
+
+    def __init__(self, address, handler) -> None:
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._reading: dict[socket.socket, float] = {}  # connection -> deadline for its request
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address) -> None:
+        with self._lock:
+            self._open.add(request)
+            self._reading[request] = time.monotonic() + REQUEST_TIMEOUT
+        super().process_request(request, client_address)
+
+    def still_reading(self, request: socket.socket) -> bool:
+        with self._lock:
+            return request in self._reading
+
+    def request_read(self, request: socket.socket) -> bool:
+        """The handler has read the request; False if its deadline had passed (it was cut off)."""
+        with self._lock:
+            deadline = self._reading.pop(request, None)
+        return deadline is not None and time.monotonic() <= deadline
+
+    def service_actions(self) -> None:
+        """Runs between polls of serve_forever (every 0.1 s): cuts off requests past their deadline.
+
+        A per-read socket timeout is not enough: a client sending a byte every few seconds would
+        never trip it. Shutting the socket down wakes the handler's blocked read."""
+        now = time.monotonic()
+        with self._lock:
+            late = [request for request, deadline in self._reading.items() if deadline < now]
+            for request in late:
+                del self._reading[request]
+        for request in late:
+            _hang_up(request)
+
+    def shutdown_request(self, request) -> None:
+        with self._lock:
+            self._open.discard(request)
+            self._reading.pop(request, None)
+        super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # the client hung up or stalled: nothing anyone needs to read about
+        super().handle_error(request, client_address)
+
+    def server_close(self) -> None:
+        with self._lock:  # half-sent requests and open event streams must not hold up the stop
+            still_open = list(self._open)
+        for request in still_open:
+            _hang_up(request)
+        super().server_close()
+
+
+def _hang_up(request: socket.socket) -> None:
+    try:
+        request.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed already
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,6 +126,49 @@ class _Handler(BaseHTTPRequestHandler):
     @property
     def dev(self) -> DevServer:
         return self.server.dev  # type: ignore[attr-defined]
+
+    def parse_request(self) -> bool:
+        """The request line and headers, read before the deadline, for this machine only."""
+        server: _Server = self.server  # type: ignore[assignment]
+        if not server.still_reading(self.connection):  # cut off while sending the request line
+            self.close_connection = True
+            return False
+        parsed = super().parse_request()
+        if not server.request_read(self.connection):  # cut off while sending the headers
+            self.close_connection = True
+            return False
+        if not parsed:
+            return False
+        self.connection.settimeout(WRITE_TIMEOUT)
+        return self._host_allowed()
+
+    def _host_allowed(self) -> bool:
+        """Answer only requests addressed to this machine: a page on another site that rebinds
+        its own name to 127.0.0.1 (DNS rebinding) sends its name in Host and gets a 403."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1 or (not hosts and self.request_version != "HTTP/1.0"):
+            self.send_error(HTTPStatus.BAD_REQUEST, "Host missing or repeated",
+                            "HTTP/1.1 requests name their Host exactly once")
+            return False
+        named = [hosts[0]] if hosts else []  # HTTP/1.0 without Host: no browser sends that
+        authority = urlsplit(self.path).netloc  # an absolute target names a host of its own
+        if authority:
+            named.append(authority)
+        for host in named:
+            if not allowed_host(host, self.server.host_name):  # type: ignore[attr-defined]
+                self._refuse(host)
+                return False
+        return True
+
+    def _refuse(self, host: str) -> None:
+        name = host.strip()
+        shown = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        text = ("403 Forbidden: this preview answers only requests addressed to localhost, an IP address or the "
+                f"--host name (this one is for {name!r}); the check stops DNS rebinding. "
+                f"Open {self.dev.url} or start serve with --host {shown or 'NAME'}.\n")
+        self.close_connection = True
+        self._send(HTTPStatus.FORBIDDEN, text.encode("utf-8", "replace"), "text/plain; charset=utf-8",
+                   self.command != "HEAD")
 
     def do_HEAD(self) -> None:
         self._serve(body=False)
@@ -65,8 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, body: bool) -> None:
         dev = self.dev
         output = dev.options.output_dir
-        site = dev.rebuilder.site
-        found = resolve_request(self.path, output, site.config.base_path if site else "/")
+        found = resolve_request(self.path, output, dev.base_path)
         if isinstance(found, str):
             self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", body, location=found)
             return
@@ -91,7 +210,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", location)
         self.end_headers()
         if body:
-            self.wfile.write(data)
+            view = memoryview(data)
+            for start in range(0, len(view), CHUNK):
+                self.wfile.write(view[start:start + CHUNK])
 
     def _events(self) -> None:
         """Server-sent events: the current version whenever it changes, a comment now and then."""
@@ -112,6 +233,38 @@ class _Handler(BaseHTTPRequestHandler):
                 seen = version
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away (or reloaded)
+
+
+def allowed_host(value: str, listen_name: str) -> bool:
+    """Whether a Host header names this machine: localhost (and *.localhost, which browsers keep
+    on the loopback), an IP address (a literal cannot be rebound to another machine: Vite's and
+    webpack-dev-server's rule), or the name serve listens on (`--host`); with a port or without."""
+    name, port = _split_host(value.strip())
+    if name is None or not (port == "" or (port.isdigit() and port.isascii())):
+        return False
+    name = name.lower().removesuffix(".")  # 'localhost.' is the same name, fully qualified
+    return name == "localhost" or name.endswith(".localhost") or name == listen_name or _is_ip(name)
+
+
+def _split_host(value: str) -> tuple[str | None, str]:
+    """('name', 'port') of 'name:port', '[v6]:port' or either without the port; None if malformed."""
+    if value.startswith("["):
+        inside, bracket, rest = value[1:].partition("]")
+        if not bracket or not (rest == "" or rest.startswith(":")) or not _is_ip(inside, version=6):
+            return None, ""
+        return inside, rest[1:]
+    name, _, port = value.partition(":")
+    if not name or ":" in port:
+        return None, ""
+    return name, port
+
+
+def _is_ip(name: str, version: int | None = None) -> bool:
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return version is None or address.version == version
 
 
 def _read(path: Path | None) -> bytes | None:
@@ -140,6 +293,13 @@ def resolve_request(raw: str, root: Path, base_path: str = "/") -> Path | str | 
     candidates = [decoded]
     if base_path != "/" and decoded.startswith(base_path):
         candidates.insert(0, "/" + decoded[len(base_path):])
+    try:
+        return _first_file(candidates, path, root)
+    except OSError:  # a name the file system cannot hold (ENAMETOOLONG): there is no such file
+        return None
+
+
+def _first_file(candidates: list[str], path: str, root: Path) -> Path | str | None:
     for candidate in candidates:
         parts = [part for part in candidate.split("/") if part]
         if any(part in (".", "..") or part.startswith(".") for part in parts):

@@ -20,8 +20,9 @@ from typing import Callable, Iterable
 from watchdog.observers import Observer
 
 from kaffee_site.serve import livereload
-from kaffee_site.build import BuildOptions, check_folders
-from kaffee_site.errors import KaffeeError, Problem, UsageError
+from kaffee_site.build import OUTPUT_MARKER, BuildOptions, check_folders
+from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
+from kaffee_site.pipeline.load import load_config
 from kaffee_site.serve.incremental import Rebuilder, RebuildResult
 from kaffee_site.serve.indexer import SearchIndexer
 from kaffee_site.serve.http import bind
@@ -77,8 +78,18 @@ class DevServer:
     def url(self) -> str:
         host, port = self.http.server_address[:2]
         host = f"[{host}]" if ":" in host else host
-        base = self.rebuilder.site.config.base_path if self.rebuilder.site else "/"
-        return f"http://{host}:{port}{base}"
+        return f"http://{host}:{port}{self.base_path}"
+
+    @property
+    def base_path(self) -> str:
+        """base_url's path: the last good build's, or before one succeeded, site.yaml's own."""
+        site = self.rebuilder.site
+        if site is not None:
+            return site.config.base_path
+        try:  # a session with an error does not hide where the archive lives
+            return load_config(self.options.content_dir, "", Diagnostics())[0].base_path
+        except (KaffeeError, OSError):  # site.yaml itself broken or unreadable: the default
+            return "/"
 
     def start(self) -> None:
         """The first build, then the watcher, the rebuild worker and the HTTP threads.
@@ -151,7 +162,10 @@ class DevServer:
         # not forever: after MAX_INTERRUPTIONS in a row it runs to its end.
         may_stop = self._interruptions < MAX_INTERRUPTIONS
         try:
-            result = self.rebuilder.rebuild(list(paths), interrupted=lambda: may_stop and bool(self._pending))
+            # an output folder deleted (or emptied) from outside is written whole again
+            whole = not (self.options.output_dir / OUTPUT_MARKER).is_file()
+            result = self.rebuilder.rebuild(list(paths), full=whole,
+                                            interrupted=lambda: may_stop and bool(self._pending))
         except KaffeeError as err:
             result = RebuildResult(False, (Problem(str(self.options.content_dir), None, str(err)),))
         except Exception:  # a bug must not end the preview: say what happened, keep serving
