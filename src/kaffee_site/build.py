@@ -83,7 +83,7 @@ def build(options: BuildOptions) -> BuildResult:
             checked = load_site(options, render_bodies=renderer, cache=cache,
                                 session_parser=cache.session_parser(parse_session) if cache else parse_session)
             checked.diagnostics.raise_if_errors()
-            theme = Theme(options.templates_dir)
+            theme = Theme(options.templates_dir, checked.site.config.language)
             report = write_output(outputs(checked.site, theme, options, cache), options.output_dir)
             if cache:
                 cache.finish_pages()

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from kaffee_site.errors import Diagnostics
+from kaffee_site.i18n import available_languages, catalogue_language
 
 DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -95,6 +96,11 @@ def config_from_mapping(
                 values[key] = value.strip()
             else:
                 diag.error(path, lines.get((key,)), f"'{key}' must be a non-empty text")
+    if "language" in values and catalogue_language(values["language"]) is None:
+        diag.error(path, lines.get(("language",)),
+                   f"there is no catalogue for the language {values.pop('language')!r}",
+                   f"the languages are {', '.join(available_languages())}; a language tag like de-AT "
+                   "uses the catalogue of its first part")
     if "base_url" in data:
         values["base_url"] = _check_base_url(data["base_url"], lines.get(("base_url",)), path, diag)
     if "search" in data:

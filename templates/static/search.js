@@ -5,6 +5,11 @@ const input = form.querySelector("input[name=q]");
 const status = document.getElementById("suchstatus");
 const list = document.getElementById("suchergebnisse");
 const MAX_RESULTS = 30;
+// The words come from the page (data-* on the form), so they are in the archive's language.
+const words = form.dataset;
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
 let pagefind = null;
 let latest = 0;
 
@@ -43,22 +48,23 @@ async function run(query) {
     say("");
     return;
   }
-  say("Suche läuft …");
+  say(words.running);
   let search;
   try {
     search = await (await engine()).search(query);
   } catch (error) {
-    say("Die Suche ist gerade nicht verfügbar.");
+    say(words.unavailable);
     throw error;
   }
   const results = await Promise.all(search.results.slice(0, MAX_RESULTS).map((r) => r.data()));
   if (ticket !== latest) return; // a newer query has started meanwhile
   const count = search.results.length;
   list.replaceChildren(...results.map(hit));
-  if (count === 0) say(`Keine Treffer für »${query}«.`);
-  else if (count === 1) say(`1 Treffer für »${query}«.`);
-  else if (count > MAX_RESULTS) say(`${count} Treffer für »${query}«, die ersten ${MAX_RESULTS} stehen hier.`);
-  else say(`${count} Treffer für »${query}«.`);
+  const values = { query, count, max: MAX_RESULTS };
+  if (count === 0) say(fill(words.none, values));
+  else if (count === 1) say(fill(words.one, values));
+  else if (count > MAX_RESULTS) say(fill(words.more, values));
+  else say(fill(words.many, values));
 }
 
 form.addEventListener("submit", (event) => {

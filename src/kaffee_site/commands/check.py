@@ -51,7 +51,7 @@ def _render_all(site: Site, options: BuildOptions, diag: Diagnostics) -> set[str
     """Render every output in memory: template errors surface, and we learn which paths exist."""
     produced: set[str] = set()
     try:
-        for output in outputs(site, Theme(options.templates_dir), options):
+        for output in outputs(site, Theme(options.templates_dir, site.config.language), options):
             if output.path in produced:
                 diag.error(output.path, None, "two outputs want the same path",
                            "a page slug, topic slug or redirect collides with another")

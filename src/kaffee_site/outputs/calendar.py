@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from kaffee_site.config import SiteConfig
+from kaffee_site.i18n import catalogue
 from kaffee_site.model import Announcement, Session, Site
 from kaffee_site.text import slugify
 
@@ -104,7 +105,8 @@ def _uid(series: str, day: date, host: str, slug: str | None = None) -> str:
 def session_event(site: Site, session: Session, uid: str) -> Event:
     start, end = session_times(session, site.config)
     url = site.config.absolute_url(session.url_path)
-    description = "\n\n".join(x for x in (session.teaser, f"Bericht: {url}") if x)
+    report = catalogue(site.config.language).gettext("Report: %(url)s") % {"url": url}
+    description = "\n\n".join(x for x in (session.teaser, report) if x)
     return Event(uid, start, end, session.date, _summary(session.title, session.series), description, url,
                  tuple(site.topic(t).title for t in session.topics))
 
@@ -114,7 +116,8 @@ def announced_event(site: Site, announcement: Announcement) -> Event:
     source = site.session(announcement.announced_by)
     url = site.config.absolute_url(source.url_path)
     host = urlsplit(site.config.base_url).hostname or "kaffee-site"
-    description = f"Angekündigt in »{source.title}«: {url}"
+    description = catalogue(site.config.language).gettext("Announced in “%(title)s”: %(url)s") % {
+        "title": source.title, "url": url}
     return Event(_uid(announcement.series, announcement.date, host), start, end, source.date,
                  _summary(announcement.title, announcement.series), description, url)
 
@@ -134,16 +137,16 @@ def site_events(site: Site) -> list[Event]:
 
 def site_calendar(site: Site) -> bytes:
     """termine.ics: the whole programme."""
-    return calendar_bytes(site_events(site), name=site.config.title)
+    return calendar_bytes(site_events(site), name=site.config.title, language=site.config.language)
 
 
 def session_calendar(site: Site, session: Session, uid: str) -> bytes:
     """sitzungen/<slug>/termin.ics: one session, to add with one click."""
-    return calendar_bytes([session_event(site, session, uid)], name=session.title)
+    return calendar_bytes([session_event(site, session, uid)], name=session.title, language=site.config.language)
 
 
-def calendar_bytes(events: Iterable[Event], name: str) -> bytes:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kaffee-site//Smarter Kaffee//DE",
+def calendar_bytes(events: Iterable[Event], name: str, language: str = "de") -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//kaffee-site//Smarter Kaffee//{language.upper()}",
              "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{escape_text(name)}",
              f"X-WR-TIMEZONE:{TZID}", *VTIMEZONE]
     for event in events:

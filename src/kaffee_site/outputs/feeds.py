@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
+from kaffee_site.i18n import catalogue
 from kaffee_site.outputs.calendar import iso_with_offset, session_times
 from kaffee_site.model import Session, Site, Topic
 
@@ -68,7 +69,7 @@ def topic_feed(site: Site, topic: Topic) -> Feed:
     sessions, not for every report that names it in passing.
     """
     return Feed(f"{topic.url_path}{FEED_FILE}", xml_text(f"{topic.title} – {site.config.title}"),
-                xml_text(topic.summary or f"Sitzungen zum Thema {topic.title}"), topic.url_path, topic.carried,
+                xml_text(topic.summary or catalogue(site.config.language).gettext("Sessions on %(topic)s") % {"topic": topic.title}), topic.url_path, topic.carried,
                 full=False)
 
 

@@ -25,7 +25,8 @@ import jinja2
 import jinja2.meta
 
 from kaffee_site.errors import KaffeeError
-from kaffee_site.text import german_date, german_month, german_weekday, plain_excerpt
+from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
+from kaffee_site.text import german_date, plain_excerpt
 
 STATIC_DIR = "static"
 DEFAULT_PREFIX = "default/"  # names under it always come from the packaged default theme
@@ -58,8 +59,10 @@ class Theme:
 
     `folder` may be missing: the archive then uses the default theme alone."""
 
-    def __init__(self, folder: Path | None = None, filters: dict[str, Callable] | None = None):
+    def __init__(self, folder: Path | None = None, language: str = DEFAULT_LANGUAGE,
+                 filters: dict[str, Callable] | None = None):
         self.default = default_theme_folder().resolve()
+        self.words = catalogue(language)
         own = [folder] if folder is not None and folder.is_dir() else []
         # the repository's own templates/ is the default theme: look there once
         self.folders: tuple[Path, ...] = tuple(dict.fromkeys(p.resolve() for p in (*own, self.default)))
@@ -75,9 +78,16 @@ class Theme:
             keep_trailing_newline=True,
             auto_reload=False,
             cache_size=-1,
+            extensions=["jinja2.ext.i18n"],
         )
+        # {% trans %} blocks may span lines: their text is joined the way gettext's tools extract it
+        self.env.policies["ext.i18n.trimmed"] = True
+        words = self.words
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            words.gettext, words.ngettext, newstyle=True, pgettext=words.pgettext, npgettext=words.npgettext)
         self.env.filters.update(
-            german_date=german_date, german_month=german_month, weekday=german_weekday,
+            long_date=words.date, month_name=words.month, weekday=words.weekday,
+            time_range=words.time_range, german_date=german_date,
             isodate=lambda d: d.isoformat(), json=_json_for_script, excerpt=plain_excerpt,
         )
         self.env.filters.update(filters or {})
@@ -140,12 +150,13 @@ class Theme:
         """Digest of every file that rendering `name` reads: what a page's output depends on
         in the theme. Unchanged as long as none of those files is added, removed or edited."""
         pairs = sorted((n, self.source_digest(n) or "-") for n in self.template_closure(name))
+        pairs.append(("words", self.words.digest))  # every template shows words of the catalogue
         return hashlib.blake2b(json.dumps(pairs).encode(), digest_size=16).hexdigest()
 
     def digest(self) -> str:
         """Digest of every file of the theme as resolved (templates and static files)."""
         names = [*self.template_names(), *(f"{STATIC_DIR}/{rel}" for rel, _ in self.static_files())]
-        pairs = [(n, self.source_digest(n)) for n in sorted(names)]
+        pairs = [(n, self.source_digest(n)) for n in sorted(names)] + [("words", self.words.digest)]
         return hashlib.blake2b(json.dumps(pairs).encode(), digest_size=20).hexdigest()
 
     def template_names(self) -> list[str]:

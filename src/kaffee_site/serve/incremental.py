@@ -143,7 +143,7 @@ class Rebuilder:
                 self._checkpoint()
                 full = self._theme_stale or config_changed or self.site is None or site.config != self.site.config
                 if full:  # not interrupted: a full build would only start again from scratch
-                    self._theme = Theme(self.options.templates_dir)
+                    self._theme = Theme(self.options.templates_dir, site.config.language)
                     more, removed = self._write_all(site)
                     self._theme_stale = False
                 else:

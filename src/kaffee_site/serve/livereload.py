@@ -16,6 +16,7 @@ import threading
 from typing import Sequence
 
 from kaffee_site.errors import Problem
+from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 
 EVENTS_PATH = "/__kaffee__/events"
 
@@ -47,15 +48,17 @@ class BuildState:
         self.problems: tuple[Problem, ...] = ()
         self.failed = False
         self.closed = False
+        self.language = DEFAULT_LANGUAGE  # of the archive last built: the overlay speaks it too
 
     @property
     def version(self) -> str:
         return f"{self._run}-{self._count}"
 
-    def publish(self, failed: bool, problems: Sequence[Problem]) -> None:
+    def publish(self, failed: bool, problems: Sequence[Problem], language: str | None = None) -> None:
         with self._changed:
             self._count += 1
             self.failed, self.problems = failed, tuple(problems)
+            self.language = language or self.language
             self._changed.notify_all()
 
     def wait_for_change(self, seen: str, timeout: float) -> str:
@@ -72,7 +75,7 @@ class BuildState:
 
 def inject(page: bytes, state: BuildState) -> bytes:
     """The page with the reload script (and the problem overlay after a failed rebuild)."""
-    extra = (overlay(state.problems) if state.failed else "") + script(state.version)
+    extra = (overlay(state.problems, state.language) if state.failed else "") + script(state.version)
     data = extra.encode("utf-8")
     ends = list(_BODY_END.finditer(page))
     if not ends:
@@ -90,21 +93,30 @@ def _js_string(text: str) -> str:
     return '"' + re.sub(r"[^A-Za-z0-9_/.-]", "", text) + '"'
 
 
-def overlay(problems: Sequence[Problem]) -> str:
-    """An overlay that names every problem; everything from the content is escaped."""
+def overlay(problems: Sequence[Problem], language: str = DEFAULT_LANGUAGE) -> str:
+    """An overlay that names every problem; everything from the content is escaped.
+
+    The frame is in the archive's language; the problems themselves are the tool's (English)
+    messages, so each is marked lang="en" for screen readers."""
+    words = catalogue(language)
     errors = [p for p in problems if p.severity == "error"] or list(problems)
-    items = "".join(f"<li style=\"margin:.5rem 0\"><code>{html.escape(p.location)}</code>: {html.escape(p.message)}"
-                    + (f"<br><small>Hinweis: {html.escape(p.hint)}</small>" if p.hint else "") + "</li>"
-                    for p in errors)
-    return (f'<div id="kaffee-overlay" role="alert" lang="de" style="{_OVERLAY_STYLE}">'
-            f'<p style="margin:0;font-weight:bold">Die Seite konnte nicht neu gebaut werden '
-            f'({len(errors)} Fehler). Angezeigt wird der letzte gute Stand.</p>'
+    hint = html.escape(words.gettext("Hint:"))
+    items = "".join(f"<li style=\"margin:.5rem 0\"><code>{html.escape(p.location)}</code>: "
+                    f"<span lang=\"en\">{html.escape(p.message)}</span>"
+                    + (f"<br><small>{hint} <span lang=\"en\">{html.escape(p.hint)}</span></small>" if p.hint else "")
+                    + "</li>" for p in errors)
+    heading = words.gettext("The page could not be rebuilt (%(count)s errors). Showing the last good state.")
+    return (f'<div id="kaffee-overlay" role="alert" lang="{html.escape(words.language)}" style="{_OVERLAY_STYLE}">'
+            f'<p style="margin:0;font-weight:bold">{html.escape(heading % {"count": len(errors)})}</p>'
             f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></div>\n')
 
 
 def placeholder_page(state: BuildState) -> bytes:
     """What a request gets before any build succeeded: the problems and the reload script."""
-    page = ('<!doctype html>\n<html lang="de">\n<head><meta charset="utf-8"><title>kaffee-site serve</title></head>\n'
-            '<body>\n<h1>Noch kein Stand zum Anzeigen</h1>\n'
-            '<p>Sobald die Inhalte fehlerfrei sind, erscheint hier die Seite.</p>\n</body>\n</html>\n')
+    words = catalogue(state.language)
+    page = (f'<!doctype html>\n<html lang="{html.escape(words.language)}">\n<head><meta charset="utf-8">'
+            '<title>kaffee-site serve</title></head>\n'
+            f'<body>\n<h1>{html.escape(words.gettext("Nothing to show yet"))}</h1>\n'
+            f'<p>{html.escape(words.gettext("As soon as the content has no errors, the page appears here."))}</p>\n'
+            '</body>\n</html>\n')
     return inject(page.encode("utf-8"), state)

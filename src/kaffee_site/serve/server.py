@@ -179,7 +179,8 @@ class DevServer:
         if not report and not result.written and result.problems == self.state.problems \
                 and result.ok != self.state.failed:
             return True  # the second look found nothing new
-        self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems)
+        language = self.rebuilder.site.config.language if self.rebuilder.site else None  # the overlay's words
+        self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems, language)
         if result.ok and (result.written or result.full) and self.rebuilder.site:
             self.indexer.request(self.rebuilder.site.config.search)
         self.report(Rebuilt(result))
