@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import available_languages, catalogue_language
+from kaffee_site.text import closest
 
 DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -24,6 +25,8 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "event_start": time(10, 0),
         "event_end": time(11, 0),
         "organizer": "",  # for calendars and structured data; empty: the site title
+        # keys a theme or archive adds (in site.yaml or front matter), so they are not reported
+        "extra_keys": (),
     }
 )
 
@@ -42,6 +45,7 @@ class SiteConfig:
     event_start: time = DEFAULTS["event_start"]
     event_end: time = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
+    extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -127,9 +131,32 @@ def config_from_mapping(
                    "'event_end' must be after 'event_start'")
         values.pop("event_end", None)
         values.pop("event_start", None)
+    if "extra_keys" in data:
+        values["extra_keys"] = _extra_keys(data["extra_keys"], lines.get(("extra_keys",)), path, diag)
     known = set(DEFAULTS)
     extra = {k: v for k, v in data.items() if k not in known}
+    _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))
+
+
+def _extra_keys(value: Any, line: int | None, path: str, diag: Diagnostics) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(k, str) and k.strip() for k in value):
+        return tuple(k.strip() for k in value)
+    diag.error(path, line, "'extra_keys' must be a list of key names",
+               "write e.g. 'extra_keys: [livestream, protokoll]'")
+    return ()
+
+
+def _warn_unknown_keys(extra: Mapping[str, Any], declared: tuple[str, ...], lines: Mapping[tuple, int],
+                       path: str, diag: Diagnostics) -> None:
+    """A misspelt setting ('serach: false') would silently keep its default."""
+    for key in extra:
+        if key in declared:
+            continue
+        near = closest(str(key), DEFAULTS)
+        diag.warning(path, lines.get((key,)), f"unknown key '{key}' in site.yaml",
+                     f"did you mean '{near}'?" if near else
+                     f"if your theme uses it, list it under 'extra_keys': extra_keys: [{key}]")
 
 
 def _check_base_url(value: Any, line: int | None, path: str, diag: Diagnostics) -> str:

@@ -44,6 +44,9 @@ class Announcement:
     announced_by: str  # slug of the announcing session
     session: str | None = None  # slug of its report, once one exists
     time: dt_time | None = None  # start (German wall-clock time), from `next.time`
+    # dated after the newest published report of its series: still ahead, worth announcing.
+    # Decided against the reports, never against today's date, so a build stays deterministic.
+    ahead: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,10 +119,22 @@ class Topic:
 
 @dataclass(frozen=True)
 class Person:
+    """A speaker: from a file in people/ (has_file) or only from the names sessions use."""
+
     slug: str
     name: str
     organisations: tuple[str, ...]  # org slugs, most recent first
     sessions: tuple[str, ...]  # newest first
+    aliases: tuple[str, ...] = ()
+    description: str | None = None  # one or two sentences, from the file
+    link: str | None = None  # an http(s) address about the person
+    role: str | None = None  # e.g. 'Digitallotsin'
+    topics: tuple[tuple[str, int], ...] = ()  # (topic slug, sessions), most sessions first
+    has_file: bool = False
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    source: str | None = None
+    rel: str | None = None
+    body: Body | None = None  # the file's Markdown body, if it has one
 
     @property
     def url_path(self) -> str:
@@ -128,10 +143,21 @@ class Person:
 
 @dataclass(frozen=True)
 class Organisation:
+    """An organisation speakers come from: from organisations/ (has_file) or from the sessions."""
+
     slug: str
     name: str
     people: tuple[str, ...]
     sessions: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+    link: str | None = None
+    topics: tuple[tuple[str, int], ...] = ()  # (topic slug, sessions), most sessions first
+    has_file: bool = False
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    source: str | None = None
+    rel: str | None = None
+    body: Body | None = None
 
     @property
     def url_path(self) -> str:
@@ -164,6 +190,9 @@ class Site:
     media: tuple[str, ...]
     upcoming: tuple[Announcement, ...] = ()  # announced sessions without a report, soonest first
     redirects: Mapping[str, str] = field(default_factory=dict)  # old path -> new path
+    # sessions whose front matter has errors, kept only so `check` can still look at their
+    # bodies; a site with any is never rendered (the build fails on the errors)
+    rejected: tuple[Session, ...] = ()
 
     @cached_property
     def _by_slug(self) -> dict[str, dict[str, Any]]:

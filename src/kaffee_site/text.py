@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import date
 from functools import lru_cache
+from typing import Iterable
 
 _TRANSLITERATION = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
@@ -59,3 +61,52 @@ def plain_excerpt(text: str, limit: int = 200) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–-")
     return cut + "…"
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Optimal-string-alignment distance (insert, delete, replace, swap two neighbours).
+
+    Stops counting at `limit`: callers only ask whether two names are one or two typos apart."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        above, row = row, [i] + [0] * len(b)
+        for j, other in enumerate(b, 1):
+            row[j] = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) >= limit:
+            return limit
+        before = above
+    return min(row[-1], limit)
+
+
+def closest(word: str, candidates: Iterable[str], max_distance: int = 2) -> str | None:
+    """The candidate fewest typos away from `word` (ties: the first), if any is that close."""
+    best, best_distance = None, max_distance + 1
+    for candidate in candidates:
+        distance = edit_distance(word.casefold(), candidate.casefold(), best_distance)
+        if distance < best_distance:
+            best, best_distance = candidate, distance
+    return best
+
+
+def impossible_day(text: str) -> str | None:
+    """Why a YYYY-MM-DD text names no day ('February 2025 has 28 days'); None if it is no such text."""
+    match = _ISO_SHAPE.match(text)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        return f"{ENGLISH_MONTHS[month - 1]} {year} has {days} days"
+    return None
+
+
+_ISO_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+                  "August", "September", "October", "November", "December")

@@ -16,8 +16,10 @@ from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.load import Content, SourceDoc
 from kaffee_site.pipeline.markdown import Body, LinkContext, WikiTarget, render_body
-from kaffee_site.model import Announcement, Organisation, Page, Person, Session, Site, Topic
-from kaffee_site.pipeline.parse import parse_page, parse_session, parse_topic
+from kaffee_site.model import Announcement, Page, Session, Site, Topic
+from kaffee_site.pipeline.keys import check_keys
+from kaffee_site.pipeline.parse import parse_organisation, parse_page, parse_person, parse_session, parse_topic
+from kaffee_site.pipeline.people import NameRegistry, link_people, resolve_speakers
 from kaffee_site.pipeline.registry import TopicRegistry
 from kaffee_site.pipeline.relations import co_occurring_topics, related_sessions
 from kaffee_site.text import fold
@@ -49,10 +51,13 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     """`session_parser` lets `serve` reuse the sessions parsed from unchanged files."""
     config = content.config
     docs = {doc.rel: doc for doc in content.docs}
-    sessions = [s for s in (session_parser(d, config, diag) for d in content.of_kind("session")) if s]
-    sessions = [s for s in sessions if drafts or not s.draft]
+    sessions, rejected = _parse_sessions(content, diag, drafts, session_parser)
     topics = [t for t in (parse_topic(d, diag) for d in content.of_kind("topic")) if t]
     pages = [p for p in (parse_page(d, diag) for d in content.of_kind("page")) if p]
+    check_keys(content, diag)
+    people = NameRegistry.from_files("person", "people", _parsed(content, "person", parse_person, diag), diag)
+    orgs = NameRegistry.from_files("organisation", "organisations",
+                                   _parsed(content, "organisation", parse_organisation, diag), diag)
     _report_duplicates(sessions, diag, "session")
     _report_duplicates(topics, diag, "topic")
     _report_duplicates(pages, diag, "page")
@@ -61,22 +66,56 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
 
     registry = TopicRegistry.from_files(topics, diag)
     sessions = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in sessions]
-    _check_images(sessions, docs, content.media, diag)
+    rejected = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in rejected]
+    _check_images([*sessions, *rejected], docs, content.media, diag)
 
-    ctx = link_context(config.base_path, registry.topics.values(), sessions, pages)
-    sessions, pages, topic_bodies = _render_all(sessions, pages, registry, docs, ctx, render_bodies, diag)
+    ctx = link_context(config.base_path, registry.topics.values(), [*sessions, *rejected], pages)
+    file_topics = [t for t in registry.topics.values() if t.rel]
+    groups = [sessions, rejected, pages, file_topics, list(people.records.values()), list(orgs.records.values())]
+    sessions, rejected, pages, file_topics, person_files, org_files = _render_all(groups, docs, ctx, render_bodies, diag)
+    topic_bodies = {t.slug: t.description for t in file_topics}
+    people.records.update((p.slug, p) for p in person_files)
+    orgs.records.update((o.slug, o) for o in org_files)
 
     sessions.sort(key=lambda s: (s.date, s.number or 0, s.slug), reverse=True)
+    # newest first, so a name without a file is shown as the latest session writes it
+    sessions = [resolve_speakers(s, docs[s.rel], people, orgs, diag) for s in sessions]
+    rejected = [resolve_speakers(s, docs[s.rel], people, orgs, diag) for s in rejected]
+    people.warn_close_names(diag)
+    orgs.warn_close_names(diag)
     sessions = _link_series(sessions)
     sessions, upcoming = _link_announcements(sessions, docs, diag)
     sessions = related_sessions(sessions)
-    people, organisations = _people(sessions)
+    person_list, organisations = link_people(sessions, people, orgs, registry.topics)
     topic_list = _link_topics(registry, topic_bodies, sessions, diag)
     return Site(
-        config=config, sessions=tuple(sessions), topics=topic_list, people=people,
+        config=config, sessions=tuple(sessions), topics=topic_list, people=person_list,
         organisations=organisations, pages=tuple(sorted(pages, key=lambda p: (fold(p.title), p.slug))),
         media=content.media, upcoming=upcoming, redirects=_redirects(topic_list, diag),
+        rejected=tuple(sorted(rejected, key=lambda s: s.source)),
     )
+
+
+def _parse_sessions(content: Content, diag: Diagnostics, drafts: bool,
+                    session_parser: SessionParser) -> tuple[list[Session], list[Session]]:
+    """The valid sessions, and those whose front matter has errors, salvaged as far as it goes.
+
+    The salvaged ones are checked like the others (body, links, images, topics), so one bad
+    field does not hide the rest of the file's problems; their own problems are reported once."""
+    valid, rejected = [], []
+    for doc in content.of_kind("session"):
+        session = session_parser(doc, content.config, diag)
+        if session is None:
+            session = parse_session(doc, content.config, Diagnostics(), salvage=True)
+            if session is not None and (drafts or not session.draft):
+                rejected.append(session)
+        elif drafts or not session.draft:
+            valid.append(session)
+    return valid, rejected
+
+
+def _parsed(content: Content, kind: str, parser: Callable, diag: Diagnostics) -> list:
+    return [record for record in (parser(doc, diag) for doc in content.of_kind(kind)) if record]
 
 
 def _report_duplicates(records: list, diag: Diagnostics, kind: str) -> None:
@@ -127,7 +166,8 @@ def link_context(base_path: str, topics: Iterable[Topic], sessions: Sequence[Ses
     targets: dict[str, WikiTarget] = {}
 
     def target(name: str, url_path: str, title: str, topic: str | None = None) -> None:
-        targets.setdefault(fold(name), WikiTarget(base_path + url_path, title, topic))
+        if fold(name):  # a salvaged session may have lost its title or slug
+            targets.setdefault(fold(name), WikiTarget(base_path + url_path, title, topic))
 
     for topic in sorted(topics, key=lambda t: t.slug):
         for name in (topic.title, *topic.aliases):
@@ -144,21 +184,23 @@ def link_context(base_path: str, topics: Iterable[Topic], sessions: Sequence[Ses
     return LinkContext(base_path, tuple(names), MappingProxyType(targets))
 
 
-def _render_all(sessions, pages, registry, docs, ctx, render_bodies, diag):
-    jobs = [BodyJob(docs[s.rel].body, docs[s.rel].body_line, s.source, None, docs[s.rel].digest) for s in sessions]
-    jobs += [BodyJob(docs[p.rel].body, docs[p.rel].body_line, p.source, None, docs[p.rel].digest) for p in pages]
-    file_topics = [t for t in registry.topics.values() if t.rel]
-    jobs += [BodyJob(docs[t.rel].body, docs[t.rel].body_line, t.source, t.slug, docs[t.rel].digest)
-             for t in file_topics]
-    bodies = render_bodies(jobs, ctx)
-    for body in bodies:
-        for problem in body.problems:
-            diag.add(problem)
-    n_s, n_p = len(sessions), len(pages)
-    sessions = [replace(s, body=b) for s, b in zip(sessions, bodies[:n_s])]
-    pages = [replace(p, body=b) for p, b in zip(pages, bodies[n_s:n_s + n_p])]
-    topic_bodies = {t.slug: b for t, b in zip(file_topics, bodies[n_s + n_p:])}
-    return sessions, pages, topic_bodies
+def _render_all(groups: list[list], docs: dict[str, SourceDoc], ctx: LinkContext,
+                render_bodies: BodyRenderer, diag: Diagnostics) -> list[list]:
+    """Every body of every group of records in one batch (so they can share the cores);
+    the records come back in their groups with their bodies (a topic's is its description)."""
+    records = [record for group in groups for record in group]
+    jobs = [BodyJob(docs[r.rel].body, docs[r.rel].body_line, r.source, r.slug if isinstance(r, Topic) else None,
+                    docs[r.rel].digest) for r in records]
+    bodies = iter(render_bodies(jobs, ctx))
+    done = []
+    for group in groups:
+        done.append([replace(r, description=b) if isinstance(r, Topic) else replace(r, body=b)
+                     for r, b in zip(group, bodies)])
+    for group in done:
+        for record in group:
+            for problem in (record.description if isinstance(record, Topic) else record.body).problems:
+                diag.add(problem)
+    return done
 
 
 def _link_series(sessions: list[Session]) -> list[Session]:
@@ -192,32 +234,6 @@ def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc],
             session = replace(session, next=announcement)
         linked.append(session)
     return linked, tuple(sorted(upcoming.values(), key=lambda a: (a.date, a.series)))
-
-
-def _people(sessions: list[Session]) -> tuple[tuple[Person, ...], tuple[Organisation, ...]]:
-    names: dict[str, str] = {}
-    person_orgs: dict[str, list[str]] = {}
-    person_sessions: dict[str, list[str]] = {}
-    org_names: dict[str, str] = {}
-    org_people: dict[str, list[str]] = {}
-    org_sessions: dict[str, list[str]] = {}
-    for session in sessions:  # newest first, so the first name and org seen are the latest ones
-        for speaker in session.speakers:
-            names.setdefault(speaker.person, speaker.name)
-            _append_once(person_sessions.setdefault(speaker.person, []), session.slug)
-            if speaker.organisation:
-                org_names.setdefault(speaker.organisation, speaker.org or "")
-                _append_once(person_orgs.setdefault(speaker.person, []), speaker.organisation)
-                _append_once(org_people.setdefault(speaker.organisation, []), speaker.person)
-                _append_once(org_sessions.setdefault(speaker.organisation, []), session.slug)
-    people = tuple(sorted(
-        (Person(slug, names[slug], tuple(person_orgs.get(slug, ())), tuple(person_sessions[slug])) for slug in names),
-        key=lambda p: (fold(p.name), p.slug)))
-    organisations = tuple(sorted(
-        (Organisation(slug, org_names[slug], tuple(sorted(org_people[slug])), tuple(org_sessions[slug]))
-         for slug in org_names),
-        key=lambda o: (fold(o.name), o.slug)))
-    return people, organisations
 
 
 def _append_once(items: list[str], value: str) -> None:

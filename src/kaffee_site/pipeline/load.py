@@ -17,7 +17,8 @@ import yaml
 from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
 from kaffee_site.errors import ContentError, Diagnostics
 
-SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page"}
+SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page",
+            "people": "person", "organisations": "organisation"}
 FENCE = "---"
 
 
@@ -25,7 +26,7 @@ FENCE = "---"
 class SourceDoc:
     """One Markdown file, read and split, nothing interpreted yet."""
 
-    kind: str  # "session", "topic" or "page"
+    kind: str  # "session", "topic", "page", "person" or "organisation"
     rel: str  # path inside the content folder, with forward slashes
     display: str  # path as the editor should see it in messages
     meta: Mapping[str, Any]

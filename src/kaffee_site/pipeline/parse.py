@@ -10,17 +10,20 @@ from dataclasses import replace
 from datetime import date, time
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.load import SourceDoc
-from kaffee_site.model import Announcement, Image, Page, Session, Speaker, Topic
-from kaffee_site.text import SLUG_PATTERN, slugify
+from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
+from kaffee_site.text import SLUG_PATTERN, closest, impossible_day, slugify
 
 SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
                 "image", "next", "draft", "slug", "time", "end")
 TOPIC_KEYS = ("title", "aliases", "summary", "redirect_from", "slug")
 PAGE_KEYS = ("title", "summary", "slug")
+PERSON_KEYS = ("name", "aliases", "description", "link", "role", "slug")
+ORGANISATION_KEYS = ("name", "aliases", "description", "link", "slug")
 
 # Output folders of the archive itself: a page may not take their names.
 RESERVED_SLUGS = frozenset({"sitzungen", "themen", "personen", "organisationen", "media",
@@ -30,10 +33,21 @@ RESERVED_SLUGS = frozenset({"sitzungen", "themen", "personen", "organisationen",
 class _Fields:
     """Reads typed values out of one document's front matter, reporting problems with lines."""
 
-    def __init__(self, doc: SourceDoc, diag: Diagnostics):
+    def __init__(self, doc: SourceDoc, diag: Diagnostics, known: tuple[str, ...] = ()):
         self.doc = doc
         self.diag = diag
+        self.known = known  # the keys of this kind of file, so a misspelt one can be named
         self.ok = True
+
+    def missing(self, path: tuple, hint: str) -> None:
+        """A required key is absent; if a top-level key looks like a typo of it, point there."""
+        misspelt = misspelt_key(self.doc.meta, path[-1], self.known) if len(path) == 1 else None
+        if misspelt is None:
+            self.error(path, f"'{'.'.join(map(str, path))}' is missing", hint)
+            return
+        self.ok = False
+        self.diag.error(self.doc.display, self.doc.line_of(misspelt), f"'{path[0]}' is missing",
+                        f"did you mean '{path[0]}'? The front matter has '{misspelt}'")
 
     def error(self, key: tuple, message: str, hint: str | None = None) -> None:
         self.ok = False
@@ -44,8 +58,7 @@ class _Fields:
         value = self.doc.meta.get(key) if value is None and len(path) == 1 else value
         if value is None:
             if required:
-                self.error(path, f"'{'.'.join(map(str, path))}' is missing",
-                           f"add a line '{path[-1]}: …' to the front matter")
+                self.missing(path, f"add a line '{path[-1]}: …' to the front matter")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(path, f"'{'.'.join(map(str, path))}' must be text, not {_kind(value)}",
@@ -61,7 +74,7 @@ class _Fields:
         name = ".".join(map(str, path))
         if value is None:
             if required:
-                self.error(path, f"'{name}' is missing", f"add a line '{path[-1]}: YYYY-MM-DD'")
+                self.missing(path, f"add a line '{path[-1]}: YYYY-MM-DD'")
             return None
         if not isinstance(value, str):
             self.error(path, f"'{name}' must be a date like 2024-09-05, not {_kind(value)}")
@@ -71,7 +84,9 @@ class _Fields:
                 raise ValueError
             return date.fromisoformat(value)
         except ValueError:
+            reason = impossible_day(value)
             self.error(path, f"'{name}' is not a valid date: '{value}'",
+                       f"{reason}: check the day" if reason else
                        "write the date as YYYY-MM-DD, e.g. 2024-09-05, and check the day exists")
             return None
 
@@ -114,13 +129,24 @@ class _Fields:
         return MappingProxyType({k: v for k, v in self.doc.meta.items() if k not in known})
 
 
+def misspelt_key(meta: Any, key: str, known: tuple[str, ...]) -> str | None:
+    """A key of `meta` that is not a known key and is one or two typos away from `key`."""
+    unknown = [k for k in meta if isinstance(k, str) and k not in known]
+    return closest(key, unknown) if key not in meta else None
+
+
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
             float: "a number", str: "text"}.get(type(value), type(value).__name__)
 
 
-def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Session | None:
-    fields = _Fields(doc, diag)
+def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
+                  salvage: bool = False) -> Session | None:
+    """The session of a file, or None when its front matter has errors.
+
+    With `salvage`, the session is returned anyway, its broken fields left empty, so the link
+    stage can still check the body, links, images and topics of a file with a bad field."""
+    fields = _Fields(doc, diag, SESSION_KEYS)
     meta = doc.meta
     title = fields.text("title", required=True)
     day = fields.day(meta.get("date"), ("date",))
@@ -140,7 +166,7 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics) -> Sess
     )
     start, end = _clocks(fields, meta.get("time"), meta.get("end"))
     announcement = _announcement(fields, meta.get("next"), session)
-    if not fields.ok:
+    if not fields.ok and not salvage:
         return None
     return replace(session, next=announcement, time=start, end=end)
 
@@ -227,11 +253,10 @@ def _image(fields: _Fields, value: Any) -> Image | None:
         return None
     src = fields.text("src", required=True, value=value.get("src"), path=("image", "src"))
     alt = fields.text("alt", value=value.get("alt"), path=("image", "alt"))
-    if src is None:
-        return None
-    if not alt:
+    if not alt:  # reported, but the source is still checked: its file may be missing too
         fields.error(("image",), "the image has no alt text",
                      "add '  alt: …' describing what the picture shows, for readers who cannot see it")
+    if src is None:
         return None
     media_path = src.removeprefix("/").removeprefix("media/")
     parts = media_path.split("/")
@@ -239,7 +264,7 @@ def _image(fields: _Fields, value: Any) -> Image | None:
         fields.error(("image", "src"), f"the image '{src}' must be a file under media/",
                      "write it as 'media/bild.png' and put the file into content/media/")
         return None
-    return Image(media_path, alt)
+    return Image(media_path, alt or "")  # without alt only a salvaged session keeps it
 
 
 def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement | None:
@@ -258,7 +283,7 @@ def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement
 
 
 def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
-    fields = _Fields(doc, diag)
+    fields = _Fields(doc, diag, TOPIC_KEYS)
     title = fields.text("title", required=True)
     aliases = fields.text_list("aliases")
     redirects = fields.text_list("redirect_from")
@@ -273,7 +298,7 @@ def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
 
 
 def parse_page(doc: SourceDoc, diag: Diagnostics) -> Page | None:
-    fields = _Fields(doc, diag)
+    fields = _Fields(doc, diag, PAGE_KEYS)
     title = fields.text("title", required=True)
     slug = fields.slug(doc.stem)
     if slug in RESERVED_SLUGS:
@@ -282,3 +307,36 @@ def parse_page(doc: SourceDoc, diag: Diagnostics) -> Page | None:
     page = Page(slug=slug or "", title=title or "", summary=fields.text("summary"),
                 extra=fields.extra(PAGE_KEYS), source=doc.display, rel=doc.rel)
     return page if fields.ok else None
+
+
+def parse_person(doc: SourceDoc, diag: Diagnostics) -> Person | None:
+    """A file in people/: the speaker's name as sessions write it, other spellings, a few words."""
+    fields = _Fields(doc, diag, PERSON_KEYS)
+    name, aliases, description, link = _record_fields(fields)
+    person = Person(slug=fields.slug(doc.stem) or "", name=name or "", organisations=(), sessions=(),
+                    aliases=aliases, description=description, link=link, role=fields.text("role"),
+                    has_file=True, extra=fields.extra(PERSON_KEYS), source=doc.display, rel=doc.rel)
+    return person if fields.ok else None
+
+
+def parse_organisation(doc: SourceDoc, diag: Diagnostics) -> Organisation | None:
+    fields = _Fields(doc, diag, ORGANISATION_KEYS)
+    name, aliases, description, link = _record_fields(fields)
+    organisation = Organisation(slug=fields.slug(doc.stem) or "", name=name or "", people=(), sessions=(),
+                                aliases=aliases, description=description, link=link, has_file=True,
+                                extra=fields.extra(ORGANISATION_KEYS), source=doc.display, rel=doc.rel)
+    return organisation if fields.ok else None
+
+
+def _record_fields(fields: _Fields) -> tuple[str | None, tuple[str, ...], str | None, str | None]:
+    name = fields.text("name", required=True)
+    aliases = fields.text_list("aliases")
+    description = fields.text("description")
+    link = fields.text("link")
+    if link is not None:
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            fields.error(("link",), f"'link' must be a web address, not '{link}'",
+                         "write it with https://, e.g. 'link: https://www.kreis-coesfeld.de/'")
+            link = None
+    return name, aliases, description, link

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from kaffee_site.errors import Diagnostics
 from kaffee_site.model import Topic
@@ -32,16 +33,8 @@ class TopicRegistry:
                            "give one of the topics another file name or 'slug:'")
                 continue
             registry.topics[topic.slug] = topic
-            for name in (topic.title, *topic.aliases):
-                key = fold(name)
-                owner = registry.names.get(key)
-                if owner is not None and owner != topic.slug:
-                    diag.error(topic.source or "", 1,
-                               f"the name '{name}' belongs to two topics: '{registry.topics[owner].title}' and '{topic.title}'",
-                               "remove it from the aliases of one of them")
-                    continue
-                registry.names[key] = topic.slug
-                registry._file_names[key] = name
+            claim_names(topic.slug, topic.title, topic.aliases, topic.source or "", registry.names,
+                        registry._file_names, lambda slug: registry.topics[slug].title, "topics", diag)
         return registry
 
     def resolve(self, name: str, display: str, line: int | None, diag: Diagnostics) -> str:
@@ -75,3 +68,17 @@ class TopicRegistry:
             # 'Verstetigungen' for 'Verstetigung': a known name plus a plural or case ending
             close = [c for c in candidates if key.startswith(c) and len(key) - len(c) <= 3 and len(c) >= 4][:1]
         return self._file_names[close[0]] if close else None
+
+
+def claim_names(slug: str, title: str, aliases: tuple[str, ...], source: str, names: dict[str, str],
+                written: dict[str, str], title_of: Callable[[str], str], kinds: str, diag: Diagnostics) -> None:
+    """Register a record's title and aliases (folded) as its names; a name two records claim is an error."""
+    for name in (title, *aliases):
+        key = fold(name)
+        owner = names.get(key)
+        if owner is not None and owner != slug:
+            diag.error(source, 1, f"the name '{name}' belongs to two {kinds}: '{title_of(owner)}' and '{title}'",
+                       "remove it from the aliases of one of them")
+            continue
+        names[key] = slug
+        written[key] = name

@@ -1,0 +1,66 @@
+"""Front-matter keys the format does not know (part of the link stage's checks).
+
+A misspelt key (`topic:`, `sumary:`) would otherwise vanish silently: the build keeps it in
+`extra` for themes and the topics are lost. So every key that is neither part of the format
+nor declared by the archive in site.yaml's `extra_keys` is a warning, with the nearest known
+key as hint (`check --strict` makes it an error).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from kaffee_site.errors import Diagnostics
+from kaffee_site.pipeline.load import Content, SourceDoc
+from kaffee_site.pipeline.parse import (ORGANISATION_KEYS, PAGE_KEYS, PERSON_KEYS, SESSION_KEYS,
+                                        TOPIC_KEYS)
+from kaffee_site.text import closest
+
+# kind -> (top-level keys, keys of the mappings below them, required keys)
+_FORMAT: Mapping[str, tuple[tuple[str, ...], Mapping[str, tuple[str, ...]], tuple[str, ...]]] = {
+    "session": (SESSION_KEYS, {"image": ("src", "alt"), "next": ("date", "title", "time"),
+                               "speakers": ("name", "org")}, ("title", "date")),
+    "topic": (TOPIC_KEYS, {}, ("title",)),
+    "page": (PAGE_KEYS, {}, ("title",)),
+    "person": (PERSON_KEYS, {}, ("name",)),
+    "organisation": (ORGANISATION_KEYS, {}, ("name",)),
+}
+
+
+def check_keys(content: Content, diag: Diagnostics) -> None:
+    declared = frozenset(content.config.extra_keys)
+    for doc in content.docs:
+        if doc.kind in _FORMAT:
+            _check_doc(doc, *_FORMAT[doc.kind], declared, diag)
+
+
+def _check_doc(doc: SourceDoc, top: tuple[str, ...], nested: Mapping[str, tuple[str, ...]],
+               required: tuple[str, ...], declared: frozenset[str], diag: Diagnostics) -> None:
+    for key in doc.meta:
+        if not isinstance(key, str) or key in top or key in declared:
+            if key in nested:
+                _check_nested(doc, key, doc.meta[key], nested[key], declared, diag)
+            continue
+        near = closest(key, top)
+        if near in required and near not in doc.meta:
+            continue  # "'title' is missing" already points here, with this hint
+        _warn(doc, (key,), key, near, diag)
+
+
+def _check_nested(doc: SourceDoc, parent: str, value: Any, known: tuple[str, ...], declared: frozenset[str],
+                  diag: Diagnostics) -> None:
+    """Keys under `image:`, `next:` and each entry of `speakers:`."""
+    mappings = [((parent,), value)] if isinstance(value, dict) else \
+        [((parent, i), item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
+    for path, mapping in mappings:
+        for key in mapping:
+            if isinstance(key, str) and key not in known and f"{parent}.{key}" not in declared:
+                _warn(doc, (*path, key), key, closest(key, known), diag)
+
+
+def _warn(doc: SourceDoc, path: tuple, key: str, near: str | None, diag: Diagnostics) -> None:
+    name = ".".join(map(str, path))
+    hint = f"did you mean '{near}'?" if near else \
+        f"the build does not use it; if your theme does, list '{name if len(path) == 1 else path[0] + '.' + key}' " \
+        "under 'extra_keys' in site.yaml"
+    diag.warning(doc.display, doc.line_of(*path), f"unknown key '{name}'", hint)
