@@ -294,15 +294,31 @@ def test_a_broken_first_start_knows_the_base_path_and_recovers(archive: Archive)
         dev.stop()
 
 
-def test_an_output_folder_deleted_from_outside_is_restored_whole_by_the_next_rebuild(server: DevServer,
+def _delete_everything(output: Path) -> None:
+    shutil.rmtree(output)
+
+
+def _delete_what_a_shell_glob_sees(output: Path) -> None:  # rm -rf output/*: the hidden marker stays
+    for entry in output.iterdir():
+        if not entry.name.startswith("."):  # pathlib's glob would match hidden names too
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def _delete_one_folder(output: Path) -> None:
+    shutil.rmtree(output / "personen")  # pages an edit of the other session does not touch
+
+
+@pytest.mark.parametrize("delete", [_delete_everything, _delete_what_a_shell_glob_sees, _delete_one_folder])
+def test_an_output_folder_deleted_from_outside_is_restored_whole_by_the_next_rebuild(server: DevServer, delete,
                                                                                       archive: Archive, tmp_path: Path):
     rebuilds = lambda: len([e for e in server.events if isinstance(e, Rebuilt)])  # type: ignore[attr-defined]  # noqa: E731
     before = rebuilds()
-    archive.write("sessions/2025-02-13-vorher.md", session_md("Vorher", "2025-02-13", body="Davor."))
+    archive.write("sessions/2025-02-13-vorher.md", session_md("Vorher", "2025-02-13", body="Davor.",
+                                                                speakers="[{name: Anna Beispiel, organisation: Landkreis X}]"))
     wait_until(lambda: rebuilds() > before, "the second session built")
-    assert get(port_of(server), "/kaffee/sitzungen/2025-02-13-vorher/")[0] == 200
-    shutil.rmtree(archive.output)
-    assert get(port_of(server), PAGE)[0] == 404  # nothing to serve, and no crash
+    assert get(port_of(server), "/kaffee/personen/anna-beispiel/")[0] == 200
+    delete(archive.output)
+    assert get(port_of(server), "/kaffee/personen/anna-beispiel/")[0] == 404  # nothing to serve, and no crash
     before = rebuilds()
     archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Nach dem Löschen."))
     wait_until(lambda: rebuilds() > before, "the rebuild after the deletion")

@@ -10,6 +10,7 @@ prints: it tells the caller through `report(event)`. It never writes into the co
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -71,6 +72,7 @@ class DevServer:
         self._stopping = False
         self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)))
         self._interruptions = 0
+        self._output_names: frozenset[str] = frozenset()  # the output's top level after the last good rebuild
         self._threads: list[threading.Thread] = []
         self._observer = Observer()
 
@@ -162,10 +164,13 @@ class DevServer:
         # not forever: after MAX_INTERRUPTIONS in a row it runs to its end.
         may_stop = self._interruptions < MAX_INTERRUPTIONS
         try:
-            # an output folder deleted (or emptied) from outside is written whole again
-            whole = not (self.options.output_dir / OUTPUT_MARKER).is_file()
+            # an output folder deleted or emptied from outside is written whole again
+            names = _top_names(self.options.output_dir)
+            whole = names is None or OUTPUT_MARKER not in names or not self._output_names <= names
             result = self.rebuilder.rebuild(list(paths), full=whole,
                                             interrupted=lambda: may_stop and bool(self._pending))
+            if result.ok and not result.interrupted:
+                self._output_names = _top_names(self.options.output_dir) or frozenset()
         except KaffeeError as err:
             result = RebuildResult(False, (Problem(str(self.options.content_dir), None, str(err)),))
         except Exception:  # a bug must not end the preview: say what happened, keep serving
@@ -185,3 +190,12 @@ class DevServer:
             self.indexer.request(self.rebuilder.site.config.search)
         self.report(Rebuilt(result))
         return not result.interrupted
+
+
+def _top_names(folder: Path) -> frozenset[str] | None:
+    """The names at the top of the output folder (None if it is gone), scratch files left out:
+    one listing tells whether someone removed a part (`rm -rf output/*` keeps the marker)."""
+    try:
+        return frozenset(name for name in os.listdir(folder) if name == OUTPUT_MARKER or not name.startswith("."))
+    except OSError:
+        return None
