@@ -204,3 +204,62 @@ def test_an_english_archive_has_not_one_german_ui_word(archive: Archive, capsys)
     session = next(text for path, text in pages.items() if path.endswith("first/index.html"))
     assert "5 September 2024</time>, 10:00–11:00 ·" in session and "Add to calendar" in session
     assert "Speakers" in session and "Coffee Round No. 1" not in session
+
+
+def test_an_english_archive_lives_in_english_folders(archive: Archive, capsys):
+    english_archive(archive)
+    assert archive.build() == 0, capsys.readouterr().err
+    out = archive.output
+    for path in ("sessions/index.html", "sessions/2024-09-05-first/index.html", "sessions/2024-09-05-first/event.ics",
+                 "topics/funding/index.html", "topics/funding/feed.xml", "topics/data/index.html",
+                 "people/ann-example/index.html", "organisations/county-office/index.html", "search/index.html",
+                 "page/2/index.html", "data/sessions.json", "data/sessions.csv", "calendar.ics", "imprint/index.html"):
+        assert (out / path).is_file(), path
+    german = {"sitzungen", "themen", "personen", "organisationen", "seite", "suche", "daten", "termin"}
+    assert {p.parts[0] for p in out.iterdir()} & german == set()
+    for page in out.rglob("*"):
+        if page.suffix in (".html", ".xml", ".json", ".csv", ".ics"):
+            text = page.read_text(encoding="utf-8")
+            assert not re.search(r"/(sitzungen|themen|personen|organisationen|suche|daten)/|/seite/\d|termine?\.ics",
+                                 text), page
+    nav = archive.page("")
+    assert 'href="/sessions/"' in nav and 'href="/calendar.ics"' in nav and 'href="/data/sessions.json"' in nav
+    assert 'rel="next">Next page</a>' in nav and 'href="/page/2/"' in nav
+
+
+def test_folder_names_can_be_set_in_site_yaml(archive: Archive, capsys):
+    archive.write("site.yaml", "title: Archiv\nurls:\n  sessions: protokolle\n  topics: schlagworte\n  event: kalender.ics\n")
+    archive.write("sessions/a.md", session_md("A", "2024-09-05", "Über [[Schlagwort]].", topics="\n  - Schlagwort"))
+    archive.write("pages/personen-info.md", "---\ntitle: Info\n---\nText.\n")
+    assert archive.build() == 0, capsys.readouterr().err
+    assert (archive.output / "protokolle/a/kalender.ics").is_file()
+    assert (archive.output / "schlagworte/schlagwort/index.html").is_file()
+    assert (archive.output / "personen/index.html").is_file()  # the others keep the language's names
+    page = archive.page("protokolle/a/")
+    assert 'href="/schlagworte/schlagwort/"' in page and 'href="/protokolle/a/kalender.ics"' in page
+    assert "/sitzungen/" not in page and "/themen/" not in page
+
+
+@pytest.mark.parametrize("yaml, line, message", [
+    ("urls:\n  sessions: Protokolle\n", 3, "'urls.sessions' must be a folder name like 'sitzungen'"),
+    ("urls:\n  event: termin\n", 3, "'urls.event' must be a file name like 'termine.ics'"),
+    ("urls:\n  sitzungen: protokolle\n", 3, "'urls' has no key 'sitzungen'"),
+    ("urls:\n  topics: media\n", 3, "'urls.topics' cannot be 'media': the archive uses that name itself"),
+    ("urls:\n  people: themen\n", 3, "'urls.people' and 'urls.topics' are both 'themen'"),
+    ("urls: protokolle\n", 2, "'urls' must be a mapping of folder names"),
+])
+def test_a_bad_folder_name_is_an_error_at_its_line(archive: Archive, capsys, yaml: str, line: int, message: str):
+    archive.write("site.yaml", "title: Archiv\n" + yaml)
+    archive.write("sessions/a.md", session_md())
+    assert archive.build() == 1
+    assert f"{archive.content / 'site.yaml'}:{line}: {message}" in capsys.readouterr().err
+    assert not archive.output.exists()
+
+
+def test_a_page_may_not_take_a_folder_name_of_its_language(archive: Archive, capsys):
+    archive.write("site.yaml", "title: Archive\nlanguage: en\n")
+    archive.write("pages/sessions.md", "---\ntitle: Sessions\n---\nText.\n")
+    archive.write("pages/sitzungen.md", "---\ntitle: Sitzungen\n---\nText.\n")  # German name: free in English
+    assert archive.build() == 1
+    err = capsys.readouterr().err
+    assert "sessions.md:2: the page slug 'sessions' is taken by the archive" in err and "sitzungen.md" not in err

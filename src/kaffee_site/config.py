@@ -9,14 +9,15 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from kaffee_site.errors import Diagnostics
-from kaffee_site.i18n import available_languages, catalogue_language
+from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue_language
 from kaffee_site.text import closest
+from kaffee_site.urls import DEFAULT_URLS, Urls, check_name, urls_for, with_names
 
 DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {
         "title": "Smarter Kaffee",
         "base_url": "/",
-        "language": "de",
+        "language": DEFAULT_LANGUAGE,
         "description": "",
         "series": "Smarter Kaffee",
         "search": True,
@@ -46,6 +47,7 @@ class SiteConfig:
     event_end: time = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
+    urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -133,7 +135,8 @@ def config_from_mapping(
         values.pop("event_start", None)
     if "extra_keys" in data:
         values["extra_keys"] = _extra_keys(data["extra_keys"], lines.get(("extra_keys",)), path, diag)
-    known = set(DEFAULTS)
+    values["urls"] = _check_urls(data.get("urls"), values.get("language", DEFAULTS["language"]), lines, path, diag)
+    known = set(DEFAULTS) | {"urls"}
     extra = {k: v for k, v in data.items() if k not in known}
     _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))
@@ -157,6 +160,34 @@ def _warn_unknown_keys(extra: Mapping[str, Any], declared: tuple[str, ...], line
         diag.warning(path, lines.get((key,)), f"unknown key '{key}' in site.yaml",
                      f"did you mean '{near}'?" if near else
                      f"if your theme uses it, list it under 'extra_keys': extra_keys: [{key}]")
+
+
+def _check_urls(value: Any, language: str, lines: Mapping[tuple, int], path: str, diag: Diagnostics) -> Urls:
+    """The language's folder names, with those site.yaml's `urls:` sets; two folders never share a name."""
+    urls = urls_for(language)
+    if value is None:
+        return urls
+    if not isinstance(value, Mapping):
+        diag.error(path, lines.get(("urls",)), "'urls' must be a mapping of folder names",
+                   "write e.g. 'urls:' and below it '  sessions: protokolle'")
+        return urls
+    names: dict[str, str] = {}
+    for key, name in value.items():
+        problem = check_name(str(key), name)
+        if problem:
+            diag.error(path, lines.get(("urls", key)) or lines.get(("urls",)), problem,
+                       f"the keys are {', '.join(vars(urls))}")
+        else:
+            names[str(key)] = name
+    chosen = with_names(urls, names)
+    taken: dict[str, str] = {}
+    for key, name in vars(chosen).items():
+        if name in taken:
+            diag.error(path, lines.get(("urls", key)) or lines.get(("urls", taken[name])) or lines.get(("urls",)),
+                       f"'urls.{key}' and 'urls.{taken[name]}' are both '{name}'", "give each folder its own name")
+            return urls
+        taken[name] = key
+    return chosen
 
 
 def _check_base_url(value: Any, line: int | None, path: str, diag: Diagnostics) -> str:

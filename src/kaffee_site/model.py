@@ -16,8 +16,10 @@ from typing import Any, Mapping
 
 from kaffee_site.config import SiteConfig
 from kaffee_site.pipeline.markdown import Body
+from kaffee_site.urls import DEFAULT_URLS
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+FOLDERS = DEFAULT_URLS  # the default language's folders; records get the site's own from config.urls
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Session:
     previous: str | None = None  # previous session of the same series
     following: str | None = None
     related: tuple[str, ...] = ()
+    folder: str = FOLDERS.sessions  # config.urls.sessions
 
     @property
     def teaser(self) -> str:
@@ -80,7 +83,7 @@ class Session:
 
     @property
     def url_path(self) -> str:
-        return f"sitzungen/{self.slug}/"
+        return f"{self.folder}/{self.slug}/"
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,11 @@ class Topic:
     sentences: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # session slug -> first sentence mentioning the topic
     related: tuple[tuple[str, int], ...] = ()  # (topic slug, sessions shared)
     speakers: tuple[str, ...] = ()  # person slugs
+    folder: str = FOLDERS.topics  # config.urls.topics
 
     @property
     def url_path(self) -> str:
-        return f"themen/{self.slug}/"
+        return f"{self.folder}/{self.slug}/"
 
     @property
     def sessions(self) -> tuple[str, ...]:
@@ -135,10 +139,11 @@ class Person:
     source: str | None = None
     rel: str | None = None
     body: Body | None = None  # the file's Markdown body, if it has one
+    folder: str = FOLDERS.people  # config.urls.people
 
     @property
     def url_path(self) -> str:
-        return f"personen/{self.slug}/"
+        return f"{self.folder}/{self.slug}/"
 
 
 @dataclass(frozen=True)
@@ -158,10 +163,11 @@ class Organisation:
     source: str | None = None
     rel: str | None = None
     body: Body | None = None
+    folder: str = FOLDERS.organisations  # config.urls.organisations
 
     @property
     def url_path(self) -> str:
-        return f"organisationen/{self.slug}/"
+        return f"{self.folder}/{self.slug}/"
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def entries(site: Site, feed: Feed) -> Iterator[Entry]:
 def entry(site: Site, session: Session, full: bool = True) -> Entry:
     config = site.config
     topics = [site.topic(slug) for slug in session.topics]
-    scheme = config.absolute_url("themen/")
+    scheme = config.absolute_url(f"{config.urls.topics}/")
     return Entry(
         id=uri(site, session.url_path),
         title=xml_text(session.title),

@@ -15,8 +15,7 @@ from typing import Any
 
 from kaffee_site.model import Site
 
-JSON_FILE = "daten/sessions.json"
-CSV_FILE = "daten/sessions.csv"
+# Where they go: config.urls.json_file and .csv_file (daten/ or data/, see urls.py).
 CSV_COLUMNS = ("date", "number", "series", "title", "topics", "speakers", "organisations", "url")
 LIST_SEPARATOR = "; "  # between several topics or speakers inside one CSV cell
 

@@ -52,8 +52,8 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     config = content.config
     docs = {doc.rel: doc for doc in content.docs}
     sessions, rejected = _parse_sessions(content, diag, drafts, session_parser)
-    topics = [t for t in (parse_topic(d, diag) for d in content.of_kind("topic")) if t]
-    pages = [p for p in (parse_page(d, diag) for d in content.of_kind("page")) if p]
+    topics = [replace(t, folder=config.urls.topics) for t in (parse_topic(d, diag) for d in content.of_kind("topic")) if t]
+    pages = [p for p in (parse_page(d, diag, config.urls.reserved()) for d in content.of_kind("page")) if p]
     check_keys(content, diag)
     people = NameRegistry.from_files("person", "people", _parsed(content, "person", parse_person, diag), diag)
     orgs = NameRegistry.from_files("organisation", "organisations",
@@ -64,7 +64,7 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     sessions = _first_per_slug(sessions)
     pages = _first_per_slug(pages)
 
-    registry = TopicRegistry.from_files(topics, diag)
+    registry = TopicRegistry.from_files(topics, diag, config.urls.topics)
     sessions = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in sessions]
     rejected = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in rejected]
     _check_images([*sessions, *rejected], docs, content.media, diag)
@@ -87,11 +87,13 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     sessions, upcoming = _link_announcements(sessions, docs, diag)
     sessions = related_sessions(sessions)
     person_list, organisations = link_people(sessions, people, orgs, registry.topics)
+    person_list = tuple(replace(p, folder=config.urls.people) for p in person_list)  # the site's folder names
+    organisations = tuple(replace(o, folder=config.urls.organisations) for o in organisations)
     topic_list = _link_topics(registry, topic_bodies, sessions, diag)
     return Site(
         config=config, sessions=tuple(sessions), topics=topic_list, people=person_list,
         organisations=organisations, pages=tuple(sorted(pages, key=lambda p: (fold(p.title), p.slug))),
-        media=content.media, upcoming=upcoming, redirects=_redirects(topic_list, diag),
+        media=content.media, upcoming=upcoming, redirects=_redirects(topic_list, config.urls.topics, diag),
         rejected=tuple(sorted(rejected, key=lambda s: s.source)),
     )
 
@@ -268,7 +270,7 @@ def _link_topics(registry: TopicRegistry, bodies: dict[str, Body], sessions: lis
     return tuple(sorted(topics, key=lambda t: (fold(t.title), t.slug)))
 
 
-def _redirects(topics: tuple[Topic, ...], diag: Diagnostics) -> MappingProxyType:
+def _redirects(topics: tuple[Topic, ...], folder: str, diag: Diagnostics) -> MappingProxyType:
     slugs = {t.slug for t in topics}
     redirects: dict[str, str] = {}
     for topic in topics:
@@ -276,8 +278,8 @@ def _redirects(topics: tuple[Topic, ...], diag: Diagnostics) -> MappingProxyType
             if old in slugs:
                 diag.error(topic.source or "", 1, f"redirect_from '{old}' is the slug of an existing topic",
                            "remove it from redirect_from")
-            elif f"themen/{old}/" in redirects:
+            elif f"{folder}/{old}/" in redirects:
                 diag.error(topic.source or "", 1, f"redirect_from '{old}' is claimed by two topics")
             else:
-                redirects[f"themen/{old}/"] = topic.url_path
+                redirects[f"{folder}/{old}/"] = topic.url_path
     return MappingProxyType(redirects)

@@ -17,6 +17,7 @@ from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.load import SourceDoc
 from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
 from kaffee_site.text import SLUG_PATTERN, closest, impossible_day, slugify
+from kaffee_site.urls import DEFAULT_URLS
 
 SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
                 "image", "next", "draft", "slug", "time", "end")
@@ -25,9 +26,8 @@ PAGE_KEYS = ("title", "summary", "slug")
 PERSON_KEYS = ("name", "aliases", "description", "link", "role", "slug")
 ORGANISATION_KEYS = ("name", "aliases", "description", "link", "slug")
 
-# Output folders of the archive itself: a page may not take their names.
-RESERVED_SLUGS = frozenset({"sitzungen", "themen", "personen", "organisationen", "media",
-                            "static", "daten", "pagefind", "suche", "404", "feed", "index"})
+# Output folders of the archive itself (of the default language; see urls.py): a page may not take their names.
+RESERVED_SLUGS = DEFAULT_URLS.reserved()
 
 
 class _Fields:
@@ -162,7 +162,7 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
         series=series, number=number, topic_names=_topic_names(fields),
         speakers=_speakers(fields, meta.get("speakers")), summary=fields.text("summary"),
         image=_image(fields, meta.get("image")), next=None, draft=draft,
-        extra=fields.extra(SESSION_KEYS), source=doc.display, rel=doc.rel,
+        extra=fields.extra(SESSION_KEYS), source=doc.display, rel=doc.rel, folder=config.urls.sessions,
     )
     start, end = _clocks(fields, meta.get("time"), meta.get("end"))
     announcement = _announcement(fields, meta.get("next"), session)
@@ -297,13 +297,13 @@ def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
     return topic if fields.ok else None
 
 
-def parse_page(doc: SourceDoc, diag: Diagnostics) -> Page | None:
+def parse_page(doc: SourceDoc, diag: Diagnostics, reserved: frozenset[str] = RESERVED_SLUGS) -> Page | None:
     fields = _Fields(doc, diag, PAGE_KEYS)
     title = fields.text("title", required=True)
     slug = fields.slug(doc.stem)
-    if slug in RESERVED_SLUGS:
+    if slug in reserved:
         fields.error(("slug",) if "slug" in doc.meta else (), f"the page slug '{slug}' is taken by the archive",
-                     f"choose another file name or 'slug:'; reserved are {', '.join(sorted(RESERVED_SLUGS))}")
+                     f"choose another file name or 'slug:'; reserved are {', '.join(sorted(reserved))}")
     page = Page(slug=slug or "", title=title or "", summary=fields.text("summary"),
                 extra=fields.extra(PAGE_KEYS), source=doc.display, rel=doc.rel)
     return page if fields.ok else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kaffee_site.errors import Diagnostics
-from kaffee_site.model import Topic
+from kaffee_site.model import FOLDERS, Topic
 from kaffee_site.text import fold, slugify
 
 
@@ -22,10 +22,11 @@ class TopicRegistry:
     topics: dict[str, Topic] = field(default_factory=dict)  # slug -> topic
     names: dict[str, str] = field(default_factory=dict)  # folded name -> slug
     _file_names: dict[str, str] = field(default_factory=dict)  # folded name -> display name
+    folder: str = FOLDERS.topics  # config.urls.topics, for the topics that sessions name without a file
 
     @classmethod
-    def from_files(cls, topics: list[Topic], diag: Diagnostics) -> "TopicRegistry":
-        registry = cls()
+    def from_files(cls, topics: list[Topic], diag: Diagnostics, folder: str = FOLDERS.topics) -> "TopicRegistry":
+        registry = cls(folder=folder)
         for topic in topics:
             if topic.slug in registry.topics:
                 other = registry.topics[topic.slug]
@@ -55,7 +56,7 @@ class TopicRegistry:
         if suggestion:
             diag.warning(display, line, f"unknown topic '{name}' is close to an existing topic",
                          f"did you mean '{suggestion}'?")
-        self.topics[slug] = Topic(slug=slug, title=" ".join(name.split()))
+        self.topics[slug] = Topic(slug=slug, title=" ".join(name.split()), folder=self.folder)
         self.names[key] = slug
         return slug
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 from kaffee_site.outputs import feeds
 from kaffee_site.outputs.calendar import event_uids, session_calendar, session_times, site_calendar
 from kaffee_site.model import Site
-from kaffee_site.outputs.opendata import CSV_FILE, JSON_FILE, sessions_csv, sessions_json
+from kaffee_site.outputs.opendata import sessions_csv, sessions_json
 from kaffee_site.outputs.paginate import paginate
 from kaffee_site.outputs.structured import event_data, person_data
 from kaffee_site.outputs.topicmap import topic_map
@@ -61,8 +61,9 @@ class PageSpec:
 def plan_pages(site: Site) -> list[PageSpec]:
     """Every page of the archive, in a fixed order, with its dependencies."""
     every = frozenset({"*"})
+    urls = site.config.urls
     specs = [*_paged(site, "", "index.html", (), [s.slug for s in site.sessions], every),
-             PageSpec("sitzungen/", "archive.html")]
+             PageSpec(f"{urls.sessions}/", "archive.html")]
     for s in site.sessions:
         deps = {f"session:{x}" for x in (s.slug, s.previous, s.following, *s.related) if x}
         deps |= {f"topic:{t}" for t in s.topics}
@@ -71,17 +72,17 @@ def plan_pages(site: Site) -> list[PageSpec]:
         if s.next and s.next.session:
             deps.add(f"session:{s.next.session}")
         specs.append(PageSpec(s.url_path, "session.html", (("session", s),), frozenset(deps)))
-    specs.append(PageSpec("themen/", "topics.html", deps=every))
+    specs.append(PageSpec(f"{urls.topics}/", "topics.html", deps=every))
     for t in site.topics:
         deps = {f"topic:{t.slug}"} | {f"topic:{slug}" for slug, _ in t.related}
         deps |= _listing(site, t.sessions) | {f"person:{p}" for p in t.speakers}
         specs += _paged(site, t.url_path, "topic.html", (("topic", t),), t.sessions, frozenset(deps | {"count"}))
-    specs.append(PageSpec("personen/", "people.html", deps=every))
+    specs.append(PageSpec(f"{urls.people}/", "people.html", deps=every))
     for p in site.people:
         deps = {f"person:{p.slug}"} | _listing(site, p.sessions)
         deps |= {f"organisation:{o}" for o in p.organisations}
         specs += _paged(site, p.url_path, "person.html", (("person", p),), p.sessions, frozenset(deps))
-    specs.append(PageSpec("organisationen/", "organisations.html", deps=every))
+    specs.append(PageSpec(f"{urls.organisations}/", "organisations.html", deps=every))
     for o in site.organisations:
         deps = {f"organisation:{o.slug}"} | _listing(site, o.sessions)
         deps |= {f"person:{p}" for p in o.people}
@@ -92,7 +93,7 @@ def plan_pages(site: Site) -> list[PageSpec]:
         specs.append(PageSpec(old, "redirect.html", (("target", new),), frozenset({"redirects"})))
     specs.append(PageSpec("404.html", "404.html", deps=frozenset({"pages"})))
     if site.config.search:
-        specs.append(PageSpec("suche/", "search.html", deps=frozenset({"pages"})))
+        specs.append(PageSpec(f"{urls.search}/", "search.html", deps=frozenset({"pages"})))
     # base.html's footer lists the titles of all pages, so every framed page depends on them
     with_pages: dict[int, tuple[frozenset, frozenset]] = {}  # the parts of a paged list share one set
 
@@ -109,7 +110,7 @@ def _paged(site: Site, base: str, template: str, context: tuple, slugs: Iterable
            deps: frozenset[str]) -> list[PageSpec]:
     """A list page split at `page_size`; every part depends on the whole list (items shift)."""
     return [PageSpec(pager.url_path, template, (*context, ("pager", pager)), deps)
-            for pager in paginate(list(slugs), site.config.page_size, base)]
+            for pager in paginate(list(slugs), site.config.page_size, base, site.config.urls.page)]
 
 
 def _reader_outputs(site: Site, pages: list[PageSpec]) -> list[PageSpec]:
@@ -120,14 +121,15 @@ def _reader_outputs(site: Site, pages: list[PageSpec]) -> list[PageSpec]:
         feed = feeds.topic_feed(site, t)
         specs.append(PageSpec(feed.url_path, "feed.xml", (("feed", feed),),
                               frozenset({f"topic:{t.slug}"} | _listing(site, t.carried))))
-    specs.append(PageSpec("termine.ics", "", deps=every, producer=site_calendar))
+    urls = site.config.urls
+    specs.append(PageSpec(urls.calendar, "", deps=every, producer=site_calendar))
     uids = event_uids(site)
     for s in site.sessions:
         deps = frozenset({f"session:{s.slug}"} | {f"topic:{t}" for t in s.topics})
-        specs.append(PageSpec(f"{s.url_path}termin.ics", "", (("session", s), ("uid", uids[s.slug])), deps,
+        specs.append(PageSpec(f"{s.url_path}{urls.event}", "", (("session", s), ("uid", uids[s.slug])), deps,
                               producer=session_calendar))
-    specs.append(PageSpec(JSON_FILE, "", deps=every, producer=sessions_json))
-    specs.append(PageSpec(CSV_FILE, "", deps=every, producer=sessions_csv))
+    specs.append(PageSpec(urls.json_file, "", deps=every, producer=sessions_json))
+    specs.append(PageSpec(urls.csv_file, "", deps=every, producer=sessions_csv))
     sitemap = tuple(_sitemap_entry(site, spec) for spec in pages if spec.template not in _NOT_IN_SITEMAP)
     specs.append(PageSpec("sitemap.xml", "sitemap.xml", (("sitemap", sitemap),), every | {"pages", "redirects"}))
     specs.append(PageSpec("robots.txt", "robots.txt", deps=frozenset()))
@@ -183,6 +185,7 @@ def _globals(site: Site) -> dict[str, Any]:
         "site": site,
         "config": config,
         "url": config.url,
+        "paths": config.urls,  # folder names: url(paths.sessions ~ '/')
         "absolute_url": config.absolute_url,
         "topic_map": lambda: topic_map(site),
         "session_times": lambda session: session_times(session, config),
