@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaffee_site.cli import main
+from kaffee_site.pipeline.limits import CONTROL
 from kaffee_site.pipeline.load import read_source
 from kaffee_site.commands.new import session_text
 from support import TEMPLATES, Archive, session_md
@@ -122,9 +124,17 @@ def test_a_missing_content_folder_is_a_usage_error(tmp_path, capsys):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(min_size=1).filter(lambda t: t.split()))
+@given(st.text(min_size=1).filter(lambda t: t.split() and not CONTROL.search(t)))
 def test_any_title_survives_the_front_matter(title):
-    """Whatever the title (quotes, colons, '#', control characters), YAML reads back the same text."""
+    """Whatever the title (quotes, colons, '#', any script), YAML reads back the same text, in NFC.
+    Control characters are refused by `new` itself (test_a_title_with_a_control_character_is_refused)."""
     text = session_text(" ".join(title.split()), date(2024, 1, 1), title.strip() or "x", 1)
     doc = read_source(text.encode("utf-8"), "session", "s.md", "s.md")
-    assert doc.meta["title"] == " ".join(title.split())
+    assert doc.meta["title"] == unicodedata.normalize("NFC", " ".join(title.split()))
+
+
+def test_a_title_with_a_control_character_is_refused(archive: Archive, capsys):
+    archive.write("site.yaml", "title: Test\n")
+    assert main(["new", "Rot\x1b[31m", "--date", "2025-03-13", "--content", str(archive.content)]) == 2
+    assert capsys.readouterr().err == "kaffee-site: the title contains the control character U+001B (ESC)\n"
+    assert not any(archive.content.rglob("*.md"))

@@ -13,7 +13,7 @@ from typing import Iterator
 from kaffee_site.reuse.cache import BuildCache, cached_pages
 from kaffee_site.errors import Diagnostics, Problem, UsageError
 from kaffee_site.pipeline.link import BodyRenderer, SessionParser, link_site, render_bodies_here
-from kaffee_site.pipeline.load import Content, load_content
+from kaffee_site.pipeline.load import Content, load_content, media_source
 from kaffee_site.model import Site
 from kaffee_site.pipeline.parse import parse_session
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel, render_outputs
@@ -128,7 +128,7 @@ def outputs(site: Site, theme: Theme, options: BuildOptions, cache: BuildCache |
 
 def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
     """Media copied from the content, and the marker that makes the output folder ours."""
-    media = (Output(f"media/{rel}", source=options.content_dir / "media" / rel) for rel in site.media)
+    media = (Output(f"media/{rel}", source=media_source(options.content_dir, rel)) for rel in site.media)
     marker = [Output(OUTPUT_MARKER, b"This folder is written by kaffee-site; it removes files it did not make.\n")]
     return chain(media, marker)
 

@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Sequence
 
 from kaffee_site import __version__
-from kaffee_site.errors import BuildFailed, KaffeeError, Problem, UsageError
+from kaffee_site.errors import BuildFailed, KaffeeError, Problem, UsageError, printable
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _say(text: object, file=None, flush: bool = False) -> None:
+    """Every line the command prints: content (file names too) may hold ESC or other controls
+    that a terminal or a CI log viewer would act on, so they are written as escapes."""
+    print(printable(str(text)), file=file if file is not None else sys.stdout, flush=flush)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,19 +92,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {"build": _build, "check": _check, "new": _new, "serve": _serve}[args.command](args)
     except UsageError as err:
-        print(f"kaffee-site: {err}", file=sys.stderr)
+        _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_USAGE
     except BuildFailed as err:
         _print_problems(err.problems)
         errors = sum(1 for p in err.problems if p.severity == "error")
-        print(f"build failed: {errors} error(s); the output folder was not changed", file=sys.stderr)
+        _say(f"build failed: {errors} error(s); the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KaffeeError as err:
         from kaffee_site.pipeline.search_index import SearchIndexFailed  # only needed when something failed
 
-        print(f"{err}", file=sys.stderr)
+        _say(f"{err}", file=sys.stderr)
         if not isinstance(err, SearchIndexFailed):  # that one says itself what was written
-            print("build failed; the output folder was not changed", file=sys.stderr)
+            _say("build failed; the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
         return 130
@@ -106,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _print_problems(problems: Sequence[Problem]) -> None:
     for problem in problems:
-        print(problem.format(), file=sys.stderr)
+        _say(problem.format(), file=sys.stderr)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -115,12 +121,12 @@ def _build(args: argparse.Namespace) -> int:
     result = build(BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache))
     _print_problems(result.warnings)
     report = result.report
-    print(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
+    _say(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
           f"{report.removed} removed) in {result.seconds:.2f} s"
           + (f", search index {result.search_seconds:.2f} s" if result.search_seconds is not None else ""))
     if result.cache_stats:
         stats = result.cache_stats
-        print(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
+        _say(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
               f"{stats['pages_total']} pages reused", file=sys.stderr)
     return EXIT_OK
 
@@ -132,14 +138,14 @@ def _check(args: argparse.Namespace) -> int:
     report = check(BuildOptions(args.content, templates_dir=_templates(args), drafts=args.drafts))
     if args.format == "github":
         for line in github_annotations(report.problems, Path.cwd()):
-            print(line)
+            _say(line)
     else:
         for problem in report.problems:
-            print(problem.format())
+            _say(problem.format())
     failed = bool(report.errors or (args.strict and report.warnings))
     verdict = "failed" if failed else "passed"
     strict = " (--strict: warnings fail)" if args.strict and report.warnings and not report.errors else ""
-    print(f"check {verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s){strict}",
+    _say(f"check {verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s){strict}",
           file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
 
@@ -151,10 +157,10 @@ def _new(args: argparse.Namespace) -> int:
     try:
         created = new_session(args.content, args.title, day, args.series)
     except SessionExists as err:
-        print(f"kaffee-site: {err}", file=sys.stderr)
+        _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_CONTENT
-    print(created.path)
-    print(f"{created.series} Nr. {created.number} am {day.isoformat()}: fill in topics, speakers and the report",
+    _say(created.path)
+    _say(f"{created.series} Nr. {created.number} am {day.isoformat()}: fill in topics, speakers and the report",
           file=sys.stderr)
     return EXIT_OK
 
@@ -176,7 +182,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.start()
         server.wait()
     except KeyboardInterrupt:
-        print("stopped", flush=True)
+        _say("stopped", flush=True)
     finally:
         server.stop()
     return EXIT_OK
@@ -197,25 +203,25 @@ class _ServeReport:
         from kaffee_site.serve.server import Rebuilt, SearchFailed, Serving
 
         if isinstance(event, Serving):
-            print(f"serving {event.url} (Ctrl-C stops)", flush=True)
+            _say(f"serving {event.url} (Ctrl-C stops)", flush=True)
         elif isinstance(event, SearchFailed):
-            print(f"search index not updated: {event.message}", file=sys.stderr, flush=True)
+            _say(f"search index not updated: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, Rebuilt):
             self._rebuilt(event.result)
 
     def _rebuilt(self, result) -> None:
         if not result.ok:
             for problem in result.problems:
-                print(problem.format(), file=sys.stderr, flush=True)
+                _say(problem.format(), file=sys.stderr, flush=True)
             errors = sum(1 for p in result.problems if p.severity == "error")
-            print(f"rebuild failed: {errors} error(s); still serving the last good build", file=sys.stderr, flush=True)
+            _say(f"rebuild failed: {errors} error(s); still serving the last good build", file=sys.stderr, flush=True)
             return
         for problem in result.problems:
             if problem not in self.warned:
-                print(problem.format(), file=sys.stderr, flush=True)
+                _say(problem.format(), file=sys.stderr, flush=True)
         self.warned = set(result.problems)
         what = "built" if result.full else "rebuilt"
         first = f", first {result.written[0]}" if result.written and not result.full else ""
         first += "; newer saves came in, the rest follows" if result.interrupted else ""
-        print(f"{what} {len(result.written)} file(s) into {self.output} in {result.seconds * 1000:.0f} ms{first}",
+        _say(f"{what} {len(result.written)} file(s) into {self.output} in {result.seconds * 1000:.0f} ms{first}",
               flush=True)

@@ -7,10 +7,34 @@ them at once; only the CLI decides how to print them and which exit code to use.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
+
+# What a terminal (or a CI log viewer) would act on or that could hide text: C0 controls, DEL,
+# C1 controls (U+009B is CSI), the bidirectional overrides and isolates ("Trojan Source"),
+# and lone surrogates (bytes of a file name that are not UTF-8, PEP 383).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str, keep_newlines: bool = True) -> str:
+    """`text` with every character a terminal would interpret written as an escape: ESC -> \\x1b.
+
+    Tabs stay, and newlines too unless `keep_newlines` is false."""
+    def escape(match: re.Match) -> str:
+        code = ord(match.group())
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"  # the undecodable byte itself
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    text = _UNPRINTABLE.sub(escape, text)
+    return text if keep_newlines else text.replace("\n", "\\n")
+
+
+def _indented(text: str) -> str:
+    """Continuation lines indented, so no line of a message can pass for a 'path:line:' of its own."""
+    return printable(text).replace("\n", "\n    ")
 
 
 @dataclass(frozen=True, order=True)
@@ -28,10 +52,12 @@ class Problem:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def format(self) -> str:
+        """Lines for a terminal: nothing from the content can move the cursor or fake a line."""
         prefix = "warning: " if self.severity == "warning" else ""
-        text = f"{self.location}: {prefix}{self.message}"
+        location = printable(self.location, keep_newlines=False)
+        text = f"{location}: {prefix}{_indented(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_indented(self.hint)}"
         return text
 
 

@@ -13,7 +13,8 @@ _TRANSLITERATION = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
 )
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # use fullmatch: '$' would let "x\n" through
+NAME_MAX = 255  # bytes in one path segment: the limit of ext4, XFS, APFS and NTFS alike
 
 GERMAN_MONTHS = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
@@ -39,6 +40,15 @@ def slugify(text: str) -> str:
 def fold(name: str) -> str:
     """The form under which two names count as the same: case, umlaut spelling and spacing ignored."""
     return " ".join(transliterate(unicodedata.normalize("NFC", name)).casefold().split())
+
+
+def is_slug(text: str) -> bool:
+    return SLUG_PATTERN.fullmatch(text) is not None
+
+
+def fits_file_name(segment: str) -> bool:
+    """Whether a file system can hold `segment` as one file or folder name."""
+    return len(segment.encode("utf-8")) <= NAME_MAX
 
 
 def german_date(day: date) -> str:

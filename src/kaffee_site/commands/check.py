@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 from urllib.parse import unquote
 
 from kaffee_site.build import BuildOptions, load_site, outputs
-from kaffee_site.errors import Diagnostics, KaffeeError, Problem
+from kaffee_site.errors import Diagnostics, KaffeeError, Problem, printable
 from kaffee_site.pipeline.load import Content, SourceDoc
 from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
@@ -262,11 +262,12 @@ def _annotation(problem: Problem, root: Path | None) -> str:
             path = Path(path).relative_to(root).as_posix()
         except ValueError:
             pass
-    props = [f"file={_escape_property(path)}"]
+    props = [f"file={_escape_property(printable(path, keep_newlines=False))}"]
     if problem.line:
         props.append(f"line={problem.line}")
     props.append(f"title={_escape_property('kaffee-site check')}")
-    message = problem.message + (f"\nhint: {problem.hint}" if problem.hint else "")
+    # the log viewer renders ANSI sequences: controls from the content go in as escapes
+    message = printable(problem.message) + (f"\nhint: {printable(problem.hint)}" if problem.hint else "")
     return f"::{problem.severity} {','.join(props)}::{_escape_data(message)}"
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
+from kaffee_site.pipeline.limits import CONTROL, control_message
 from kaffee_site.pipeline.load import Content, SourceDoc, load_content
 from kaffee_site.text import slugify
 
@@ -49,6 +50,9 @@ def new_session(content_dir: Path, title: str, day: date, series: str | None = N
     if not content_dir.is_dir():
         raise UsageError(f"{content_dir}: the content folder does not exist")
     title = " ".join(title.split())
+    control = CONTROL.search(title)
+    if control:  # the file would not build: say so now
+        raise UsageError(control_message(control.group(), "the title"))
     slug = slugify(title)
     if not slug:
         raise UsageError(f"cannot make a file name from the title {title!r}: it needs letters or digits")

@@ -7,6 +7,8 @@ This is the only module that knows YAML. Every value comes with the line it stan
 from __future__ import annotations
 
 import hashlib
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -15,7 +17,9 @@ from typing import Any, Mapping
 import yaml
 
 from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
-from kaffee_site.errors import ContentError, Diagnostics
+from kaffee_site.errors import ContentError, Diagnostics, Problem
+from kaffee_site.pipeline.limits import check_nodes, check_text
+from kaffee_site.pipeline.scan import Walk, display_path
 
 SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page",
             "people": "person", "organisations": "organisation"}
@@ -70,65 +74,75 @@ def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache:
     """Read everything under `content_dir`; problems go to `diag`, unreadable files are skipped.
 
     `cache` (a cache.BuildCache) keeps parsed front matter by the file's content hash."""
+    found = scan_content(content_dir, display_root)
+    for problem in found.problems:
+        diag.add(problem)
     config, config_digest = load_config(content_dir, display_root, diag)
     docs = []
-    for path, kind, rel in source_files(content_dir):
+    for path, kind, rel in found.sources:
         try:
             docs.append(read_source(path.read_bytes(), kind, rel, display_path(display_root, rel), cache))
         except ContentError as err:
             diag.add(err.problem)
         except OSError as err:
             diag.error(display_path(display_root, rel), None, f"cannot read the file: {err.strerror}")
-    return Content(config, config_digest, tuple(docs), media_files(content_dir))
+    return Content(config, config_digest, tuple(docs), found.media)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `scan_content` found: the files a build reads, and why others were refused."""
+
+    sources: tuple[tuple[Path, str, str], ...]  # (path to read, kind, NFC path inside the content folder)
+    media: tuple[str, ...]  # files under media/, relative to it
+    problems: tuple[Problem, ...]
+
+
+def scan_content(content_dir: Path, display_root: str) -> Found:
+    """List the content folder without leaving it (scan.py): links, unreadable folders, NFC names."""
+    walk = Walk(content_dir, display_root, [])
+    sources = tuple((entry.path, kind, entry.rel) for kind_dir, kind in SECTIONS.items()
+                    for entry in walk.files(kind_dir, ".md", recursive=kind == "session"))
+    media = tuple(entry.rel.removeprefix("media/") for entry in walk.files("media", None, recursive=True))
+    return Found(sources, media, tuple(walk.problems))
 
 
 def source_files(content_dir: Path) -> list[tuple[Path, str, str]]:
     """(path, kind, path inside the content folder) of every Markdown file a build reads, in order."""
-    found = []
-    for kind_dir, kind in SECTIONS.items():
-        for path in _markdown_files(content_dir / kind_dir, recursive=kind == "session"):
-            found.append((path, kind, path.relative_to(content_dir).as_posix()))
-    return found
+    return list(scan_content(content_dir, str(content_dir)).sources)
 
 
 def media_files(content_dir: Path) -> tuple[str, ...]:
-    """Files under media/, relative to it, sorted."""
-    media_dir = content_dir / "media"
-    return tuple(sorted(p.relative_to(media_dir).as_posix() for p in _visible_files(media_dir, "*")))
+    """Files under media/, relative to it, sorted (NFC names; `media_source` finds the file)."""
+    return scan_content(content_dir, str(content_dir)).media
 
 
-def display_path(display_root: str, rel: str) -> str:
-    """How messages name a content file: the content folder as given, then the path inside it."""
-    return f"{display_root.rstrip('/')}/{rel}" if display_root not in ("", ".") else rel
-
-
-def _visible_files(folder: Path, pattern: str) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.rglob(pattern):
-        parts = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in parts) or path.name.endswith("~"):
-            continue  # hidden files, editor swap and backup files
-        if path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.parts)  # the order of sorted(found), without slow Path comparisons
-
-
-def _markdown_files(folder: Path, recursive: bool) -> list[Path]:
-    files = _visible_files(folder, "*.md")
-    if not recursive:
-        files = [p for p in files if p.parent == folder]
-    return files
+def media_source(content_dir: Path, rel: str) -> Path:
+    """The file on disk for a media path as `scan_content` listed it (its name may be NFD there)."""
+    folder = content_dir / "media"
+    path = folder / rel
+    if os.path.lexists(path):
+        return path
+    for part in rel.split("/"):  # seldom: a name saved decomposed, e.g. from macOS
+        names = sorted(os.listdir(folder)) if folder.is_dir() else []
+        folder = folder / next((n for n in names if unicodedata.normalize("NFC", n) == part), part)
+    return folder
 
 
 def load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tuple[SiteConfig, str]:
     """site.yaml (all defaults when there is none) and the digest of its bytes."""
-    path = content_dir / CONFIG_FILE
+    walk = Walk(content_dir, display_root, [])
+    path = walk.file(CONFIG_FILE)  # a link that leaves the folder is refused like any other
+    for problem in walk.problems:
+        diag.add(problem)
     display = display_path(display_root, CONFIG_FILE)
-    if not path.is_file():
+    if not path:
         return SiteConfig(), ""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        diag.error(display, None, f"cannot read the file: {err.strerror}", "make it readable (chmod a+r)")
+        return SiteConfig(), ""
     try:
         text = decode(raw, display)
         data, lines = parse_yaml(text, display, first_line=1, what=CONFIG_FILE)
@@ -153,7 +167,9 @@ def decode(raw: bytes, display: str) -> str:
             display, line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x} cannot be read)",
             "save the file with the encoding UTF-8",
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # one form for every text, before anything reads it: 'ö' typed on macOS is 'o' + U+0308
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def read_source(raw: bytes, kind: str, rel: str, display: str, cache: Any = None) -> SourceDoc:
@@ -198,10 +214,12 @@ def read_source(raw: bytes, kind: str, rel: str, display: str, cache: Any = None
 def parse_yaml(text: str, display: str, first_line: int,
                what: str = "the front matter") -> tuple[Any, dict[tuple, int]]:
     """YAML text -> (data, {key path: file line}); `first_line` is the file line of text's line 1."""
+    check_text(text, display, first_line, what)  # before libyaml, whose own message names no line
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        _reject_duplicate_keys(node, display, first_line)
+        if node is not None:
+            check_nodes(node, display, first_line, what)  # aliases, depth, duplicate keys, escapes
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         raise _yaml_problem(err, display, first_line, text.rstrip("\n").count("\n") + 1, what) from None
@@ -228,20 +246,6 @@ def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int, n_lines: i
     if "\\t" in str(problem) or "tab" in str(problem):
         hint = "indent with spaces, not tabs"
     return ContentError(display, line, message, hint)
-
-
-def _reject_duplicate_keys(node: yaml.Node | None, display: str, first_line: int) -> None:
-    if not isinstance(node, yaml.MappingNode):
-        return
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = getattr(key_node, "value", None)
-        if isinstance(key, str):
-            line = first_line + key_node.start_mark.line
-            if key in seen:
-                raise ContentError(display, line, f"the key '{key}' appears twice",
-                                   f"it was already set on line {seen[key]}; keep one of them")
-            seen[key] = line
 
 
 def _record_lines(node: yaml.Node, path: tuple, first_line: int, out: dict, seen: set) -> None:

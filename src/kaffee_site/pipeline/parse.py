@@ -16,7 +16,7 @@ from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.load import SourceDoc
 from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
-from kaffee_site.text import SLUG_PATTERN, closest, impossible_day, slugify
+from kaffee_site.text import NAME_MAX, closest, fits_file_name, impossible_day, is_slug, slugify
 from kaffee_site.urls import DEFAULT_URLS
 
 SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
@@ -117,13 +117,23 @@ class _Fields:
                 self.error((), f"cannot make a slug from the file name '{default}'",
                            "rename the file or set 'slug:' in the front matter")
                 return None
-            return slug
-        if not isinstance(value, str) or not SLUG_PATTERN.match(value):
+            return slug if self.fits((), slug) else None
+        if not isinstance(value, str) or not is_slug(value):
             self.error(("slug",), f"the slug {value!r} is not allowed",
                        "use lower-case letters a–z, digits and single hyphens, e.g. "
                        f"'{slugify(str(value)) or 'mein-titel'}'")
             return None
-        return value
+        return value if self.fits(("slug",), value) else None
+
+    def fits(self, key: tuple, slug: str, name: str | None = None) -> bool:
+        """A slug is a folder name of the output: the file system must be able to hold it."""
+        if fits_file_name(slug):
+            return True
+        shown = name or slug
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        self.error(key, f"'{shown}' is too long for an address: its slug has {len(slug.encode())} bytes, "
+                        f"a file name at most {NAME_MAX}", "shorten it")
+        return False
 
     def extra(self, known: tuple[str, ...]) -> MappingProxyType:
         return MappingProxyType({k: v for k, v in self.doc.meta.items() if k not in known})
@@ -238,8 +248,9 @@ def _topic_names(fields: _Fields) -> tuple[str, ...]:
 
 def _has_slug(fields: _Fields, path: tuple, name: str) -> bool:
     """A name that gets a page of its own needs letters or digits to make its URL from."""
-    if slugify(name):
-        return True
+    slug = slugify(name)
+    if slug:
+        return fields.fits(path, slug, name)
     fields.error(path, f"the name '{name}' has no letters or digits", "it gets a page, whose address is made from them")
     return False
 
@@ -264,6 +275,10 @@ def _image(fields: _Fields, value: Any) -> Image | None:
         fields.error(("image", "src"), f"the image '{src}' must be a file under media/",
                      "write it as 'media/bild.png' and put the file into content/media/")
         return None
+    if not all(fits_file_name(part) for part in parts):
+        fields.error(("image", "src"), f"the image name is longer than a file name can be ({NAME_MAX} bytes)",
+                     "shorten the file name and the 'src:' that names it")
+        return None
     return Image(media_path, alt or "")  # without alt only a salvaged session keeps it
 
 
@@ -287,10 +302,14 @@ def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
     title = fields.text("title", required=True)
     aliases = fields.text_list("aliases")
     redirects = fields.text_list("redirect_from")
-    for index, old in enumerate(redirects):
-        if not SLUG_PATTERN.match(old):
+    raw = doc.meta.get("redirect_from")
+    # the entries as written: text_list strips them, and "alt\n" must not pass as 'alt'
+    for index, old in enumerate(raw if isinstance(raw, list) else ()):
+        if isinstance(old, str) and not is_slug(old):
             fields.error(("redirect_from", index), f"the old slug {old!r} is not allowed",
                          "list old topic slugs like 'digitale-agentur'")
+        elif isinstance(old, str):
+            fields.fits(("redirect_from", index), old)
     topic = Topic(slug=fields.slug(doc.stem) or "", title=title or "", aliases=aliases,
                   summary=fields.text("summary"), has_file=True, redirect_from=redirects,
                   extra=fields.extra(TOPIC_KEYS), source=doc.display, rel=doc.rel)

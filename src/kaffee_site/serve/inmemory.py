@@ -43,8 +43,11 @@ class SourceCache:
         site.yaml changed. Files named in `force` are read again whatever their signature says."""
         config_changed = self._load_config(diag, CONFIG_FILE in force)
         docs, seen, changed = [], set(), set()
-        # load's own file listing, so serve sees exactly the files build sees
-        for path, kind, rel in load.source_files(self.content_dir):
+        # load's own file listing, so serve sees exactly the files build sees (and refuses the same)
+        found = load.scan_content(self.content_dir, self.root)
+        for problem in found.problems:
+            diag.add(problem)
+        for path, kind, rel in found.sources:
             seen.add(rel)
             sig = signature(path)
             cached = self._files.get(rel)
@@ -59,7 +62,7 @@ class SourceCache:
         for rel in set(self._files) - seen:
             del self._files[rel]
             changed.add(rel)
-        media = load.media_files(self.content_dir)
+        media = found.media
         _, config, digest, _ = self._config  # type: ignore[misc]
         return load.Content(config, digest, tuple(docs), media), changed, config_changed
 

@@ -1,0 +1,342 @@
+"""Hostile content (issue 9): nothing from outside the content folder is read or published,
+nothing reaches the terminal that it would interpret, and every bad input is one clean
+`path:line: message`, the same in `check` and `build`, with the previous output untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from kaffee_site.cli import main
+from support import TEMPLATES, Archive, session_md, tree_snapshot
+
+SECRET = "SECRET-h9a-7f3c"  # what an attacker wants CI to publish
+
+
+def _good_archive(archive: Archive) -> dict[str, bytes]:
+    archive.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\n")
+    archive.write("media/bild.png", b"png")
+    archive.write("sessions/gut.md", session_md("Gute Sitzung", number=1, topics="[Open Data]",
+                                                image="{src: media/bild.png, alt: Ein Bild}"))
+    archive.write("topics/open-data.md", "---\ntitle: Open Data\n---\nOffen.\n")
+    archive.write("pages/impressum.md", "---\ntitle: Impressum\n---\nNiemand.\n")
+    assert archive.build() == 0
+    return tree_snapshot(archive.output)
+
+
+def _check_and_build(archive: Archive, capsys) -> tuple[list[str], list[str]]:
+    """Run `check`, then `build`; both must fail with exit 1 and no traceback.
+
+    Returns the problem lines of each (check prints them on stdout, build on stderr)."""
+    capsys.readouterr()
+    assert main(archive.args("check", "--templates", str(TEMPLATES))) == 1
+    checked = capsys.readouterr()
+    assert archive.build() == 1
+    built = capsys.readouterr()
+    for text in (checked.out, checked.err, built.out, built.err):
+        assert "Traceback" not in text
+    return checked.out.splitlines(), built.err.splitlines()
+
+
+def _assert_reported(archive: Archive, capsys, *expected: str) -> None:
+    """Each expected `<path in content>:<line>: <message>` line is reported by check and by build."""
+    before = tree_snapshot(archive.output) if archive.output.exists() else None
+    checked, built = _check_and_build(archive, capsys)
+    for want in expected:
+        want = f"{archive.content}/{want}"
+        assert want in checked, f"check did not report {want!r}:\n" + "\n".join(checked)
+        assert want in built, f"build did not report {want!r}:\n" + "\n".join(built)
+    if before is not None:
+        assert tree_snapshot(archive.output) == before
+
+
+def _published(archive: Archive) -> bytes:
+    return b"\n".join(tree_snapshot(archive.output).values()) if archive.output.exists() else b""
+
+
+# --- symbolic links ---------------------------------------------------------------------------
+
+def _outside(tmp_path: Path) -> Path:
+    """A folder next to the content with a secret file and a session that carries the secret."""
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "secret.txt").write_text(SECRET + "\n")
+    (outside / "sub" / "geheim.md").write_text(session_md("Geheim", body=SECRET))
+    (outside / "sub" / "geheim.png").write_text(SECRET)
+    return outside
+
+
+@pytest.mark.parametrize("rel, target", [
+    ("media/leak.txt", "secret.txt"),
+    ("media/extra", "sub"),  # a folder inside media/
+    ("media", "sub"),  # the whole media folder
+    ("sessions/leak.md", "sub/geheim.md"),
+    ("sessions/2024", "sub"),  # a folder of sessions
+    ("topics/leak.md", "sub/geheim.md"),
+    ("pages/leak.md", "sub/geheim.md"),
+    ("site.yaml", "secret.txt"),
+])
+def test_a_link_that_leads_outside_is_refused_and_nothing_behind_it_is_read(
+        archive: Archive, capsys, tmp_path: Path, rel: str, target: str):
+    before = _good_archive(archive)
+    outside = _outside(tmp_path)
+    link = archive.content / rel
+    if link.is_dir():
+        shutil.rmtree(link)
+    elif link.exists():
+        link.unlink()
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside / target)
+    _assert_reported(archive, capsys,
+                     f"{rel}: the symbolic link leads outside the content folder (to {outside / target})")
+    assert tree_snapshot(archive.output) == before
+    assert SECRET.encode() not in _published(archive)
+
+
+def test_a_link_to_the_process_environment_is_refused_in_a_real_process(archive: Archive):
+    archive.write("sessions/a.md", session_md("A"))
+    (archive.content / "media").mkdir()
+    (archive.content / "media" / "env.txt").symlink_to("/proc/self/environ")
+    env = {"H9A_TOKEN": SECRET}
+    for command in ("check", "build"):
+        result = archive.run(command, "--templates", str(TEMPLATES), env=env)
+        assert result.returncode == 1, result.stderr
+        shown = result.stdout if command == "check" else result.stderr
+        assert f"{archive.content}/media/env.txt: the symbolic link leads outside the content folder " \
+               "(to /proc/self/environ)" in shown.splitlines()
+        assert "Traceback" not in result.stderr
+    assert not archive.output.exists()
+    # the same archive without the link builds, and publishes nothing of the environment
+    (archive.content / "media" / "env.txt").unlink()
+    assert archive.run("build", "--templates", str(TEMPLATES), env=env).returncode == 0
+    assert SECRET.encode() not in _published(archive)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda c: (c / "media" / "weg.png").symlink_to(c / "media" / "gibt-es-nicht.png"),
+     "media/weg.png: the symbolic link leads nowhere (to {content}/media/gibt-es-nicht.png)"),
+    (lambda c: (c / "media" / "kreis.png").symlink_to("kreis.png"), "media/kreis.png: the symbolic link loops"),
+    (lambda c: (c / "sessions" / "zurueck").symlink_to(".."),
+     "sessions/zurueck: the symbolic link leads back into a folder that contains it"),
+    (lambda c: (c / "sessions" / "schleife").symlink_to("."),
+     "sessions/schleife: the symbolic link leads back into a folder that contains it"),
+    (lambda c: ((c / ".git").mkdir(), (c / ".git" / "config").write_text(SECRET),
+                (c / "media" / "config.txt").symlink_to(c / ".git" / "config")),
+     "media/config.txt: the symbolic link leads to a hidden file or folder (to {content}/.git/config)"),
+])
+def test_broken_looping_and_hidden_links_are_refused(archive: Archive, capsys, make, message: str):
+    _good_archive(archive)
+    make(archive.content)
+    _assert_reported(archive, capsys, message.format(content=archive.content))
+    assert SECRET.encode() not in _published(archive)
+
+
+def test_a_link_that_stays_inside_the_content_folder_is_followed(archive: Archive, capsys):
+    _good_archive(archive)
+    archive.write("media/2024/logo.png", b"logo-bytes")
+    (archive.content / "media" / "logo.png").symlink_to("2024/logo.png")
+    archive.write("archiv/spaeter.md", session_md("Später", "2024-10-10", number=2))
+    (archive.content / "sessions" / "spaeter.md").symlink_to("../archiv/spaeter.md")
+    (archive.content / "sessions" / "alt").symlink_to("../archiv/alt")
+    archive.write("archiv/alt/frueher.md", session_md("Früher", "2024-01-10"))
+    assert main(archive.args("check", "--templates", str(TEMPLATES))) == 0
+    assert archive.build() == 0
+    assert (archive.output / "media" / "logo.png").read_bytes() == b"logo-bytes"
+    assert not (archive.output / "media" / "logo.png").is_symlink()
+    assert "Später" in archive.page("sitzungen/spaeter/")
+    assert "Früher" in archive.page("sitzungen/frueher/")
+
+
+# --- control characters and what reaches the terminal ------------------------------------------
+
+@pytest.mark.parametrize("rel, text, expected", [
+    ("sessions/x.md", "---\ntitle: Rot\x1b[31m\ndate: 2024-09-05\n---\n",
+     "sessions/x.md:2: the front matter contains the control character U+001B (ESC)"),
+    ("sessions/x.md", '---\ndate: 2024-09-05\ntitle: "Rot\\e[31m"\n---\n',
+     "sessions/x.md:3: the front matter contains the control character U+001B (ESC)"),
+    ("sessions/x.md", '---\ndate: 2024-09-05\ntitle: "CSI \\x9b2J"\n---\n',
+     "sessions/x.md:3: the front matter contains the control character U+009B (CSI)"),
+    ("sessions/x.md", "---\ndate: 2024-09-05\ntitle: Null\x00\n---\n",
+     "sessions/x.md:3: the front matter contains the control character U+0000 (NUL)"),
+    ("sessions/x.md", "---\ndate: 2024-09-05\ntitle: Ende\x7f\n---\n",
+     "sessions/x.md:3: the front matter contains the control character U+007F (DEL)"),
+    ("sessions/x.md", "---\ntitle: A\ndate: 2024-09-05\nspeakers:\n  - name: Anna\n    org: \"Kreis\\a\"\n---\n",
+     "sessions/x.md:6: the front matter contains the control character U+0007 (BEL)"),
+    ("topics/t.md", "---\ntitle: T\nsummary: \"\\x1b]0;titel\\x07\"\n---\n",
+     "topics/t.md:3: the front matter contains the control character U+001B (ESC)"),
+    ("site.yaml", "title: Test\x1b[2J\n", "site.yaml:1: site.yaml contains the control character U+001B (ESC)"),
+])
+def test_a_control_character_in_front_matter_is_an_error_at_its_line(
+        archive: Archive, capsys, rel: str, text: str, expected: str):
+    _good_archive(archive)
+    archive.write(rel, text.encode("utf-8"))
+    _assert_reported(archive, capsys, expected)
+    if "\x1b[31m" in text:  # a tab is no control character to refuse
+        archive.write(rel, text.replace("\x1b[31m", "\t(rot)"))
+        assert archive.build() == 0
+
+
+def test_nothing_a_terminal_interprets_reaches_it_from_a_file_name(archive: Archive, monkeypatch):
+    monkeypatch.chdir(archive.root)
+    archive.write("sessions/\x1b[31mrot\x9b2J.md", "---\ntitle: Rot\n---\nText\n")
+    shown = "content/sessions/\\x1b[31mrot\\x9b2J.md"
+    for command, extra, stream in (("check", (), "stdout"), ("check", ("--format", "github"), "stdout"),
+                                   ("build", (), "stderr")):
+        result = subprocess.run([sys.executable, "-m", "kaffee_site", command, "--content", "content",
+                                 "--templates", str(TEMPLATES), *extra],
+                                capture_output=True, cwd=archive.root)
+        assert result.returncode == 1
+        for raw in (result.stdout, result.stderr):
+            assert b"\x1b" not in raw and "\x9b".encode() not in raw
+        text = getattr(result, stream).decode()
+        if extra:
+            assert f"::error file={shown.replace(':', '%3A')},line=2,title=kaffee-site check::'date' is missing" \
+                   "%0Ahint: add a line 'date: YYYY-MM-DD'" in text.splitlines()
+        else:
+            assert f"{shown}:2: 'date' is missing" in text.splitlines()
+
+
+def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(archive: Archive):
+    archive.write("sessions/gut.md", session_md("Gut"))
+    (archive.content / "sessions" / os.fsdecode(b"b\xfcse.md")).write_text(session_md("Böse"))
+    result = archive.run("check", "--templates", str(TEMPLATES))
+    assert result.returncode == 1
+    assert f"{archive.content}/sessions/b\\xfcse.md: the file name is not valid UTF-8" in result.stdout.splitlines()
+    assert "Traceback" not in result.stderr
+
+
+# --- YAML that would blow up ----------------------------------------------------------------------
+
+def _laughs(levels: int) -> str:
+    """The "billion laughs": each line repeats the one before nine times (9**levels values)."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        name, prev = chr(ord("a") + i), chr(ord("a") + i - 1)
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    return "\n".join(lines)
+
+
+def test_alias_expansion_past_the_budget_is_an_error_at_its_line(archive: Archive, capsys):
+    _good_archive(archive)
+    archive.write("sessions/x.md", f"---\ntitle: Lachen\ndate: 2024-09-05\n{_laughs(9)}\n---\n")
+    # a = line 4 (9 values), b 81, c 729, d 6,561, e 59,049: the first past 20,000, on line 8
+    _assert_reported(archive, capsys, "sessions/x.md:8: the front matter expands to more than 20,000 values")
+
+
+def test_billion_laughs_stays_small_in_a_real_process_and_in_the_cache(archive: Archive):
+    """Bounded: the process is given 1 GiB of address space; the expansion of 9**9 values would need
+    far more. An aliased document under the budget is cached small (aliases stay shared)."""
+    archive.write("sessions/x.md", f"---\ntitle: Lachen\ndate: 2024-09-05\n{_laughs(9)}\n---\n")
+    archive.write("sessions/y.md", f"---\ntitle: Viel\ndate: 2024-09-06\n{_laughs(4)}\n---\nText\n")
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+    code = limit + "import sys; from kaffee_site.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, *archive.args("build")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert f"{archive.content}/sessions/x.md:8: the front matter expands to more than 20,000 values" \
+           in result.stderr.splitlines()
+    (archive.content / "sessions" / "x.md").unlink()
+    result = subprocess.run([sys.executable, "-c", code, *archive.args("build")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    cache = archive.root / ".kaffee-cache"
+    assert cache.is_dir()
+    assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) < 4 << 20
+
+
+def test_an_alias_inside_its_own_anchor_is_an_error(archive: Archive, capsys):
+    _good_archive(archive)
+    archive.write("sessions/x.md", "---\ntitle: Selbst\ndate: 2024-09-05\nliste: &l [1, *l]\n---\n")
+    _assert_reported(archive, capsys, "sessions/x.md:4: the front matter has an alias that refers to itself")
+
+
+@pytest.mark.parametrize("depth", [51, 998, 999])  # libyaml itself stops at 1000
+def test_deep_nesting_is_an_error_never_a_recursion_error(archive: Archive, capsys, depth: int):
+    _good_archive(archive)
+    archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\nextra: {'[' * depth}{']' * depth}\n---\n")
+    _assert_reported(archive, capsys, "sessions/x.md:4: the front matter is nested more than 50 levels deep")
+    capsys.readouterr()
+    assert main(archive.args("build", "--no-cache")) == 1
+    assert "sessions/x.md:4: the front matter is nested more than 50 levels deep" in capsys.readouterr().err
+
+
+def test_deep_block_nesting_names_the_line_where_it_gets_too_deep(archive: Archive, capsys):
+    _good_archive(archive)
+    keys = "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "ende\n"
+    archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\n{keys}---\n")
+    # the root mapping is level 1, k0's mapping level 2, ...: level 51 is the mapping under k49
+    _assert_reported(archive, capsys, "sessions/x.md:54: the front matter is nested more than 50 levels deep")
+
+
+def test_nesting_inside_the_limit_builds_and_past_libyamls_own_limit_is_its_error(archive: Archive, capsys):
+    nested = "[" * 45 + "1" + "]" * 45
+    archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\nextra: {nested}\n---\nText\n")
+    assert archive.build() == 0
+    first = tree_snapshot(archive.output)
+    assert archive.build() == 0  # from the cache
+    assert tree_snapshot(archive.output) == first
+    archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\nextra: {'[' * 5000}\n---\n")
+    _assert_reported(archive, capsys, "sessions/x.md:4: invalid YAML in the front matter: "
+                                      "exceeded maximum nesting depth (while increasing flow level)")
+    archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\nextra: {'[' * 52}{']' * 52}\n---\n")
+    _assert_reported(archive, capsys, "sessions/x.md:4: the front matter is nested more than 50 levels deep")
+
+
+@pytest.mark.parametrize("rel, text, expected", [
+    ("sessions/x.md", "---\ntitle: A\ndate: 2024-09-05\nspeakers:\n  - name: Anna\n    org: Kreis\n    name: Bo\n---\n",
+     "sessions/x.md:7: the key 'name' appears twice"),
+    ("sessions/x.md", "---\ntitle: A\ndate: 2024-09-05\nnext:\n  date: 2024-10-10\n  date: 2024-11-11\n---\n",
+     "sessions/x.md:6: the key 'date' appears twice"),
+    ("sessions/x.md", "---\ntitle: A\ndate: 2024-09-05\nimage: {src: media/bild.png, alt: a, alt: b}\n---\n",
+     "sessions/x.md:4: the key 'alt' appears twice"),
+    ("site.yaml", "title: Test\nsearch:\n  x: 1\n  x: 2\n", "site.yaml:4: the key 'x' appears twice"),
+])
+def test_duplicate_keys_are_errors_at_any_level(archive: Archive, capsys, rel: str, text: str, expected: str):
+    _good_archive(archive)
+    archive.write(rel, text)
+    _assert_reported(archive, capsys, expected)
+
+
+# --- slugs and names ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rel, text, expected", [
+    ("sessions/x.md", session_md(slug='"eins\\n"'), "sessions/x.md:4: the slug 'eins\\n' is not allowed"),
+    ("pages/x.md", '---\ntitle: X\nslug: "kontakt\\n"\n---\n', "pages/x.md:3: the slug 'kontakt\\n' is not allowed"),
+    ("topics/t.md", '---\ntitle: T\nredirect_from:\n  - "alt\\n"\n---\n',
+     "topics/t.md:4: the old slug 'alt\\n' is not allowed"),
+])
+def test_a_slug_with_a_hidden_character_is_refused(archive: Archive, capsys, rel: str, text: str, expected: str):
+    _good_archive(archive)
+    archive.write(rel, text)
+    _assert_reported(archive, capsys, expected)
+
+
+LONG = "Sehr " * 60  # 300 bytes: more than a file name can hold
+
+
+@pytest.mark.parametrize("rel, text, expected", [
+    ("sessions/x.md", session_md(topics=f"[{LONG.strip()}]"),
+     f"sessions/x.md:4: '{LONG[:57]}…' is too long for an address: its slug has 299 bytes, a file name at most 255"),
+    ("sessions/x.md", session_md(speakers=f"\n  - name: {LONG.strip()}\n    org: Kreis"),
+     f"sessions/x.md:5: '{LONG[:57]}…' is too long for an address: its slug has 299 bytes, a file name at most 255"),
+    ("sessions/x.md", session_md(speakers=f"\n  - name: Anna\n    org: {LONG.strip()}"),
+     f"sessions/x.md:6: '{LONG[:57]}…' is too long for an address: its slug has 299 bytes, a file name at most 255"),
+    ("sessions/x.md", session_md(slug="a" * 256),
+     f"sessions/x.md:4: '{'a' * 57}…' is too long for an address: its slug has 256 bytes, a file name at most 255"),
+    ("topics/t.md", f"---\ntitle: T\nredirect_from: [{'b' * 300}]\n---\n",
+     f"topics/t.md:3: '{'b' * 57}…' is too long for an address: its slug has 300 bytes, a file name at most 255"),
+    ("sessions/x.md", session_md(image=f"{{src: media/{'ö' * 130}.png, alt: Bild}}"),
+     "sessions/x.md:4: the image name is longer than a file name can be (255 bytes)"),
+])
+def test_a_name_the_file_system_cannot_hold_is_an_error_at_its_line(
+        archive: Archive, capsys, rel: str, text: str, expected: str):
+    _good_archive(archive)
+    archive.write(rel, text)
+    _assert_reported(archive, capsys, expected)
