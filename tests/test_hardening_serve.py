@@ -198,6 +198,32 @@ def test_a_burst_of_150_clients_is_answered_without_anyone_waiting_a_second(serv
     assert max(times) < 1.0, f"the slowest of {count} clients waited {max(times):.2f} s (a dropped SYN waits 1 s)"
 
 
+def test_an_answer_the_client_stops_reading_is_given_up(archive: Archive, monkeypatch):
+    monkeypatch.setattr(serve_http, "WRITE_TIMEOUT", 1.0)  # 30 s in use; the mechanism is the same
+    write_archive(archive)
+    size = 256 * 40_000
+    archive.write("media/gross.pdf", bytes(range(256)) * 40_000)
+    dev = DevServer(BuildOptions(archive.content, archive.output, TEMPLATES), "127.0.0.1", 0)
+    dev.start()
+    try:
+        with socket.socket() as conn:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16_384)  # before connecting: a small window
+            conn.settimeout(10)
+            conn.connect(("127.0.0.1", port_of(dev)))
+            conn.sendall(b"GET /kaffee/media/gross.pdf HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            time.sleep(3)  # a reader that stalled
+            received = 0
+            try:
+                while chunk := conn.recv(1 << 20):
+                    received += len(chunk)
+            except ConnectionResetError:
+                pass
+        assert 0 < received < size  # given up part-way: the rest was never sent
+        assert get(port_of(dev), PAGE)[0] == 200
+    finally:
+        dev.stop()
+
+
 # --- paths the file system cannot hold, clients that hang up -------------------------------
 
 LONG_PATHS = ["/" + "a" * 10_000, "/kaffee/" + "b" * 256, "/kaffee/sitzungen/" + "c" * 5000 + "/",
