@@ -30,6 +30,7 @@ SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\
 SESSION = "sessions/2025-03-13-live.md"
 PAGE = "/kaffee/sitzungen/2025-03-13-live/"
 BROKEN = "---\ntitle: Live\ndate: 2025-13-13\n---\nText\n"
+BIG_FILE = bytes(range(256)) * 40_000  # 10 MB: far more than socket buffers hold
 
 
 def exchange(port: int, request: bytes, timeout: float = 10.0) -> bytes:
@@ -201,8 +202,7 @@ def test_a_burst_of_150_clients_is_answered_without_anyone_waiting_a_second(serv
 def test_an_answer_the_client_stops_reading_is_given_up(archive: Archive, monkeypatch):
     monkeypatch.setattr(serve_http, "WRITE_TIMEOUT", 1.0)  # 30 s in use; the mechanism is the same
     write_archive(archive)
-    size = 256 * 40_000
-    archive.write("media/gross.pdf", bytes(range(256)) * 40_000)
+    archive.write("media/gross.pdf", BIG_FILE)
     dev = DevServer(BuildOptions(archive.content, archive.output, TEMPLATES), "127.0.0.1", 0)
     dev.start()
     try:
@@ -218,7 +218,7 @@ def test_an_answer_the_client_stops_reading_is_given_up(archive: Archive, monkey
                     received += len(chunk)
             except ConnectionResetError:
                 pass
-        assert 0 < received < size  # given up part-way: the rest was never sent
+        assert 0 < received < len(BIG_FILE)  # given up part-way: the rest was never sent
         assert get(port_of(dev), PAGE)[0] == 200
     finally:
         dev.stop()
@@ -244,7 +244,7 @@ def test_long_paths_and_segments_are_not_found_and_the_server_stays(server: DevS
 
 def test_clients_that_hang_up_mid_response_print_nothing(archive: Archive):
     write_archive(archive)
-    archive.write("media/gross.pdf", bytes(range(256)) * 40_000)  # 10 MB: far more than a socket buffer
+    archive.write("media/gross.pdf", BIG_FILE)
     command = [sys.executable, "-m", "kaffee_site", *archive.args("serve", "--port", "0")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=archive.root)
     out: list[str] = []
