@@ -136,6 +136,30 @@ def test_the_name_given_to_host_is_answered(archive: Archive):
             dev.stop()
 
 
+def test_on_the_ipv6_loopback_the_same_rule_holds(archive: Archive):
+    try:
+        socket.socket(socket.AF_INET6).close()
+        socket.getaddrinfo("::1", 0, socket.AF_INET6)
+    except OSError as err:
+        pytest.skip(f"no IPv6 loopback on this machine: {err}")
+    write_archive(archive)
+    dev = DevServer(BuildOptions(archive.content, archive.output, TEMPLATES), "::1", 0)
+    dev.start()
+    try:
+        port = port_of(dev)
+        assert dev.url == f"http://[::1]:{port}/kaffee/"
+
+        def ask(host: str) -> int:
+            with socket.create_connection(("::1", port), timeout=10) as conn:
+                conn.sendall(f"GET {PAGE} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                return int(conn.recv(64).split()[1])
+
+        assert [ask(host) for host in (f"[::1]:{port}", "[::1]", "localhost", "evil.example", "[::1]x")] == \
+            [200, 200, 200, 403, 403]
+    finally:
+        dev.stop()
+
+
 # --- slowloris and bursts ------------------------------------------------------------------
 
 def test_half_sent_requests_are_closed_after_the_timeout_and_block_nobody(server: DevServer):
@@ -267,6 +291,12 @@ def test_clients_that_hang_up_mid_response_print_nothing(archive: Archive):
             conn.close()
         for path in LONG_PATHS:
             get(port, path)
+        for path in ("/__kaffee__/events?v=x", PAGE):  # an open page's event stream, a HEAD, reset alike
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+            conn.sendall(f"{'GET' if 'events' in path else 'HEAD'} {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            conn.recv(10)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
         stalled = socket.create_connection(("127.0.0.1", port), timeout=serve_http.REQUEST_TIMEOUT + 5)
         stalled.sendall(b"GET / HTTP/1.1\r\n")
         assert stalled.recv(10) == b""  # timed out by the server
