@@ -52,11 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
 
-    new = commands.add_parser("new", help="start a new session report")
-    new.add_argument("title", help="title of the session")
+    new = commands.add_parser("new", help="start a new session report (or a topic with --topic)")
+    new.add_argument("title", nargs="?", help="title of the session")
+    new.add_argument("--topic", metavar="NAME", help="make a topic file topics/<slug>.md instead of a session")
     new.add_argument("--date", type=_iso_date, help="YYYY-MM-DD (default: today)")
     new.add_argument("--series", help="series (default: 'series' from site.yaml)")
     _content_options(new)
+
+    init = commands.add_parser("init", help="start a new archive in a folder (default: the current one)")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), help="where (default: .)")
+    init.add_argument("--language", default="de", help="de (default) or en: words, dates and folder names")
+    init.add_argument("--title", help="name of the archive (can be changed in content/site.yaml)")
+    init.add_argument("--date", type=_iso_date, help="date of the sample session, YYYY-MM-DD (default: today)")
     return parser
 
 
@@ -90,7 +97,7 @@ def _content_options(command: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "check": _check, "new": _new, "serve": _serve}[args.command](args)
+        return {"build": _build, "check": _check, "new": _new, "serve": _serve, "init": _init}[args.command](args)
     except UsageError as err:
         _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -151,8 +158,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from kaffee_site.commands.new import SessionExists, new_session
+    from kaffee_site.commands.new import SessionExists, TopicExists, new_session, new_topic
 
+    if (args.topic is None) == (args.title is None):
+        raise UsageError("give either the title of a session or --topic NAME")
+    if args.topic is not None:
+        try:
+            print(new_topic(args.content, args.topic))
+        except TopicExists as err:
+            print(f"kaffee-site: {err}", file=sys.stderr)
+            return EXIT_CONTENT
+        print("fill in the summary and the description; sessions list the topic under 'topics:'", file=sys.stderr)
+        return EXIT_OK
     day = args.date or date.today()  # the one place that reads the clock
     try:
         created = new_session(args.content, args.title, day, args.series)
@@ -162,6 +179,25 @@ def _new(args: argparse.Namespace) -> int:
     _say(created.path)
     _say(f"{created.series} Nr. {created.number} am {day.isoformat()}: fill in topics, speakers and the report",
           file=sys.stderr)
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from kaffee_site.commands.init import ArchiveExists, init_archive, next_steps
+
+    try:
+        archive = init_archive(args.folder, args.language, args.date or date.today(), args.title)
+    except ArchiveExists as err:
+        print(f"kaffee-site: {err}", file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"new archive in {archive.folder}:")
+    for rel in archive.written:
+        print(f"  {rel}")
+    for rel in archive.kept:
+        print(f"  {rel} (already there, kept as it was)")
+    print("next steps:")
+    for step in next_steps(archive):
+        print(f"  {step}")
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from kaffee_site.errors import Diagnostics, KaffeeError, Problem, printable
 from kaffee_site.pipeline.load import Content, SourceDoc
 from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
-from kaffee_site.commands.new import PLACEHOLDER_NAME, PLACEHOLDER_ORG, numbered_sessions
+from kaffee_site.commands.new import PLACEHOLDERS, numbered_sessions
 from kaffee_site.pipeline.theme import TemplateProblem, Theme
 from kaffee_site.text import fold, slugify
 
@@ -242,7 +242,7 @@ def _close_name(key: str, seen: dict[str, str]) -> str | None:
 def _check_speakers(site: Site, docs: dict[str, SourceDoc], found: Diagnostics) -> None:
     for session in site.sessions:
         for index, speaker in enumerate(session.speakers):
-            if speaker.name == PLACEHOLDER_NAME or speaker.org == PLACEHOLDER_ORG:
+            if any(speaker.name == name or speaker.org == org for name, org in PLACEHOLDERS):
                 found.warning(session.source, _line(docs, session, "speakers", index, "name"),
                               f"the speaker '{speaker.name}' ({speaker.org}) is still the placeholder",
                               "write the speaker's name and organisation, or remove the entry")

@@ -1,37 +1,46 @@
-"""`kaffee-site new`: start a session report with complete front matter.
+"""`kaffee-site new`: start a session report with complete front matter, or a topic.
 
-The file goes to `sessions/<year>/<date>-<slug>.md`, the layout of the sample content. The
+A session goes to `sessions/<year>/<date>-<slug>.md`, the layout of the sample content. The
 number is the next free one in the series (the highest used so far plus one). The speaker
-is a placeholder that builds but that `check` reports until it is replaced. An existing
-file is never overwritten. The date comes from the caller: this module never reads the clock.
+is a placeholder that builds but that `check` reports until it is replaced. A topic
+(`new --topic NAME`) goes to `topics/<slug>.md`. The scaffold's words are in the archive's
+language (the catalogue's 'scaffold' entries). An existing file is never overwritten. The
+date comes from the caller: this module never reads the clock.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
+from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue
 from kaffee_site.pipeline.limits import CONTROL, control_message
 from kaffee_site.pipeline.load import Content, SourceDoc, load_content
-from kaffee_site.text import slugify
+from kaffee_site.text import fold, slugify
 
-PLACEHOLDER_NAME = "Vorname Nachname"
-PLACEHOLDER_ORG = "Organisation"
 
-BODY = """\
-Worum ging es? Ein, zwei Sätze für die Übersicht.
+def placeholder(language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """The speaker `new` writes until the editor replaces it: (name, organisation)."""
+    words = catalogue(language)
+    return words.pgettext("scaffold", "First Last"), words.pgettext("scaffold", "Organisation")
 
-## Impuls
 
-Wer hat was vorgestellt?
+PLACEHOLDER_NAME, PLACEHOLDER_ORG = placeholder()
+# every language's placeholder, so `check` finds one left in any archive
+PLACEHOLDERS = frozenset(placeholder(language) for language in available_languages())
 
-## Diskussion
 
-Was haben die Teilnehmenden berichtet, gefragt, verabredet?
-"""
+def session_body(language: str = DEFAULT_LANGUAGE) -> str:
+    words = catalogue(language)
+    return (f"{words.pgettext('scaffold', 'What was it about? A sentence or two for the overview.')}\n\n"
+            f"## {words.pgettext('scaffold', 'Talk')}\n\n"
+            f"{words.pgettext('scaffold', 'Who presented what?')}\n\n"
+            f"## {words.pgettext('scaffold', 'Discussion')}\n\n"
+            f"{words.pgettext('scaffold', 'What did the participants report, ask, agree on?')}\n")
 
 
 class SessionExists(KaffeeError):
@@ -69,7 +78,7 @@ def new_session(content_dir: Path, title: str, day: date, series: str | None = N
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as file:  # "x": fails if it exists
-            file.write(session_text(title, day, series, number))
+            file.write(session_text(title, day, series, number, content.config.language))
     except FileExistsError:
         raise SessionExists(f"{path}: the file exists already; it was not changed") from None
     return NewSession(path, number, series)
@@ -93,7 +102,8 @@ def numbered_sessions(content: Content) -> list[tuple[str, int, SourceDoc]]:
     return found
 
 
-def session_text(title: str, day: date, series: str, number: int) -> str:
+def session_text(title: str, day: date, series: str, number: int, language: str = DEFAULT_LANGUAGE) -> str:
+    name, org = placeholder(language)
     return (
         "---\n"
         f"title: {yaml_string(title)}\n"
@@ -102,11 +112,49 @@ def session_text(title: str, day: date, series: str, number: int) -> str:
         f"number: {number}\n"
         "topics: []\n"
         "speakers:\n"
-        f"  - name: {PLACEHOLDER_NAME}\n"
-        f"    org: {PLACEHOLDER_ORG}\n"
+        f"  - name: {_plain_or_quoted(name)}\n"
+        f"    org: {_plain_or_quoted(org)}\n"
         "---\n\n"
-        + BODY
+        + session_body(language)
     )
+
+
+class TopicExists(KaffeeError):
+    """A topic of that name (title or alias) or that file is there already."""
+
+
+def new_topic(content_dir: Path, name: str) -> Path:
+    """Write topics/<slug>.md for a new topic; raises TopicExists if the name is taken."""
+    if not content_dir.is_dir():
+        raise UsageError(f"{content_dir}: the content folder does not exist")
+    name = " ".join(name.split())
+    slug = slugify(name)
+    if not slug:
+        raise UsageError(f"cannot make a file name from the topic {name!r}: it needs letters or digits")
+    content = load_content(content_dir, str(content_dir), Diagnostics())
+    for doc in content.of_kind("topic"):
+        names = [doc.meta.get("title"), *(doc.meta.get("aliases") or [])]
+        if doc.stem == slug or any(isinstance(n, str) and fold(n) == fold(name) for n in names):
+            raise TopicExists(f"{doc.display}: the topic '{name}' exists already")
+    path = content_dir / "topics" / f"{slug}.md"
+    words = catalogue(content.config.language)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as file:
+            file.write("---\n"
+                       f"title: {yaml_string(name)}\n"
+                       f"# aliases: [{words.pgettext('scaffold', 'Other name')}]\n"
+                       f"# summary: {words.pgettext('scaffold', 'One sentence on what the topic is about.')}\n"
+                       "---\n\n"
+                       f"{words.pgettext('scaffold', 'What does this topic cover? The text appears on its page.')}\n")
+    except FileExistsError:
+        raise TopicExists(f"{path}: the file exists already; it was not changed") from None
+    return path
+
+
+def _plain_or_quoted(text: str) -> str:
+    """Words and spaces stay as they are (easier to overwrite); anything else is quoted."""
+    return text if re.fullmatch(r"[^\W\d_][\w .-]*", text) else yaml_string(text)
 
 
 def yaml_string(text: str) -> str:

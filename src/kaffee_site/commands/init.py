@@ -1,0 +1,107 @@
+"""`kaffee-site init [DIR]`: a new archive, laid out so that `build` and `serve` work there as they are.
+
+It writes `content/` (site.yaml with every setting explained, one sample session, one topic,
+and the pages a German public body's site must have: Impressum, Datenschutzerklärung,
+Erklärung zur Barrierefreiheit; their English counterparts for `--language en`), and beside it
+`.gitignore`, `requirements.txt` and the workflow files that publish to GitHub Pages and GitLab
+Pages. The files come from `scaffold/` in the package. A folder that already holds an archive
+(a `content/` folder) is refused; other files already there are kept, never overwritten.
+The date of the sample session comes from the caller: this module never reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from kaffee_site import __version__
+from kaffee_site.errors import KaffeeError, UsageError
+from kaffee_site.i18n import available_languages, catalogue_language
+from kaffee_site.urls import urls_for
+
+SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
+FALLBACK = "en"  # the scaffold of a language that has a catalogue but no scaffold of its own
+TITLES = {"de": "Unser Sitzungsarchiv", "en": "Our session archive"}
+DOT = "dot-"  # package data cannot hold hidden files: 'dot-gitignore' is written as '.gitignore'
+
+
+class ArchiveExists(KaffeeError):
+    """The folder holds an archive already: `init` writes nothing there."""
+
+
+@dataclass(frozen=True)
+class NewArchive:
+    folder: Path
+    language: str
+    written: tuple[str, ...]  # paths inside the folder, in the order written
+    kept: tuple[str, ...]  # files that were there already and were left as they are
+    pages: tuple[str, ...]  # the skeleton pages to fill in, as paths inside the folder
+
+
+def init_archive(folder: Path, language: str, day: date, title: str | None = None) -> NewArchive:
+    """Write a new archive into `folder` (made if missing); raises ArchiveExists or UsageError."""
+    code = catalogue_language(language)
+    if code is None:
+        raise UsageError(f"there is no catalogue for the language {language!r}; "
+                         f"the languages are {', '.join(available_languages())}")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file, not a folder")
+    if (folder / "content").exists():
+        raise ArchiveExists(f"{folder / 'content'}: this folder holds an archive already; nothing was written "
+                            "(run 'kaffee-site init' in an empty folder, or give it a new one: kaffee-site init NEW)")
+    title = " ".join((title or TITLES.get(code, TITLES[FALLBACK])).split())
+    if not title:
+        raise UsageError("the title must not be empty")
+    values = {"@TITLE@": _yaml_inner(title), "@DATE@": day.isoformat(), "@YEAR@": str(day.year),
+              "@LANGUAGE@": language, "@VERSION@": __version__}
+    files = {**_files(SCAFFOLD / "common", values), **_files(SCAFFOLD / (code if (SCAFFOLD / code).is_dir()
+                                                                         else FALLBACK), values)}
+    written, kept = [], []
+    for rel, text in files.items():
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with target.open("x", encoding="utf-8", newline="\n") as out:  # "x": never overwrite
+                out.write(text)
+            written.append(rel)
+        except FileExistsError:
+            kept.append(rel)
+    pages = tuple(rel for rel in written if rel.startswith("content/pages/"))
+    return NewArchive(folder, language, tuple(written), tuple(kept), pages)
+
+
+def _files(root: Path, values: dict[str, str]) -> dict[str, str]:
+    """rel path in the new archive -> text, with the @NAME@ values filled in (paths too)."""
+    files = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = "/".join("." + part[len(DOT):] if part.startswith(DOT) else part
+                       for part in path.relative_to(root).parts)
+        text = path.read_text(encoding="utf-8")
+        for key, value in values.items():
+            rel, text = rel.replace(key, value), text.replace(key, value)
+        files[rel] = text
+    return files
+
+
+def _yaml_inner(text: str) -> str:
+    """Text for inside a double-quoted YAML scalar ("…")."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def next_steps(archive: NewArchive) -> list[str]:
+    """What to do now, for the CLI to print."""
+    here = archive.folder
+    go = [] if here.resolve() == Path.cwd().resolve() else [f"cd {here}"]
+    search = urls_for(archive.language).sessions
+    return [
+        *go,
+        "kaffee-site serve        # preview on http://127.0.0.1:8000/, rebuilt on every save",
+        "edit content/site.yaml   # title, description; base_url once you know the address",
+        *(f"fill in {page}" for page in archive.pages),
+        'kaffee-site new "Title of the session"   # a report in content/sessions/ '
+        f"(published under /{search}/)",
+        "kaffee-site check --strict               # what CI runs before it publishes",
+        "git init && git add . && git commit -m 'New archive'   # push to GitHub or GitLab: "
+        "the workflow in .github/ or .gitlab-ci.yml publishes it",
+    ]

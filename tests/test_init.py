@@ -1,0 +1,156 @@
+"""`kaffee-site init` and `kaffee-site new --topic`, run as an editor would: real processes in tmp_path."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kaffee_site.config import DEFAULTS
+from kaffee_site.urls import KEYS as URL_KEYS
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kaffee_site", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_init_makes_an_archive_that_builds_and_checks_clean(tmp_path: Path):
+    result = run(tmp_path, "init", "archiv", "--date", "2025-03-13")
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / "archiv"
+    for rel in (".gitignore", ".github/workflows/pages.yml", ".gitlab-ci.yml", "requirements.txt",
+                "content/site.yaml", "content/sessions/2025/2025-03-13-willkommen-im-archiv.md",
+                "content/topics/erste-schritte.md", "content/pages/impressum.md",
+                "content/pages/datenschutz.md", "content/pages/barrierefreiheit.md"):
+        assert (root / rel).is_file(), rel
+        assert f"  {rel}\n" in result.stdout
+    assert "next steps:\n  cd archiv\n  kaffee-site serve" in result.stdout
+    assert "/output/" in (root / ".gitignore").read_text() and "/.kaffee-cache/" in (root / ".gitignore").read_text()
+    check = run(root, "check", "--strict")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stderr == "check passed: 0 error(s), 0 warning(s)\n"
+    assert run(root, "build").returncode == 0
+    home = (root / "output/index.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in home and "Willkommen im Archiv" in home and "13. März 2025" in home
+    for slug, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutzerklärung"),
+                        ("barrierefreiheit", "Erklärung zur Barrierefreiheit")):
+        assert f'<a href="/{slug}/">{title}</a>' in home  # linked from the footer
+    assert "BITV 2.0" in (root / "output/barrierefreiheit/index.html").read_text(encoding="utf-8")
+    assert (root / "output/themen/erste-schritte/index.html").is_file()
+
+
+def test_init_in_english(tmp_path: Path):
+    result = run(tmp_path, "init", "--language", "en", "--title", 'The "Round" Table', "--date", "2025-03-13")
+    assert result.returncode == 0, result.stderr
+    assert "cd " not in result.stdout  # already there
+    config = yaml.safe_load((tmp_path / "content/site.yaml").read_text())
+    assert config["language"] == "en" and config["title"] == 'The "Round" Table'
+    for rel in ("content/pages/legal-notice.md", "content/pages/privacy.md", "content/pages/accessibility.md",
+                "content/topics/getting-started.md", "content/sessions/2025/2025-03-13-welcome-to-the-archive.md"):
+        assert (tmp_path / rel).is_file(), rel
+    assert run(tmp_path, "check", "--strict").returncode == 0
+    assert run(tmp_path, "build").returncode == 0
+    page = (tmp_path / "output/sessions/2025-03-13-welcome-to-the-archive/index.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "13 March 2025" in page and "The &#34;Round&#34; Table" in page
+    assert 'href="/accessibility/">Accessibility statement</a>' in page
+
+
+def test_site_yaml_names_every_setting(tmp_path: Path):
+    for language in ("de", "en"):
+        folder = tmp_path / language
+        assert run(tmp_path, "init", str(folder), "--language", language).returncode == 0
+        text = (folder / "content/site.yaml").read_text(encoding="utf-8")
+        setting = re.compile(r"^# ((?: *- )?[a-z_]+:(?: .*)?| +- .*| +[a-z_]+:(?: .*)?)$")
+        uncommented = yaml.safe_load("\n".join(line[2:] if setting.match(line) else line for line in text.splitlines()))
+        assert set(DEFAULTS) <= set(uncommented) | {"extra_keys"}, language
+        assert set(uncommented["urls"]) == set(URL_KEYS)
+        assert {"accent", "background", "logo", "footer_links"} <= set(uncommented["theme"])
+
+
+def test_init_refuses_a_folder_that_holds_an_archive(tmp_path: Path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content/site.yaml").write_text("title: Mein Archiv\n")
+    result = run(tmp_path, "init")
+    assert result.returncode == 1
+    assert result.stderr == ("kaffee-site: content: this folder holds an archive already; nothing was written "
+                             "(run 'kaffee-site init' in an empty folder, or give it a new one: kaffee-site init NEW)\n")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["content", "site.yaml"]
+    assert (tmp_path / "content/site.yaml").read_text() == "title: Mein Archiv\n"
+
+
+def test_init_keeps_files_that_are_there(tmp_path: Path):
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    result = run(tmp_path, "init")
+    assert result.returncode == 0
+    assert "  .gitignore (already there, kept as it was)\n" in result.stdout
+    assert (tmp_path / ".gitignore").read_text() == "*.log\n"
+
+
+def test_init_with_an_unknown_language_writes_nothing(tmp_path: Path):
+    result = run(tmp_path, "init", "neu", "--language", "fr")
+    assert result.returncode == 2
+    assert result.stderr == "kaffee-site: there is no catalogue for the language 'fr'; the languages are de, en\n"
+    assert not (tmp_path / "neu").exists()
+
+
+def test_the_ci_files_install_build_and_publish(tmp_path: Path):
+    assert run(tmp_path, "init").returncode == 0
+    github = yaml.safe_load((tmp_path / ".github/workflows/pages.yml").read_text())
+    steps = [step.get("run", "") for step in github["jobs"]["build"]["steps"]]
+    assert "pip install -r requirements.txt" in steps and "kaffee-site build" in steps
+    assert "kaffee-site check --strict --format github" in steps
+    gitlab = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
+    assert gitlab["pages"]["script"][0] == "pip install -r requirements.txt"
+    assert gitlab["pages"]["artifacts"]["paths"] == ["public"]
+    from kaffee_site import __version__
+    assert f"kaffee-site=={__version__}\n" in (tmp_path / "requirements.txt").read_text()
+
+
+# --- new --topic -----------------------------------------------------------------------------
+
+def test_new_topic_makes_a_topic_file_that_builds(tmp_path: Path):
+    assert run(tmp_path, "init", "--date", "2025-03-13").returncode == 0
+    result = run(tmp_path, "new", "--topic", "Digitale Daseinsvorsorge")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "content/topics/digitale-daseinsvorsorge.md\n"
+    text = (tmp_path / "content/topics/digitale-daseinsvorsorge.md").read_text(encoding="utf-8")
+    assert text.startswith('---\ntitle: "Digitale Daseinsvorsorge"\n')
+    meta = yaml.safe_load(text.split("---")[1])
+    assert meta == {"title": "Digitale Daseinsvorsorge"}
+    # the commented lines are valid settings once the '#' goes
+    uncommented = yaml.safe_load(text.split("---")[1].replace("# ", ""))
+    assert set(uncommented) == {"title", "aliases", "summary"}
+    assert run(tmp_path, "check", "--strict").returncode == 0
+    assert run(tmp_path, "build").returncode == 0
+    assert (tmp_path / "output/themen/digitale-daseinsvorsorge/index.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["Erste Schritte", "erste  schritte", "ERSTE SCHRITTE"])
+def test_new_topic_refuses_a_name_that_is_taken(tmp_path: Path, name: str):
+    assert run(tmp_path, "init").returncode == 0
+    before = (tmp_path / "content/topics/erste-schritte.md").read_bytes()
+    result = run(tmp_path, "new", "--topic", name)
+    assert result.returncode == 1
+    assert result.stderr == f"kaffee-site: content/topics/erste-schritte.md: the topic '{' '.join(name.split())}' exists already\n"
+    assert (tmp_path / "content/topics/erste-schritte.md").read_bytes() == before
+
+
+def test_new_wants_a_title_or_a_topic(tmp_path: Path):
+    assert run(tmp_path, "init").returncode == 0
+    for args in ((), ("Titel", "--topic", "Thema")):
+        result = run(tmp_path, "new", *args)
+        assert result.returncode == 2 and result.stderr == "kaffee-site: give either the title of a session or --topic NAME\n"
+
+
+def test_new_session_speaks_the_archive_language(tmp_path: Path):
+    assert run(tmp_path, "init", "--language", "en").returncode == 0
+    result = run(tmp_path, "new", "Second round", "--date", "2025-04-10")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "content/sessions/2025/2025-04-10-second-round.md").read_text(encoding="utf-8")
+    assert "  - name: First Last\n    org: Organisation\n" in text and "## Discussion" in text
+    check = run(tmp_path, "check")
+    assert "warning: the speaker 'First Last' (Organisation) is still the placeholder" in check.stdout
