@@ -124,14 +124,21 @@ def test_sessions_added_and_deleted(cached: Archive, tmp_path: Path, capsys) -> 
     assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
 
 
-def test_template_edit_renders_every_page(cached: Archive, tmp_path: Path, capsys) -> None:
+def test_template_edit_renders_the_pages_that_load_it(cached: Archive, tmp_path: Path, capsys) -> None:
+    """Which templates a page loaded is recorded (extends, include, import), not assumed."""
     theme = tmp_path / "theme"
     shutil.copytree(TEMPLATES, theme)
     build(cached, capsys, "--templates", str(theme))
     base = theme / "base.html"
     base.write_text(base.read_text(encoding="utf-8").replace("<body>", "<body class=\"neu\">"), encoding="utf-8")
-    _, _, pages, _ = reused(build(cached, capsys, "--templates", str(theme)))
-    assert pages == 0
+    _, _, pages, all_pages = reused(build(cached, capsys, "--templates", str(theme)))
+    not_framed = [p for p in tree_snapshot(cached.output) if not p.endswith(".html") and p != ".kaffee-site" and not p.startswith("static/")]
+    assert pages == len(not_framed)  # every HTML page extends base.html; feeds, calendars, data do not
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path, theme)
+    session = theme / "session.html"
+    session.write_text(session.read_text(encoding="utf-8").replace("<h1", "<h1 data-neu"), encoding="utf-8")
+    _, _, pages, all_pages = reused(build(cached, capsys, "--templates", str(theme)))
+    assert pages == all_pages - 6  # the six session pages
     assert tree_snapshot(cached.output) == clean_build(cached, tmp_path, theme)
 
 

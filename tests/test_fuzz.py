@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from kaffee_site.build import BuildOptions, load_site
+from kaffee_site.engine import BuildOptions, load_site
 from kaffee_site.cli import main
 from kaffee_site.pipeline.parse import SESSION_KEYS
 from kaffee_site.pipeline.render import Theme, plan_pages, render_page

@@ -123,7 +123,7 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from kaffee_site.build import BuildOptions, build
+    from kaffee_site.engine import BuildOptions, build
 
     result = build(BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache))
     _print_problems(result.warnings)
@@ -139,7 +139,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from kaffee_site.build import BuildOptions
+    from kaffee_site.engine import BuildOptions
     from kaffee_site.commands.check import check, github_annotations
 
     report = check(BuildOptions(args.content, templates_dir=_templates(args), drafts=args.drafts))
@@ -205,7 +205,7 @@ def _serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from kaffee_site.build import BuildOptions
+    from kaffee_site.engine import BuildOptions
     from kaffee_site.serve.server import DevServer
 
     if threading.current_thread() is threading.main_thread():

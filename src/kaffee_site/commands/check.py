@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import unquote
 
-from kaffee_site.build import BuildOptions, load_site, outputs
-from kaffee_site.errors import Diagnostics, KaffeeError, Problem, printable
+from kaffee_site.engine import BuildOptions, load_site, render_in_memory
+from kaffee_site.errors import Diagnostics, Problem, printable
 from kaffee_site.pipeline.load import Content, SourceDoc
 from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
 from kaffee_site.commands.new import PLACEHOLDERS, numbered_sessions
-from kaffee_site.pipeline.theme import TemplateProblem, Theme
+from kaffee_site.pipeline.theme import TemplateProblem
 from kaffee_site.text import fold, slugify
 
 _FILE_NAME = re.compile(r"^[^\s/]+\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.IGNORECASE)
-_TEMPLATE_PLACE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
 
 
 def check(options: BuildOptions) -> Diagnostics:
@@ -51,22 +50,14 @@ def _render_all(site: Site, options: BuildOptions, diag: Diagnostics) -> set[str
     """Render every output in memory: template errors surface, and we learn which paths exist."""
     produced: set[str] = set()
     try:
-        for output in outputs(site, Theme(options.templates_dir, site.config.language), options):
+        for output in render_in_memory(site, options):
             if output.path in produced:
                 diag.error(output.path, None, "two outputs want the same path",
                            "a page slug, topic slug or redirect collides with another")
             produced.add(output.path)
     except TemplateProblem as err:
-        diag.add(problem_of(err, options.templates_dir))
+        diag.add(err.problem)
     return produced
-
-
-def problem_of(err: KaffeeError, templates_dir: Path) -> Problem:
-    """A template error as a Problem: its message starts with 'file:line: ' where it knows them."""
-    match = _TEMPLATE_PLACE.match(str(err))
-    if match:
-        return Problem(match["path"], int(match["line"]), match["message"])
-    return Problem(str(templates_dir), None, str(err))
 
 
 # --- links and images in bodies ------------------------------------------------------

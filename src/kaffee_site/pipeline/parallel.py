@@ -95,14 +95,12 @@ def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Bo
 # --- pages ----------------------------------------------------------------------------------
 
 def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
-    from kaffee_site.reuse.cache import RecordingSite
     from kaffee_site.pipeline.render import render_page
+    from kaffee_site.reuse.graph import render_recorded
 
     if not record:
         return render_page(site, theme, spec), frozenset()
-    recorder = RecordingSite(site)
-    output = render_page(recorder, theme, spec)
-    return output, frozenset(recorder.reads)
+    return render_recorded(render_page, site, theme, spec)
 
 
 def _pages_chunk(bounds: tuple[int, int]) -> list[tuple[Any, frozenset]]:
@@ -114,8 +112,8 @@ def _pages_chunk(bounds: tuple[int, int]) -> list[tuple[Any, frozenset]]:
 def page_renderer(site: Any, theme: Any):
     """render(specs, record) -> iterator of (Output, reads) in the order of `specs`.
 
-    With `record`, each page is rendered against a RecordingSite and `reads` names what it
-    read from the Site (for the page cache); otherwise `reads` is empty.
+    With `record`, `reads` names what the page read from the Site and the theme (graph.py);
+    otherwise it is empty.
     """
     def render(specs: Sequence[Any], record: bool) -> Iterator[tuple[Any, frozenset]]:
         processes = workers(len(specs), MIN_PAGES)
@@ -138,12 +136,3 @@ def _warm(theme: Any, specs: Sequence[Any]) -> None:
             theme.env.get_template(name)
         except Exception:  # noqa: BLE001 - the render itself reports template problems properly
             pass
-
-
-def render_outputs(site: Any, theme: Any) -> Iterator[Any]:
-    """What render.render_site yields (every planned page, then the theme's files), on every core."""
-    from kaffee_site.pipeline.render import plan_pages, support_outputs
-
-    for output, _ in page_renderer(site, theme)(plan_pages(site), False):
-        yield output
-    yield from support_outputs(site, theme)

@@ -7,7 +7,7 @@ changes the model ("which page is active" is passed in, never flagged on shared 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -37,18 +37,14 @@ def page_path(url_path: str) -> str:
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page to render: where it goes, with which template and record, and what it shows.
+    """One output to render: where it goes, with which template and record.
 
-    `deps` names the records whose change can change this page ("session:<slug>",
-    "topic:<slug>", "person:<slug>", "organisation:<slug>", "page:<slug>", or "*" for
-    list pages that show every session). An incremental rebuild re-renders exactly the
-    pages whose deps meet the changed records.
-    """
+    What else it shows is not declared: the engine records what it reads while it renders
+    (reuse/graph.py)."""
 
     url_path: str
     template: str
     context: tuple[tuple[str, Any], ...] = ()
-    deps: frozenset[str] = frozenset({"*"})
     # Files that are not made from a template (calendars, CSV) are made by a function
     # producer(site, **context) -> bytes; `template` is then unused.
     producer: Callable[..., bytes] | None = None
@@ -59,80 +55,51 @@ class PageSpec:
 
 
 def plan_pages(site: Site) -> list[PageSpec]:
-    """Every page of the archive, in a fixed order, with its dependencies."""
-    every = frozenset({"*"})
+    """Every output of the archive that is rendered, in a fixed order."""
     urls = site.config.urls
-    specs = [*_paged(site, "", "index.html", (), [s.slug for s in site.sessions], every),
+    specs = [*_paged(site, "", "index.html", (), [s.slug for s in site.sessions]),
              PageSpec(f"{urls.sessions}/", "archive.html")]
-    for s in site.sessions:
-        deps = {f"session:{x}" for x in (s.slug, s.previous, s.following, *s.related) if x}
-        deps |= {f"topic:{t}" for t in s.topics}
-        deps |= {f"person:{sp.person}" for sp in s.speakers}
-        deps |= {f"organisation:{sp.organisation}" for sp in s.speakers if sp.organisation}
-        if s.next and s.next.session:
-            deps.add(f"session:{s.next.session}")
-        specs.append(PageSpec(s.url_path, "session.html", (("session", s),), frozenset(deps)))
-    specs.append(PageSpec(f"{urls.topics}/", "topics.html", deps=every))
+    specs += [PageSpec(s.url_path, "session.html", (("session", s),)) for s in site.sessions]
+    specs.append(PageSpec(f"{urls.topics}/", "topics.html"))
     for t in site.topics:
-        deps = {f"topic:{t.slug}"} | {f"topic:{slug}" for slug, _ in t.related}
-        deps |= _listing(site, t.sessions) | {f"person:{p}" for p in t.speakers}
-        specs += _paged(site, t.url_path, "topic.html", (("topic", t),), t.sessions, frozenset(deps | {"count"}))
-    specs.append(PageSpec(f"{urls.people}/", "people.html", deps=every))
+        specs += _paged(site, t.url_path, "topic.html", (("topic", t),), t.sessions)
+    specs.append(PageSpec(f"{urls.people}/", "people.html"))
     for p in site.people:
-        deps = {f"person:{p.slug}"} | _listing(site, p.sessions)
-        deps |= {f"organisation:{o}" for o in p.organisations}
-        specs += _paged(site, p.url_path, "person.html", (("person", p),), p.sessions, frozenset(deps))
-    specs.append(PageSpec(f"{urls.organisations}/", "organisations.html", deps=every))
+        specs += _paged(site, p.url_path, "person.html", (("person", p),), p.sessions)
+    specs.append(PageSpec(f"{urls.organisations}/", "organisations.html"))
     for o in site.organisations:
-        deps = {f"organisation:{o.slug}"} | _listing(site, o.sessions)
-        deps |= {f"person:{p}" for p in o.people}
-        specs += _paged(site, o.url_path, "organisation.html", (("organisation", o),), o.sessions, frozenset(deps))
-    for page in site.pages:
-        specs.append(PageSpec(page.url_path, "page.html", (("page", page),), frozenset({f"page:{page.slug}"})))
-    for old, new in site.redirects.items():
-        specs.append(PageSpec(old, "redirect.html", (("target", new),), frozenset({"redirects"})))
-    specs.append(PageSpec("404.html", "404.html", deps=frozenset({"pages"})))
+        specs += _paged(site, o.url_path, "organisation.html", (("organisation", o),), o.sessions)
+    specs += [PageSpec(page.url_path, "page.html", (("page", page),)) for page in site.pages]
+    specs += [PageSpec(old, "redirect.html", (("target", new),)) for old, new in site.redirects.items()]
+    specs.append(PageSpec("404.html", "404.html"))
     if site.config.search:
-        specs.append(PageSpec(f"{urls.search}/", "search.html", deps=frozenset({"pages"})))
-    # base.html's footer lists the titles of all pages, so every framed page depends on them
-    with_pages: dict[int, tuple[frozenset, frozenset]] = {}  # the parts of a paged list share one set
-
-    def framed(deps: frozenset) -> frozenset:
-        if id(deps) not in with_pages:
-            with_pages[id(deps)] = (deps, deps | {"pages"})
-        return with_pages[id(deps)][1]
-
-    specs = [s if s.template == "redirect.html" else replace(s, deps=framed(s.deps)) for s in specs]
+        specs.append(PageSpec(f"{urls.search}/", "search.html"))
     return specs + _reader_outputs(site, specs)
 
 
-def _paged(site: Site, base: str, template: str, context: tuple, slugs: Iterable[str],
-           deps: frozenset[str]) -> list[PageSpec]:
-    """A list page split at `page_size`; every part depends on the whole list (items shift)."""
-    return [PageSpec(pager.url_path, template, (*context, ("pager", pager)), deps)
+def _paged(site: Site, base: str, template: str, context: tuple, slugs: Iterable[str]) -> list[PageSpec]:
+    """A list page split at `page_size`."""
+    return [PageSpec(pager.url_path, template, (*context, ("pager", pager)))
             for pager in paginate(list(slugs), site.config.page_size, base, site.config.urls.page)]
 
 
 def _reader_outputs(site: Site, pages: list[PageSpec]) -> list[PageSpec]:
     """Feeds, calendars, open data, sitemap and robots.txt (see feeds, ical, opendata)."""
-    every = frozenset({"*"}) | {f"topic:{t.slug}" for t in site.topics}  # entries show topic titles
-    specs = [PageSpec(feeds.FEED_FILE, "feed.xml", (("feed", feeds.site_feed(site)),), every)]
+    specs = [PageSpec(feeds.FEED_FILE, "feed.xml", (("feed", feeds.site_feed(site)),))]
     for t in site.topics:
         feed = feeds.topic_feed(site, t)
-        specs.append(PageSpec(feed.url_path, "feed.xml", (("feed", feed),),
-                              frozenset({f"topic:{t.slug}"} | _listing(site, t.carried))))
+        specs.append(PageSpec(feed.url_path, "feed.xml", (("feed", feed),)))
     urls = site.config.urls
-    specs.append(PageSpec(urls.calendar, "", deps=every, producer=site_calendar))
+    specs.append(PageSpec(urls.calendar, "", producer=site_calendar))
     uids = event_uids(site)
     for s in site.sessions:
-        deps = frozenset({f"session:{s.slug}"} | {f"topic:{t}" for t in s.topics})
-        specs.append(PageSpec(f"{s.url_path}{urls.event}", "", (("session", s), ("uid", uids[s.slug])), deps,
+        specs.append(PageSpec(f"{s.url_path}{urls.event}", "", (("session", s), ("uid", uids[s.slug])),
                               producer=session_calendar))
-    specs.append(PageSpec(urls.json_file, "", deps=every, producer=sessions_json))
-    specs.append(PageSpec(urls.csv_file, "", deps=every, producer=sessions_csv))
+    specs.append(PageSpec(urls.json_file, "", producer=sessions_json))
+    specs.append(PageSpec(urls.csv_file, "", producer=sessions_csv))
     sitemap = tuple(_sitemap_entry(site, spec) for spec in pages if spec.template not in _NOT_IN_SITEMAP)
-    specs.append(PageSpec("sitemap.xml", "sitemap.xml", (("sitemap", sitemap),), every | {"pages", "redirects"}))
-    specs.append(PageSpec("robots.txt", "robots.txt", deps=frozenset()))
+    specs.append(PageSpec("sitemap.xml", "sitemap.xml", (("sitemap", sitemap),)))
+    specs.append(PageSpec("robots.txt", "robots.txt"))
     return specs
 
 
@@ -143,15 +110,6 @@ def _sitemap_entry(site: Site, spec: PageSpec) -> tuple[str, str | None]:
     """(absolute URL, last change) of a page; a session page changed on the session's day."""
     session = dict(spec.context).get("session")
     return site.config.absolute_url(spec.url_path), session.date.isoformat() if session else None
-
-
-def _listing(site: Site, slugs: Iterable[str]) -> set[str]:
-    """Deps of a list of session items: each item shows the session and its topics' titles."""
-    deps = set()
-    for slug in slugs:
-        deps.add(f"session:{slug}")
-        deps.update(f"topic:{t}" for t in site.session(slug).topics)
-    return deps
 
 
 def render_page(site: Site, theme: Theme, spec: PageSpec) -> Output:
@@ -167,16 +125,8 @@ def static_outputs(theme: Theme) -> Iterator[Output]:
 
 
 def support_outputs(site: Site, theme: Theme) -> Iterator[Output]:
-    """Every output that is not a planned page (theme files, ...). Put new non-page outputs here:
-    `serve` cannot tell what they depend on, so it re-produces them on every rebuild."""
+    """Every output that is not rendered (theme files): copied as they are on every build."""
     yield from static_outputs(theme)
-
-
-def render_site(site: Site, theme: Theme) -> Iterator[Output]:
-    """Every page and theme file of the archive, in a fixed order."""
-    for spec in plan_pages(site):
-        yield render_page(site, theme, spec)
-    yield from support_outputs(site, theme)
 
 
 def _globals(site: Site) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.meta
 
-from kaffee_site.errors import KaffeeError
+from kaffee_site.errors import ContentError
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.text import german_date, plain_excerpt
 
@@ -35,8 +35,8 @@ DEFAULT_PACKAGE = "kaffee_site.themes.default"
 _NOT_THEME = frozenset({"__init__.py", "__pycache__"})
 
 
-class TemplateProblem(KaffeeError):
-    """A template cannot be found, compiled or rendered; the message names template and line."""
+class TemplateProblem(ContentError):
+    """A template cannot be found, compiled or rendered; its `problem` names template and line."""
 
 
 def default_theme_folder() -> Path:
@@ -45,7 +45,7 @@ def default_theme_folder() -> Path:
     find_spec does not import the package, so no __pycache__ appears among the templates."""
     spec = importlib.util.find_spec(DEFAULT_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise TemplateProblem(f"{DEFAULT_PACKAGE}: the default theme is missing from this installation; "
+        raise TemplateProblem(DEFAULT_PACKAGE, None, "the default theme is missing from this installation",
                               "reinstall kaffee-site")
     return Path(next(iter(spec.submodule_search_locations)))
 
@@ -195,12 +195,12 @@ class Theme:
         try:
             return self.env.get_template(template).render(**context)
         except jinja2.TemplateSyntaxError as err:
-            raise TemplateProblem(f"{err.filename or template}:{err.lineno}: {err.message}") from None
+            raise TemplateProblem(err.filename or template, err.lineno, err.message or "syntax error") from None
         except jinja2.TemplateNotFound as err:
-            raise TemplateProblem(f"{err.name}: template not found (looked in "
+            raise TemplateProblem(str(err.name), None, "template not found (looked in "
                                   f"{', '.join(str(f) for f in self.folders)})") from None
         except jinja2.TemplateError as err:
-            raise TemplateProblem(f"{self.resolve(template) or template}: {err}") from None
+            raise TemplateProblem(str(self.resolve(template) or template), None, str(err)) from None
 
 
 class _SearchPathLoader(jinja2.BaseLoader):

@@ -29,6 +29,7 @@ class WriteReport:
     written: int
     unchanged: int
     removed: int
+    changed: tuple[str, ...] = ()  # the paths written, in order
 
     @property
     def total(self) -> int:
@@ -87,7 +88,30 @@ def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
             os.replace(staging / str(number), target)
         shutil.rmtree(staging, ignore_errors=True)
     removed = 0 if fresh else _remove_stale(output_dir, produced)
-    return WriteReport(len(changed), len(produced) - len(changed), removed)
+    return WriteReport(len(changed), len(produced) - len(changed), removed, tuple(changed))
+
+
+def write_files(outputs: Iterable[Output], output_dir: Path) -> list[str]:
+    """Put a few files in place ahead of the next full write (serve's edited page), touching
+    nothing else; each is written beside its target and renamed, so a reader sees old or new
+    bytes. Returns the paths whose bytes changed."""
+    changed = []
+    for output in outputs:
+        rel = safe_relative(output.path).as_posix()
+        target = output_dir / rel
+        data = _data(output)
+        try:
+            if target.is_file() and target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        _clear_way(target, output_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = target.with_name(f".{target.name}.kaffee-tmp")
+        scratch.write_bytes(data)
+        os.replace(scratch, target)
+        changed.append(rel)
+    return changed
 
 
 class _Folders:

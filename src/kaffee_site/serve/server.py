@@ -1,6 +1,6 @@
 """`kaffee-site serve`: build, serve the output over HTTP, rebuild on every save, reload the browser.
 
-The server is a thin loop around the same build (incremental.py): a watchdog observer on
+The server is a thin loop around a warm build engine (engine.py): a watchdog observer on
 the content and template folders feeds a worker thread that waits for a burst of saves to
 settle (DEBOUNCE) and then rebuilds once. A failed rebuild keeps the last good output served
 and shows its problems in the browser (livereload.py). The HTTP handler serves only regular
@@ -21,10 +21,9 @@ from typing import Callable, Iterable
 from watchdog.observers import Observer
 
 from kaffee_site.serve import livereload
-from kaffee_site.build import OUTPUT_MARKER, BuildOptions, check_folders
+from kaffee_site.engine import OUTPUT_MARKER, BuildOptions, Engine, RebuildResult, check_folders
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.pipeline.load import load_config
-from kaffee_site.serve.incremental import Rebuilder, RebuildResult
 from kaffee_site.serve.indexer import SearchIndexer
 from kaffee_site.serve.http import bind
 from kaffee_site.serve.watch import Watch
@@ -64,7 +63,7 @@ class DevServer:
         self.report = report
         self.state = livereload.BuildState()
         self.output_lock = threading.Lock()  # a full write and the search index never run at once
-        self.rebuilder = Rebuilder(options, self.output_lock)
+        self.engine = Engine(options, warm=True)
         self.http = bind(host, port, self)
         self._pending: set[Path] = set()
         self._last_event = 0.0
@@ -85,7 +84,7 @@ class DevServer:
     @property
     def base_path(self) -> str:
         """base_url's path: the last good build's, or before one succeeded, site.yaml's own."""
-        site = self.rebuilder.site
+        site = self.engine.site
         if site is not None:
             return site.config.base_path
         try:  # a session with an error does not hide where the archive lives
@@ -167,8 +166,8 @@ class DevServer:
             # an output folder deleted or emptied from outside is written whole again
             names = _top_names(self.options.output_dir)
             whole = names is None or OUTPUT_MARKER not in names or not self._output_names <= names
-            result = self.rebuilder.rebuild(list(paths), full=whole,
-                                            interrupted=lambda: may_stop and bool(self._pending))
+            result = self.engine.rebuild(list(paths), full=whole, write_lock=self.output_lock,
+                                         interrupted=lambda: may_stop and bool(self._pending))
             if result.ok and not result.interrupted:
                 self._output_names = _top_names(self.options.output_dir) or frozenset()
         except KaffeeError as err:
@@ -184,10 +183,10 @@ class DevServer:
         if not report and not result.written and result.problems == self.state.problems \
                 and result.ok != self.state.failed:
             return True  # the second look found nothing new
-        language = self.rebuilder.site.config.language if self.rebuilder.site else None  # the overlay's words
+        language = self.engine.site.config.language if self.engine.site else None  # the overlay's words
         self.state.publish(not result.ok, result.problems if not result.interrupted else self.state.problems, language)
-        if result.ok and (result.written or result.full) and self.rebuilder.site:
-            self.indexer.request(self.rebuilder.site.config.search)
+        if result.ok and (result.written or result.full) and self.engine.site:
+            self.indexer.request(self.engine.site.config.search)
         self.report(Rebuilt(result))
         return not result.interrupted
 

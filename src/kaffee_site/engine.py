@@ -1,0 +1,343 @@
+"""The one build engine: load -> parse/link -> render -> write, for `build`, `check` and `serve`.
+
+An Engine holds what it learned in earlier runs (reuse/): the content files by stat
+signature (sources.py), parsed sessions and rendered bodies by content hash (cache.py) and,
+for every output, what it read while it rendered (graph.py). `build` runs a cold engine once,
+with those stores persisted in `.kaffee-cache/` unless `--no-cache`; `check` renders in memory
+and writes nothing; `serve` keeps one engine warm and calls `rebuild()` on every save. Every
+run goes the same way: read what changed, link, render what the graph cannot keep, and hand
+everything to the one writer (write.py), which swaps it in whole or not at all.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
+from itertools import chain
+from pathlib import Path
+from typing import Callable, Collection, ContextManager, Iterable, Iterator
+
+from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
+from kaffee_site.model import Site
+from kaffee_site.pipeline.link import BodyJob, link_site, render_bodies_here
+from kaffee_site.pipeline.load import Content, media_source, read_source
+from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
+from kaffee_site.pipeline.parse import parse_session
+from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
+from kaffee_site.pipeline.theme import Theme, default_theme_folder
+from kaffee_site.pipeline.search_index import INDEX_DIR, update_search_index
+from kaffee_site.pipeline.write import WriteReport, write_files, write_output
+from kaffee_site.reuse.cache import BuildCache
+from kaffee_site.reuse.graph import Digests
+from kaffee_site.reuse.sources import Sources, manifest
+
+# Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
+OUTPUT_MARKER = ".kaffee-site"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content_dir: Path = Path("content")
+    output_dir: Path = Path("output")
+    templates_dir: Path = Path("templates")  # the archive's overrides; missing: the default theme alone
+    drafts: bool = False
+    cache: bool = False  # keep the engine's stores in .kaffee-cache/ next to the output (reuse/cache.py)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Site
+    report: WriteReport
+    warnings: tuple[Problem, ...]
+    seconds: float = 0.0  # load to write, without the search index
+    search_seconds: float | None = None  # the search index (Pagefind); None when search is off or not run
+    cache_stats: dict[str, int] | None = None  # reused and total bodies and pages; None without cache
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """One run of a warm engine, as `serve` reports it."""
+
+    ok: bool
+    problems: tuple[Problem, ...]  # errors (when not ok) and warnings
+    written: tuple[str, ...] = ()  # output paths, in the order they were written
+    removed: int = 0
+    full: bool = False  # the first build of this engine
+    seconds: float = 0.0
+    interrupted: bool = False  # newer saves came in: only the edited pages were written
+
+
+@dataclass
+class Checked:
+    """A loaded and linked site together with everything found on the way."""
+
+    site: Site
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    content: Content | None = None  # the loaded files, for checks that want front-matter lines
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class Engine:
+    """Builds the archive of `options` as often as asked, redoing only what changed."""
+
+    def __init__(self, options: BuildOptions, warm: bool = False):
+        self.options = options
+        self.cache = BuildCache(options.output_dir, persist=options.cache)
+        # without a store to keep it in, a one-off build need not note what its pages read
+        self.record = options.cache or warm
+        self.sources = Sources(options.content_dir, self.cache if options.cache else None)
+        self.site: Site | None = None  # the last good build
+        self.theme: Theme | None = None
+        self._theme_key: str | None = None
+        self._specs: dict[str, PageSpec] = {}  # the outputs of the last good build, by path
+        self._healthy = False  # the last run ran to its end and succeeded
+        self._interrupted: Callable[[], bool] = lambda: False
+
+    # --- the stages -------------------------------------------------------------------
+
+    def load(self, diag: Diagnostics | None = None, force: Collection[str] = ()) -> Checked:
+        """Load, parse and link the content; problems are collected, not raised."""
+        diag = diag if diag is not None else Diagnostics()
+        if not self.options.content_dir.is_dir():
+            raise UsageError(f"{self.options.content_dir}: the content folder does not exist")
+        content = self.sources.load(diag, force)
+        site = link_site(content, diag, drafts=self.options.drafts,
+                         render_bodies=self.cache.body_renderer(render_bodies_parallel),
+                         session_parser=self.cache.session_parser(parse_session))
+        return Checked(site, diag, content)
+
+    def theme_key(self) -> str:
+        """Every file on the theme's search path by name and stat: whether to compile it anew."""
+        return manifest([self.options.templates_dir, default_theme_folder()])
+
+    def current_theme(self, language: str) -> Theme:
+        """The compiled theme in the archive's language; compiled again only when a file of it
+        or the language changed."""
+        key = f"{language}\x1d{self.theme_key()}"
+        if self.theme is None or key != self._theme_key:
+            self.theme, self._theme_key = Theme(self.options.templates_dir, language), key
+        return self.theme
+
+    def outputs(self, site: Site, theme: Theme, whole: bool = False) -> Iterator[Output]:
+        """Every file of the archive: rendered outputs (kept ones as themselves unless `whole`),
+        theme files, media."""
+        specs = plan_pages(site)
+        return chain(self._rendered(site, theme, specs, whole), support_outputs(site, theme),
+                     unrendered_outputs(site, self.options))
+
+    def _rendered(self, site: Site, theme: Theme, specs: list[PageSpec], whole: bool) -> Iterator[Output]:
+        render = page_renderer(site, theme)
+        if not self.record:
+            for output, _ in render(specs, False):
+                yield output
+            return
+        graph, digests = self.cache.graph, Digests(site, self.cache.body_keys, theme)
+        keys = [graph.key(self.cache.salt, spec, digests) for spec in specs]
+        kept = set() if whole else {spec.path for spec, key in zip(specs, keys) if graph.holds(spec.path, key, digests)}
+        self.cache.stats["pages"], self.cache.stats["pages_total"] = len(kept), len(specs)
+        todo = [(spec, key) for spec, key in zip(specs, keys) if spec.path not in kept]
+        pending = iter(zip(todo, render([spec for spec, _ in todo], True)))
+        for spec in specs:
+            if spec.path in kept:
+                yield Output(spec.path, source=self.options.output_dir / spec.path)
+                continue
+            self._checkpoint()
+            (_, key), (output, reads) = next(pending)
+            graph.remember(spec.path, key, reads, digests)
+            yield output
+        self._specs = {spec.path: spec for spec in specs}
+
+    # --- one run ----------------------------------------------------------------------
+
+    def run(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
+            write_lock: ContextManager = nullcontext(), whole: bool = False) -> tuple[Checked, WriteReport, list[str]]:
+        """Bring the output up to date; raises BuildFailed, TemplateProblem or _Interrupted.
+
+        `changed` are paths the watcher saw (read again whatever their stat says); when they
+        only edit session bodies, those pages are written first (quick.py). `interrupted()` says
+        newer saves wait: the run then stops before the full write, which the next run does.
+        `whole` renders every output, whatever the graph says."""
+        check_folders(self.options)
+        self._interrupted = interrupted
+        self.cache.begin()
+        complete, healthy = False, False
+        try:
+            with few_gc_pauses():
+                first = self._quick_pages(changed) if changed else []
+                self._checkpoint()
+                checked = self.load(Diagnostics(), self._content_rels(changed))
+                checked.diagnostics.raise_if_errors()
+                self._checkpoint()
+                theme = self.current_theme(checked.site.config.language)
+                with write_lock:
+                    report = write_output(self.outputs(checked.site, theme, whole), self.options.output_dir)
+                self.cache.graph.finish()
+                complete = healthy = True
+        except _Interrupted:
+            healthy = self._healthy  # stopped for newer saves: the last good state still stands
+            raise
+        finally:
+            self._healthy = healthy
+            self.cache.save(complete)  # parsed and rendered work stays valid even when the run failed
+        self.site = checked.site
+        return checked, report, first
+
+    def rebuild(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
+                write_lock: ContextManager = nullcontext(), full: bool = False) -> RebuildResult:
+        """run() for `serve`: problems come back in the result, nothing is raised for content."""
+        from kaffee_site.errors import BuildFailed
+
+        started, full = time.perf_counter(), full or self.site is None
+        written: list[str] = []
+        try:
+            checked, report, written = self.run(changed, interrupted, write_lock, whole=full)
+        except _Interrupted:
+            return RebuildResult(True, (), tuple(self._quick_written), seconds=time.perf_counter() - started,
+                                 interrupted=True)
+        except BuildFailed as err:
+            return RebuildResult(False, err.problems, seconds=time.perf_counter() - started)
+        except ContentError as err:  # a template problem
+            return RebuildResult(False, (err.problem,), seconds=time.perf_counter() - started)
+        written += [path for path in report.changed if path not in written]
+        return RebuildResult(True, checked.diagnostics.warnings, tuple(written), report.removed, full,
+                             time.perf_counter() - started)
+
+    def _checkpoint(self) -> None:
+        if self._interrupted():
+            raise _Interrupted
+
+    def _content_rels(self, changed: Iterable[Path]) -> set[str]:
+        root = self.options.content_dir.resolve()
+        rels = set()
+        for path in changed:
+            try:
+                rels.add(Path(path).resolve().relative_to(root).as_posix())
+            except ValueError:
+                pass
+        return rels
+
+    _quick_written: list[str] = []
+
+    # The edited page first: when every saved file is a session whose front matter did not
+    # change, its new body changes no other record its own page shows; so that page is
+    # rendered from the last good Site with the new body and written at once (9-30 ms), before
+    # the run relinks and renders what depends on it. The run renders it again and rewrites it
+    # only if its bytes differ after all.
+    def _quick_pages(self, changed: Collection[Path]) -> list[str]:
+        self._quick_written = []
+        if not (self._healthy and self.site and self.theme):
+            return []
+        if self._theme_key != f"{self.site.config.language}\x1d{self.theme_key()}":
+            return []  # the theme changed: the page must wait for the new one
+        self._quick_written = quick_pages(self, self._content_rels(changed), len(set(changed)))
+        return self._quick_written
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on errors."""
+    started = time.perf_counter()
+    engine = Engine(options)
+    checked, report, _ = engine.run()
+    seconds = time.perf_counter() - started
+    search = checked.site.config.search
+    # After the write stage: Pagefind reads the written pages (SearchIndexFailed keeps the old index).
+    if not search or _pages_changed(report) or not (options.output_dir / INDEX_DIR / "pagefind.js").is_file():
+        update_search_index(options.output_dir, search)
+        search_seconds = time.perf_counter() - started - seconds if search else None
+    else:
+        search_seconds = None  # no indexed page changed: the index is still right
+    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search_seconds,
+                       engine.cache.stats if options.cache else None)
+
+
+def _pages_changed(report: WriteReport) -> bool:
+    """Whether Pagefind could see anything new: a page written or any file removed."""
+    return bool(report.removed) or any(path.endswith(".html") for path in report.changed)
+
+
+def load_site(options: BuildOptions) -> Checked:
+    """Load, parse and link once (`check`, tests): the engine's load stage without a run."""
+    return Engine(options).load()
+
+
+def render_in_memory(site: Site, options: BuildOptions) -> Iterator[Output]:
+    """Every output of the archive, rendered and not written (`check`)."""
+    engine = Engine(options)
+    return engine.outputs(site, engine.current_theme(site.config.language))
+
+
+@contextmanager
+def few_gc_pauses() -> Iterator[None]:
+    """Collect cycles rarely while building.
+
+    A build allocates millions of short-lived tokens while it keeps a large model alive;
+    with the default thresholds the cycle collector walks that model again and again
+    (measured: markdown rendering of 2,000 bodies took twice as long with it). Nothing in a
+    build creates garbage cycles worth collecting early, so raise the thresholds, and restore them.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
+    """Media copied from the content, and the marker that makes the output folder ours."""
+    media = (Output(f"media/{rel}", source=media_source(options.content_dir, rel)) for rel in site.media)
+    marker = [Output(OUTPUT_MARKER, b"This folder is written by kaffee-site; it removes files it did not make.\n")]
+    return chain(media, marker)
+
+
+def check_folders(options: BuildOptions) -> None:
+    """Never let a build clean up a folder that holds sources or someone else's files."""
+    output = options.output_dir.resolve()
+    for name, folder in (("content", options.content_dir), ("templates", options.templates_dir)):
+        if name == "templates" and not folder.is_dir():  # no overrides: the default theme alone
+            continue
+        source = folder.resolve()
+        if output == source or output in source.parents or source in output.parents:
+            raise UsageError(f"{options.output_dir}: the output folder must be separate from the {name} folder")
+    if output.is_file():
+        raise UsageError(f"{options.output_dir}: the output path is a file, not a folder")
+    if output.is_dir() and any(output.iterdir()) and not (output / OUTPUT_MARKER).is_file():
+        raise UsageError(
+            f"{options.output_dir}: refusing to write into a folder that kaffee-site did not create "
+            f"(it has files but no {OUTPUT_MARKER}); empty it or choose another --output")
+
+
+def quick_pages(engine: Engine, rels: set[str], watched: int) -> list[str]:
+    """Paths written ahead; [] when some change is not a body edit of a known session."""
+    site, theme, ctx = engine.site, engine.theme, engine.cache.link_context
+    if not rels or len(rels) != watched or ctx is None:
+        return []
+    by_rel = {s.rel: s for s in site.sessions}
+    fresh = {}
+    for rel in rels:
+        old, session = engine.sources.doc(rel), by_rel.get(rel)
+        if old is None or session is None:
+            return []
+        try:
+            raw = (engine.options.content_dir / rel).read_bytes()
+            doc = read_source(raw, old.kind, rel, old.display)
+        except (ContentError, OSError):
+            return []
+        if doc.meta != old.meta or doc.body_line != old.body_line:
+            return []  # the front matter changed: titles, topics, neighbours may change
+        body = render_bodies_here([BodyJob(doc.body, doc.body_line, session.source, None, doc.digest)], ctx)[0]
+        if any(problem.severity == "error" for problem in body.problems):
+            return []
+        fresh[session.slug] = replace(session, body=body)
+    quick = replace(site, sessions=tuple(fresh.get(s.slug, s) for s in site.sessions))
+    outputs = []
+    for session in fresh.values():
+        spec = engine._specs.get(page_path(session.url_path))
+        if spec is not None:
+            outputs.append(render_page(quick, theme, replace(spec, context=(("session", session),))))
+    return write_files(outputs, engine.options.output_dir)

@@ -1,0 +1,105 @@
+"""The content folder as last read: the engine's one loader, built on load.py's per-file API.
+
+A file is read again only when its stat signature changed (or the watcher named it), so a
+warm engine (`serve`) reads one file per save; a cold one (`build`, `check`) reads them all,
+through the same code. It also answers whether anything at all changed since the last
+successful run (`manifest`): every input file by name and stat signature.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Collection
+
+from kaffee_site.config import CONFIG_FILE
+from kaffee_site.errors import ContentError, Diagnostics, Problem
+from kaffee_site.pipeline import load
+
+Signature = tuple[int, int, int]
+
+
+def signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class Sources:
+    """Reads the content folder, remembering each file by its stat signature."""
+
+    def __init__(self, content_dir: Path, cache: Any = None):
+        self.content_dir = content_dir
+        self.root = str(content_dir)
+        self.cache = cache  # front matter by content hash (cache.BuildCache)
+        self._files: dict[str, tuple[Signature | None, load.SourceDoc | Problem]] = {}
+        self._config: tuple[Signature | None, Any, str, tuple[Problem, ...]] | None = None
+        self.changed: set[str] = set()  # paths inside the content folder read anew by the last load()
+
+    def load(self, diag: Diagnostics, force: Collection[str] = ()) -> load.Content:
+        """The Content `load.load_content` gives; files named in `force` are read again."""
+        self._load_config(diag, CONFIG_FILE in force)
+        docs, seen, changed = [], set(), set()
+        # load's own listing, so every run sees (and refuses) exactly the files build does
+        found = load.scan_content(self.content_dir, self.root)
+        for problem in found.problems:
+            diag.add(problem)
+        for path, kind, rel in found.sources:
+            seen.add(rel)
+            sig = signature(path)
+            cached = self._files.get(rel)
+            if cached is None or cached[0] != sig or rel in force:
+                cached = (sig, self._read(path, kind, rel))
+                self._files[rel] = cached
+                changed.add(rel)
+            if isinstance(cached[1], Problem):
+                diag.add(cached[1])
+            else:
+                docs.append(cached[1])
+        for rel in set(self._files) - seen:
+            del self._files[rel]
+            changed.add(rel)
+        self.changed = changed
+        _, config, digest, _ = self._config  # type: ignore[misc]
+        return load.Content(config, digest, tuple(docs), found.media)
+
+    def doc(self, rel: str) -> load.SourceDoc | None:
+        found = self._files.get(rel)
+        return found[1] if found and isinstance(found[1], load.SourceDoc) else None
+
+    def _read(self, path: Path, kind: str, rel: str) -> load.SourceDoc | Problem:
+        display = load.display_path(self.root, rel)
+        try:
+            return load.read_source(path.read_bytes(), kind, rel, display, self.cache)
+        except ContentError as err:
+            return err.problem
+        except OSError as err:
+            return Problem(display, None, f"cannot read the file: {err.strerror}")
+
+    def _load_config(self, diag: Diagnostics, force: bool) -> None:
+        sig = signature(self.content_dir / CONFIG_FILE)
+        if self._config is None or self._config[0] != sig or force:
+            own = Diagnostics()
+            config, digest = load.load_config(self.content_dir, self.root, own)
+            self._config = (sig, config, digest, own.problems)
+        for problem in self._config[3]:
+            diag.add(problem)
+
+
+def manifest(folders: Collection[Path]) -> str:
+    """Every file under the folders (hidden ones too: an editor may save there) by path and stat."""
+    import os
+
+    parts = []
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                try:
+                    st = os.stat(full)
+                except OSError:
+                    continue
+                parts.append(f"{full}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}")
+    return "\x1e".join(parts)
