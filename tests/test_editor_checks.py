@@ -275,3 +275,149 @@ def test_bad_person_and_organisation_files_are_errors(archive, capsys):
     assert problem(archive, "people/c.md", 1, "the name 'Anna Roth' belongs to two people: 'Anna Roth' and 'Ben Ott'",
                    "remove it from the aliases of one of them") in out
     assert problem(archive, "organisations/d.md", 3, "the slug 'Prognos AG' is not allowed") in out
+
+
+# --- announcements ---------------------------------------------------------------------------
+
+def announcing(title: str, day: str, next_day: str | None = None, draft: bool = False, **front) -> str:
+    if next_day:
+        front["next"] = f"\n  date: {next_day}\n  title: Nach {title}"
+    if draft:
+        front["draft"] = "true"
+    return session_md(title, day, **front)
+
+
+def announcement_of(html: str) -> str | None:
+    """The datetime of the page's 'Nächster Termin' box, or None without one."""
+    if 'class="announcement"' not in html:
+        return None
+    box = html.split('class="announcement"', 1)[1].split("</section>", 1)[0]
+    assert html.count('class="announcement"') == 1
+    return box.split('datetime="', 1)[1].split('"', 1)[0]
+
+
+def test_the_start_page_announces_only_what_comes_after_the_newest_published_report(archive, capsys):
+    archive.write("sessions/jan.md", announcing("Januar", "2025-01-16", "2025-02-13", number=1))
+    archive.write("sessions/feb.md", announcing("Februar", "2025-02-13", "2025-03-13", draft=True, number=2))
+    archive.write("sessions/mar.md", announcing("März", "2025-03-13", number=3))
+    archive.write("sessions/mai.md", announcing("Mai", "2025-05-15", number=4))
+    assert build(archive, capsys)[0] == 0
+    # 13 February has only a draft report, but March and May are published: nothing is ahead
+    assert announcement_of(archive.page("")) is None
+    assert announcement_of(archive.page("sitzungen/jan/")) is None
+    archive.write("sessions/mai.md", announcing("Mai", "2025-05-15", "2025-06-12", number=4))
+    assert build(archive, capsys)[0] == 0
+    assert announcement_of(archive.page("")) == "2025-06-12"
+    assert announcement_of(archive.page("sitzungen/mai/")) == "2025-06-12"
+    calendar = (archive.output / "termine.ics").read_text()
+    assert "DTSTART;TZID=Europe/Berlin:20250612" in calendar and "20250213" not in calendar
+
+
+def test_a_draft_does_not_announce_even_when_it_is_built(archive, capsys):
+    archive.write("sessions/jan.md", announcing("Januar", "2025-01-16"))
+    archive.write("sessions/feb.md", announcing("Februar", "2025-02-13", "2025-03-13", draft=True))
+    assert build(archive, capsys, "--drafts")[0] == 0
+    assert announcement_of(archive.page("")) is None
+    assert "Februar" in archive.page("")
+
+
+def test_a_session_page_shows_its_announcement_once_linking_the_report(archive, capsys):
+    archive.write("sessions/sep.md", announcing("September", "2024-09-05", "2024-10-10"))
+    archive.write("sessions/okt.md", announcing("Oktober", "2024-10-10", "2024-11-14"))
+    archive.write("sessions/dez.md", announcing("Dezember", "2024-12-12"))
+    assert build(archive, capsys)[0] == 0
+    september = archive.page("sitzungen/sep/")
+    # the report of 10 October exists and is the series' next session: linked once, by the navigation
+    assert announcement_of(september) is None
+    assert september.count('href="/sitzungen/okt/"') == 1 and "Nächste Sitzung" in september
+    # 14 November was announced but has no report, and December is published: no longer ahead
+    assert announcement_of(archive.page("sitzungen/okt/")) is None
+    archive.write("sessions/okt.md", announcing("Oktober", "2024-10-10", "2024-12-12"))
+    assert build(archive, capsys)[0] == 0
+    october = archive.page("sitzungen/okt/")
+    assert announcement_of(october) is None and october.count('href="/sitzungen/dez/"') == 1
+
+
+def test_an_announcement_that_skips_a_report_links_it_in_its_box(archive, capsys):
+    archive.write("sessions/sep.md", announcing("September", "2024-09-05", "2024-11-14"))
+    archive.write("sessions/okt.md", announcing("Oktober", "2024-10-10"))
+    archive.write("sessions/nov.md", announcing("November", "2024-11-14"))
+    assert build(archive, capsys)[0] == 0
+    september = archive.page("sitzungen/sep/")
+    assert announcement_of(september) == "2024-11-14"
+    box = september.split('class="announcement"', 1)[1].split("</section>", 1)[0]
+    assert '<a href="/sitzungen/nov/">Nach September</a>' in box
+
+
+def test_announcements_never_depend_on_todays_date(archive, capsys):
+    # long past, yet still after the newest report: a build in any year shows the same page
+    archive.write("sessions/a.md", announcing("Alt", "2001-03-01", "2001-04-05"))
+    assert build(archive, capsys)[0] == 0
+    assert announcement_of(archive.page("")) == "2001-04-05"
+    assert announcement_of(archive.page("sitzungen/a/")) == "2001-04-05"
+
+
+# --- what `new` leaves behind, numbers against dates -----------------------------------------------
+
+def test_an_untouched_skeleton_from_new_fails_strict_once_the_speaker_is_replaced(archive, capsys):
+    assert main(["new", "Open Data im Landkreis", "--date", "2025-03-13", "--content", str(archive.content)]) == 0
+    path = archive.content / "sessions/2025/2025-03-13-open-data-im-landkreis.md"
+    path.write_text(path.read_text().replace("Vorname Nachname", "Anna Roth").replace("Organisation", "Kreis Unna"))
+    capsys.readouterr()
+    code, out = check(archive, capsys, "--strict")
+    assert code == 1
+    rel = "sessions/2025/2025-03-13-open-data-im-landkreis.md"
+    assert lines_of(out, archive, rel) == [
+        problem(archive, rel, 6, "the session lists no topics", warning=True),
+        problem(archive, rel, 12, "'Worum ging es? Ein, zwei Sätze für die Übersicht.' is still the text 'new' wrote",
+                warning=True),
+        problem(archive, rel, 16, "'Wer hat was vorgestellt?' is still the text 'new' wrote", warning=True),
+        problem(archive, rel, 20, "'Was haben die Teilnehmenden berichtet, gefragt, verabredet?' is still the text "
+                "'new' wrote", warning=True),
+    ]
+    assert problem(archive, rel, 6, "the session lists no topics", "name what it was about below 'topics:', "
+                   "e.g. '  - Verstetigung', so topic pages find it", True) in out
+    assert problem(archive, rel, 12, "'Worum ging es? Ein, zwei Sätze für die Übersicht.' is still the text "
+                   "'new' wrote", "replace it with the report, or delete the line", True) in out
+    assert check(archive, capsys)[0] == 0
+
+
+def test_numbers_that_run_against_the_dates_are_warnings(archive, capsys):
+    archive.write("sessions/a.md", session_md("Acht", "2025-01-16", number=8))
+    archive.write("sessions/b.md", session_md("Neun", "2025-02-13", number=9))
+    archive.write("sessions/c.md", session_md("Zehn", "2025-01-30", number=10))
+    archive.write("sessions/d.md", session_md("Andere Reihe", "2024-01-01", number=11, series="Werkstatt"))
+    code, out = check(archive, capsys)
+    assert code == 0
+    assert out == problem(archive, "sessions/c.md", 4, "number 10 of the series 'Smarter Kaffee' is dated "
+                          f"2025-01-30, before number 9 (2025-02-13, {archive.content / 'sessions/b.md'})",
+                          "check the number and the date: the numbers of a series follow its dates", True) + "\n"
+    assert check(archive, capsys, "--strict")[0] == 1
+
+
+def test_person_and_organisation_pages_show_the_record_the_topics_and_the_count(archive, capsys):
+    archive.write("people/franziska-stader.md", PERSON + "Sie leitet das Projekt *Digitallotsen*.\n")
+    archive.write("organisations/prognos.md", ORGANISATION)
+    archive.write("topics/verstetigung.md", TOPIC)
+    archive.write("sessions/a.md", session_md("A", "2024-05-16", topics="[Verstetigung, Open Data]",
+                                              speakers=speakers(("Franzi Stader", "Prognos"))))
+    archive.write("sessions/b.md", session_md("B", "2024-06-13", topics="[Verstetigung]",
+                                              speakers=speakers(("Franziska Stader", "Prognos AG"))))
+    code, err = build(archive, capsys)
+    assert code == 0 and "warning" not in err
+    person = archive.page("personen/franziska-stader/")
+    assert '<h1>Franziska Stader</h1>\n<p class="role">Digitallotsin</p>' in person
+    assert '<p class="lead">Koordiniert die Digitallotsen im Kreis Coesfeld.</p>' in person
+    assert "<p>Sie leitet das Projekt <em>Digitallotsen</em>.</p>" in person
+    assert '<a href="https://www.kreis-coesfeld.de/" rel="external">Mehr über Franziska Stader</a>' in person
+    assert '<p class="meta">2 Sitzungen</p>' in person
+    topics = person.split('<h2 id="themen">Themen</h2>', 1)[1].split("</section>", 1)[0]
+    assert topics.index("Verstetigung</a> <span class=\"count\">2 Sitzungen</span>") \
+        < topics.index("Open Data</a> <span class=\"count\">1 Sitzung</span>")
+    organisation = archive.page("organisationen/prognos/")
+    assert "<h1>Prognos AG</h1>" in organisation and '<p class="meta">2 Sitzungen</p>' in organisation
+    assert '<p class="lead">Beratet Kommunen bei der Digitalisierung.</p>' in organisation
+    assert organisation.count('href="/personen/franziska-stader/"') == 1
+    # both spellings went to the one record: one page each, linked from both sessions
+    assert sorted(p.name for p in (archive.output / "personen").iterdir() if p.is_dir()) == ["franziska-stader"]
+    assert 'href="/personen/franziska-stader/">Franzi Stader</a>' in archive.page("sitzungen/a/")

@@ -78,6 +78,16 @@ class Session:
     folder: str = FOLDERS.sessions  # config.urls.sessions
 
     @property
+    def announcement(self) -> Announcement | None:
+        """The `next:` worth showing on this session's page, once: while it is still ahead, or
+        as a link to its report unless the series navigation already links that report."""
+        if self.next is None:
+            return None
+        if self.next.ahead or (self.next.session and self.next.session != self.following):
+            return self.next
+        return None
+
+    @property
     def teaser(self) -> str:
         return self.summary or (self.body.summary if self.body else "")
 

@@ -22,6 +22,7 @@ from kaffee_site.errors import Diagnostics, Problem, printable
 from kaffee_site.pipeline.load import Content, SourceDoc
 from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
+from kaffee_site.commands.editor_checks import check_editor_leftovers
 from kaffee_site.commands.new import PLACEHOLDERS, numbered_sessions
 from kaffee_site.pipeline.theme import TemplateProblem
 from kaffee_site.text import fold, slugify
@@ -40,6 +41,7 @@ def check(options: BuildOptions) -> Diagnostics:
     _check_links(site, produced, diag)
     if checked.content:
         _check_numbers(checked.content, diag)
+        check_editor_leftovers(site, checked.content, diag)
     _check_topics(site, docs, diag, taken)
     _check_speakers(site, docs, diag)
     _check_image_alt(site, docs, diag)

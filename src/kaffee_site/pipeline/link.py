@@ -9,6 +9,7 @@ All problems go to the Diagnostics; the Site is built from whatever is valid.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from types import MappingProxyType
 from typing import Callable, Iterable, Sequence
 
@@ -221,7 +222,16 @@ def _link_series(sessions: list[Session]) -> list[Session]:
 
 def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc],
                         diag: Diagnostics) -> tuple[list[Session], tuple[Announcement, ...]]:
+    """Link each `next:` to its report, and find what is still to come.
+
+    An announcement is ahead only when it is dated after the newest published report of its
+    series: the reports decide, never today's date, so the same content builds the same
+    site on any day. Only published reports announce; a draft's `next:` is not taken."""
     reports = {(s.series, s.date): s.slug for s in sessions}
+    newest: dict[str, date] = {}
+    for session in sessions:
+        if not session.draft and session.date > newest.get(session.series, date.min):
+            newest[session.series] = session.date
     linked, upcoming = [], {}
     for session in sessions:
         announcement = session.next
@@ -230,8 +240,10 @@ def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc],
                 diag.warning(session.source, docs[session.rel].line_of("next", "date"),
                              f"the next session ({announcement.date.isoformat()}) is not after this one "
                              f"({session.date.isoformat()})", "check the date under 'next:'")
-            announcement = replace(announcement, session=reports.get((announcement.series, announcement.date)))
-            if announcement.session is None and announcement.date > session.date:
+            report = reports.get((announcement.series, announcement.date))
+            ahead = report is None and announcement.date > newest.get(announcement.series, date.min)
+            announcement = replace(announcement, session=report, ahead=ahead)
+            if ahead and not session.draft:
                 upcoming.setdefault((announcement.series, announcement.date), announcement)
             session = replace(session, next=announcement)
         linked.append(session)
