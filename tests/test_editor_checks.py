@@ -329,13 +329,15 @@ def test_a_session_page_shows_its_announcement_once_linking_the_report(archive, 
     september = archive.page("sitzungen/sep/")
     # the report of 10 October exists and is the series' next session: linked once, by the navigation
     assert announcement_of(september) is None
-    assert september.count('href="/sitzungen/okt/"') == 1 and "Nächste Sitzung" in september
+    assert september.split('aria-labelledby="verwandt"')[0].count('href="/sitzungen/okt/"') == 1
+    assert "Nächste Sitzung" in september
     # 14 November was announced but has no report, and December is published: no longer ahead
     assert announcement_of(archive.page("sitzungen/okt/")) is None
     archive.write("sessions/okt.md", announcing("Oktober", "2024-10-10", "2024-12-12"))
     assert build(archive, capsys)[0] == 0
     october = archive.page("sitzungen/okt/")
-    assert announcement_of(october) is None and october.count('href="/sitzungen/dez/"') == 1
+    assert announcement_of(october) is None
+    assert october.split('aria-labelledby="verwandt"')[0].count('href="/sitzungen/dez/"') == 1
 
 
 def test_an_announcement_that_skips_a_report_links_it_in_its_box(archive, capsys):
@@ -421,3 +423,54 @@ def test_person_and_organisation_pages_show_the_record_the_topics_and_the_count(
     # both spellings went to the one record: one page each, linked from both sessions
     assert sorted(p.name for p in (archive.output / "personen").iterdir() if p.is_dir()) == ["franziska-stader"]
     assert 'href="/personen/franziska-stader/">Franzi Stader</a>' in archive.page("sitzungen/a/")
+
+
+# --- template errors ----------------------------------------------------------------------------------
+
+def own_template(archive: Archive, name: str, old: str, new: str) -> int:
+    """Put a changed copy of a default template into the archive's templates/; the line changed."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    assert old in text
+    path = archive.root / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[:text.index(old)].count("\n") + 1
+
+
+def run_here(archive: Archive, capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    """The command run from the archive's folder with relative paths, as an editor types it."""
+    monkeypatch.chdir(archive.root)
+    code = main([*args, "--content", "content", "--templates", "templates"])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_mistake_in_base_html_is_reported_at_its_line_in_the_templates_words(archive, capsys, monkeypatch):
+    archive.write("sessions/a.md", session_md("A", "2024-05-16"))
+    line = own_template(archive, "base.html", "{{ config.title }}", "{{ config.titel }}")
+    expected = f"templates/base.html:{line}: 'config' has no attribute 'titel'\n    hint: did you mean 'title'?"
+    code, out, _ = run_here(archive, capsys, monkeypatch, "check")
+    assert code == 1 and expected in out
+    for extra in ((), ("--no-cache",)):
+        code, _, err = run_here(archive, capsys, monkeypatch, "build", "--output", "output", *extra)
+        assert code == 1 and expected in err
+        assert "object" not in err and "kaffee_site" not in err
+        assert not (archive.root / "output" / "index.html").exists()
+
+
+def test_a_misspelt_site_attribute_is_named_also_through_the_build_cache(archive, capsys, monkeypatch):
+    archive.write("sessions/a.md", session_md("A", "2024-05-16"))
+    line = own_template(archive, "index.html", "{% block main %}", "{% block main %}{{ site.sesions | length }}")
+    for command in (("check",), ("build", "--output", "output")):
+        code, out, err = run_here(archive, capsys, monkeypatch, *command)
+        assert code == 1
+        assert f"templates/index.html:{line}: 'site' has no attribute 'sesions'\n    hint: did you mean 'sessions'?" \
+            in out + err
+        assert "RecordingSite" not in out + err
+
+
+def test_syntax_errors_are_found_in_templates_no_page_uses_yet(archive, capsys, monkeypatch):
+    archive.write("sessions/a.md", session_md("A", "2024-05-16"))
+    line = own_template(archive, "page.html", "{{ page.title }}", "{{ page.title }")
+    code, out, _ = run_here(archive, capsys, monkeypatch, "check")
+    assert code == 1 and f"templates/page.html:{line}: unexpected '}}'" in out

@@ -24,7 +24,8 @@ from kaffee_site.pipeline.markdown import Body, BodyLink
 from kaffee_site.model import Session, Site
 from kaffee_site.commands.editor_checks import check_editor_leftovers
 from kaffee_site.commands.new import PLACEHOLDERS, numbered_sessions
-from kaffee_site.pipeline.theme import TemplateProblem
+from kaffee_site.pipeline.template_errors import compile_problems
+from kaffee_site.pipeline.theme import TemplateProblem, Theme
 from kaffee_site.text import fold, slugify
 
 _FILE_NAME = re.compile(r"^[^\s/]+\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.IGNORECASE)
@@ -51,6 +52,9 @@ def check(options: BuildOptions) -> Diagnostics:
 def _render_all(site: Site, options: BuildOptions, diag: Diagnostics) -> set[str]:
     """Render every output in memory: template errors surface, and we learn which paths exist."""
     produced: set[str] = set()
+    theme = Theme(options.templates_dir, site.config.language)
+    for problem in compile_problems(theme.env, theme.template_names()):
+        diag.add(problem)
     try:
         for output in render_in_memory(site, options):
             if output.path in produced:

@@ -24,8 +24,9 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.meta
 
-from kaffee_site.errors import ContentError
+from kaffee_site.errors import ContentError, KaffeeError
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
+from kaffee_site.pipeline.template_errors import Undefined, template_problem
 from kaffee_site.text import german_date, plain_excerpt
 
 STATIC_DIR = "static"
@@ -72,7 +73,7 @@ class Theme:
         self.env = jinja2.Environment(
             loader=_SearchPathLoader(self),
             autoescape=True,
-            undefined=jinja2.StrictUndefined,
+            undefined=Undefined,  # StrictUndefined that can name the missing attribute's neighbours
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -194,13 +195,14 @@ class Theme:
     def render(self, template: str, **context: Any) -> str:
         try:
             return self.env.get_template(template).render(**context)
-        except jinja2.TemplateSyntaxError as err:
-            raise TemplateProblem(err.filename or template, err.lineno, err.message or "syntax error") from None
         except jinja2.TemplateNotFound as err:
             raise TemplateProblem(str(err.name), None, "template not found (looked in "
                                   f"{', '.join(str(f) for f in self.folders)})") from None
-        except jinja2.TemplateError as err:
-            raise TemplateProblem(str(self.resolve(template) or template), None, str(err)) from None
+        except KaffeeError:
+            raise
+        except Exception as err:  # a template fails however its expressions can: report file and line
+            problem = template_problem(err, str(self.resolve(template) or template))
+            raise TemplateProblem(problem.path, problem.line, problem.message, problem.hint) from None
 
 
 class _SearchPathLoader(jinja2.BaseLoader):

@@ -117,6 +117,9 @@ class RecordingSite:
         self.reads.add(("attr", name))
         return value
 
+    def __dir__(self) -> list[str]:
+        return dir(self._site)  # what a template error suggests for a misspelt 'site.…'
+
 
 def render_recorded(render: Any, site: Any, theme: Any, spec: Any) -> tuple[Any, frozenset]:
     """render(site, theme, spec) against a RecordingSite; the template read is the page's own."""
