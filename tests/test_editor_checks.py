@@ -7,9 +7,15 @@ codes of `check`, `check --strict` and `build`, or on the pages."""
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
+import sys
+import threading
+
 import pytest
 
-from support import TEMPLATES, Archive, session_md
+from support import TEMPLATES, Archive, session_md, wait_until
 from kaffee_site.cli import main
 
 
@@ -474,3 +480,59 @@ def test_syntax_errors_are_found_in_templates_no_page_uses_yet(archive, capsys, 
     line = own_template(archive, "page.html", "{{ page.title }}", "{{ page.title }")
     code, out, _ = run_here(archive, capsys, monkeypatch, "check")
     assert code == 1 and f"templates/page.html:{line}: unexpected '}}'" in out
+
+
+# --- the smaller hints, and serve -----------------------------------------------------------------------
+
+def test_new_with_an_impossible_day_says_the_day_does_not_exist(archive):
+    result = archive.run("new", "Titel", "--date", "2025-02-30")
+    assert result.returncode == 2
+    assert "argument --date: '2025-02-30' is not a day: February 2025 has 28 days" in result.stderr
+    assert "not a date like" not in result.stderr
+    assert not any(archive.content.rglob("*.md"))
+
+
+@pytest.mark.parametrize("front", ["title: Hallo\ndate: 2024-09-05\ntopics:\n\t- Verstetigung\n",
+                                   "title: Hallo\n\tdate: 2024-09-05\n"])
+def test_a_tab_in_the_yaml_indentation_says_indent_with_spaces(archive, capsys, front):
+    archive.write("sessions/x.md", f"---\n{front}---\nText\n")
+    code, out = check(archive, capsys)
+    assert code == 1
+    [line] = lines_of(out, archive, "sessions/x.md")
+    assert line.startswith(problem(archive, "sessions/x.md", front.split("\t")[0].count("\n") + 2,
+                                   "invalid YAML in the front matter: "))
+    assert f"{line}\n    hint: indent with spaces, not tabs" in out
+
+
+def test_serve_prints_each_warning_once_and_says_when_all_problems_are_fixed(archive):
+    archive.write("site.yaml", "title: Test\nsearch: false\n")
+    archive.write("sessions/a.md", session_md("A", "2025-03-13", sumary="Kurz."))
+    archive.write("sessions/b.md", session_md("B", "2025-04-10"))
+    command = [sys.executable, "-m", "kaffee_site", "serve", "--port", "0", "--content", "content",
+               "--output", "output", "--templates", str(TEMPLATES)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=archive.root)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    warning = "content/sessions/a.md:4: warning: unknown key 'sumary'"
+
+    def printed(text: str, times: int = 1) -> bool:
+        return sum(1 for line in lines if line.startswith(text)) >= times
+
+    try:
+        wait_until(lambda: printed("built "), "the first build")
+        assert printed(warning)
+        archive.write("sessions/b.md", session_md("B", "2025-04-31"))  # an error elsewhere
+        wait_until(lambda: printed("rebuild failed: 1 error(s)"), "the failed rebuild")
+        assert printed("content/sessions/b.md:3: 'date' is not a valid date: '2025-04-31'")
+        archive.write("sessions/b.md", session_md("B", "2025-04-30"))
+        wait_until(lambda: printed("the errors are fixed; 1 warning(s) remain"), "errors fixed")
+        archive.write("sessions/a.md", session_md("A", "2025-03-13", summary="Kurz."))
+        wait_until(lambda: printed("all problems fixed"), "all fixed")
+        wait_until(lambda: printed("rebuilt ", 2), "the rebuild after the fix")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    output = "".join(lines)
+    assert output.count(warning) == 1, output
+    assert output.count("all problems fixed") == 1
+    assert not re.search(r"Traceback", output)

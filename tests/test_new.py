@@ -105,7 +105,7 @@ def test_the_date_defaults_to_today(archive: Archive):
 
 @pytest.mark.parametrize("args, message", [
     (["!!!", "--date", "2024-01-01"], "cannot make a file name from the title"),
-    (["Titel", "--date", "2024-02-30"], "is not a date like 2025-03-13"),
+    (["Titel", "--date", "2024-02-30"], "'2024-02-30' is not a day: February 2024 has 29 days"),
     (["Titel", "--date", "5.9.2024"], "is not a date like 2025-03-13"),
 ])
 def test_unusable_arguments_are_usage_errors(archive: Archive, capsys, args, message):

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from kaffee_site import __version__
 from kaffee_site.errors import BuildFailed, KaffeeError, Problem, UsageError, printable
+from kaffee_site.text import impossible_day
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -71,6 +72,9 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("invalid")
     except ValueError:
+        reason = impossible_day(text)
+        if reason:  # the shape is right, only the day does not exist
+            raise argparse.ArgumentTypeError(f"{text!r} is not a day: {reason}") from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-03-13") from None
 
 
@@ -229,11 +233,12 @@ def _interrupt() -> None:
 
 
 class _ServeReport:
-    """Prints what the dev server reports: builds, problems (warnings once), the address."""
+    """Prints what the dev server reports: builds, problems (each warning once), the address."""
 
     def __init__(self, output: Path):
         self.output = output
-        self.warned: set[Problem] = set()
+        self.warned: set[Problem] = set()  # warnings printed and still there
+        self.failed = False  # the last rebuild had errors
 
     def __call__(self, event) -> None:
         from kaffee_site.serve.server import Rebuilt, SearchFailed, Serving
@@ -246,16 +251,22 @@ class _ServeReport:
             self._rebuilt(event.result)
 
     def _rebuilt(self, result) -> None:
-        if not result.ok:
-            for problem in result.problems:
+        had_problems = self.failed or bool(self.warned)
+        warnings = {p for p in result.problems if p.severity == "warning"}
+        for problem in result.problems:  # errors every time: they are why the page is old
+            if problem.severity == "error" or problem not in self.warned:
                 _say(problem.format(), file=sys.stderr, flush=True)
+        if not result.ok:
+            self.warned |= warnings  # a failed rebuild may not have looked at everything
+            self.failed = True
             errors = sum(1 for p in result.problems if p.severity == "error")
             _say(f"rebuild failed: {errors} error(s); still serving the last good build", file=sys.stderr, flush=True)
             return
-        for problem in result.problems:
-            if problem not in self.warned:
-                _say(problem.format(), file=sys.stderr, flush=True)
-        self.warned = set(result.problems)
+        if had_problems and not result.problems:
+            _say("all problems fixed", file=sys.stderr, flush=True)
+        elif self.failed:
+            _say(f"the errors are fixed; {len(warnings)} warning(s) remain", file=sys.stderr, flush=True)
+        self.warned, self.failed = warnings, False
         what = "built" if result.full else "rebuilt"
         first = f", first {result.written[0]}" if result.written and not result.full else ""
         first += "; newer saves came in, the rest follows" if result.interrupted else ""

@@ -222,7 +222,8 @@ def parse_yaml(text: str, display: str, first_line: int,
             check_nodes(node, display, first_line, what)  # aliases, depth, duplicate keys, escapes
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
-        raise _yaml_problem(err, display, first_line, text.rstrip("\n").count("\n") + 1, what) from None
+        raise _yaml_problem(err, display, first_line, text.rstrip("\n").count("\n") + 1, what,
+                            _tab_indented(text, err)) from None
     except (RecursionError, ValueError, TypeError) as err:
         raise ContentError(display, first_line, f"{what} cannot be read: {err}") from None
     finally:
@@ -233,7 +234,8 @@ def parse_yaml(text: str, display: str, first_line: int,
     return data, lines
 
 
-def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int, n_lines: int, what: str) -> ContentError:
+def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int, n_lines: int, what: str,
+                  tab_indented: bool = False) -> ContentError:
     # libyaml often puts the problem on the line after the text (the closing '---' or beyond);
     # then the context mark (where the open bracket or quote began) is the line to show.
     marks = [getattr(err, "problem_mark", None), getattr(err, "context_mark", None)]
@@ -243,9 +245,20 @@ def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int, n_lines: i
     context = getattr(err, "context", None)
     message = f"invalid YAML in {what}: {problem}" + (f" ({context})" if context else "")
     hint = "check the indentation and put values that contain ': ' or start with a special character in quotes"
-    if "\\t" in str(problem) or "tab" in str(problem):
+    if "\\t" in str(problem) or "tab" in str(problem) or tab_indented:
         hint = "indent with spaces, not tabs"
     return ContentError(display, line, message, hint)
+
+
+def _tab_indented(text: str, err: yaml.YAMLError) -> bool:
+    """Whether the line libyaml stumbled on is indented with a tab: it often says only that a
+    character 'cannot start any token', without naming the tab."""
+    mark = getattr(err, "problem_mark", None)
+    lines = text.split("\n")
+    if mark is None or not 0 <= mark.line < len(lines):
+        return False
+    line = lines[mark.line]
+    return "\t" in line[: len(line) - len(line.lstrip())]
 
 
 def _record_lines(node: yaml.Node, path: tuple, first_line: int, out: dict, seen: set) -> None:

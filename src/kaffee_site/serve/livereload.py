@@ -97,13 +97,13 @@ def overlay(problems: Sequence[Problem], language: str = DEFAULT_LANGUAGE) -> st
     """An overlay that names every problem; everything from the content is escaped.
 
     The frame is in the archive's language; the problems themselves are the tool's (English)
-    messages, so each is marked lang="en" for screen readers."""
+    messages, each with its hint in its own words ("hint: …", as in the terminal), so no
+    message mixes two languages; each is marked lang="en" for screen readers."""
     words = catalogue(language)
     errors = [p for p in problems if p.severity == "error"] or list(problems)
-    hint = html.escape(words.gettext("Hint:"))
     items = "".join(f"<li style=\"margin:.5rem 0\"><code>{html.escape(p.location)}</code>: "
                     f"<span lang=\"en\">{html.escape(p.message)}</span>"
-                    + (f"<br><small>{hint} <span lang=\"en\">{html.escape(p.hint)}</span></small>" if p.hint else "")
+                    + (f"<br><small lang=\"en\">hint: {html.escape(p.hint)}</small>" if p.hint else "")
                     + "</li>" for p in errors)
     heading = words.gettext("The page could not be rebuilt (%(count)s errors). Showing the last good state.")
     return (f'<div id="kaffee-overlay" role="alert" lang="{html.escape(words.language)}" style="{_OVERLAY_STYLE}">'
