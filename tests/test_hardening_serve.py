@@ -383,3 +383,15 @@ def test_an_output_folder_deleted_from_outside_is_restored_whole_by_the_next_reb
     assert main(["build", "--content", str(archive.content), "--output", str(clean), "--templates", str(TEMPLATES)]) == 0
     assert tree_snapshot(archive.output) == tree_snapshot(clean)
     assert archive.build() == 0  # the marker is back: build accepts the folder
+
+
+def test_a_request_after_the_output_folder_was_deleted_brings_it_back_without_a_save(server: DevServer,
+                                                                                     archive: Archive, tmp_path: Path):
+    port = port_of(server)
+    shutil.rmtree(archive.output)
+    status, body = get(port, PAGE)
+    assert status == 404 and b"kaffee-live-reload" in body  # the open page reloads once it is back
+    wait_until(lambda: get(port, PAGE)[0] == 200, "the page back without a save")
+    clean = tmp_path / "clean"
+    assert main(["build", "--content", str(archive.content), "--output", str(clean), "--templates", str(TEMPLATES)]) == 0
+    wait_until(lambda: tree_snapshot(archive.output) == tree_snapshot(clean), "the whole output back", timeout=5)

@@ -195,6 +195,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, livereload.inject(data, dev.state) if kind.startswith("text/html") else data,
                        kind, body)
             return
+        dev.not_found()  # the output may have been deleted from outside
         page = _read(_inside(output / "404.html", output))
         if page is None:  # nothing built yet: say why
             page = livereload.placeholder_page(dev.state)

@@ -72,6 +72,7 @@ class DevServer:
         self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)))
         self._interruptions = 0
         self._output_names: frozenset[str] = frozenset()  # the output's top level after the last good rebuild
+        self._restoring = ""  # the build version after which a deleted output was asked back
         self._threads: list[threading.Thread] = []
         self._observer = Observer()
 
@@ -91,6 +92,24 @@ class DevServer:
             return load_config(self.options.content_dir, "", Diagnostics())[0].base_path
         except (KaffeeError, OSError):  # site.yaml itself broken or unreadable: the default
             return "/"
+
+    def output_damaged(self) -> bool:
+        """Whether the output folder was deleted or emptied from outside: then it is written whole."""
+        names = _top_names(self.options.output_dir)
+        return names is None or OUTPUT_MARKER not in names or not self._output_names <= names
+
+    def not_found(self) -> None:
+        """A request found no file: if the output was deleted from outside since the last good
+        build, one full rebuild brings it back (once per published build, not once per request:
+        a polling page would otherwise keep interrupting it). Not while a full write or the
+        search index runs: their folder swaps are no damage."""
+        if self.engine.site is None or self.state.failed or self.output_lock.locked() or not self.output_damaged():
+            return
+        with self._wake:
+            if self._restoring == self.state.version:
+                return
+            self._restoring = self.state.version
+        self.changed([self.options.output_dir])
 
     def start(self) -> None:
         """The first build, then the watcher, the rebuild worker and the HTTP threads.
@@ -163,10 +182,7 @@ class DevServer:
         # not forever: after MAX_INTERRUPTIONS in a row it runs to its end.
         may_stop = self._interruptions < MAX_INTERRUPTIONS
         try:
-            # an output folder deleted or emptied from outside is written whole again
-            names = _top_names(self.options.output_dir)
-            whole = names is None or OUTPUT_MARKER not in names or not self._output_names <= names
-            result = self.engine.rebuild(list(paths), full=whole, write_lock=self.output_lock,
+            result = self.engine.rebuild(list(paths), full=self.output_damaged(), write_lock=self.output_lock,
                                          interrupted=lambda: may_stop and bool(self._pending))
             if result.ok and not result.interrupted:
                 self._output_names = _top_names(self.options.output_dir) or frozenset()
