@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from kaffee_site.appearance import Appearance, appearance_from
 from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue_language
 from kaffee_site.text import closest
@@ -47,6 +48,7 @@ class SiteConfig:
     event_end: time = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
+    theme: Appearance = Appearance()  # colours, logo, footer links (appearance.py)
     urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -136,7 +138,8 @@ def config_from_mapping(
     if "extra_keys" in data:
         values["extra_keys"] = _extra_keys(data["extra_keys"], lines.get(("extra_keys",)), path, diag)
     values["urls"] = _check_urls(data.get("urls"), values.get("language", DEFAULTS["language"]), lines, path, diag)
-    known = set(DEFAULTS) | {"urls"}
+    values["theme"] = appearance_from(data.get("theme"), lines, path, diag)
+    known = set(DEFAULTS) | {"urls", "theme"}
     extra = {k: v for k, v in data.items() if k not in known}
     _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))

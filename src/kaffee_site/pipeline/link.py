@@ -13,6 +13,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Callable, Iterable, Sequence
 
+from kaffee_site.appearance import check_logo
 from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.load import Content, SourceDoc
@@ -69,6 +70,7 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     sessions = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in sessions]
     rejected = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in rejected]
     _check_images([*sessions, *rejected], docs, content.media, diag)
+    check_logo(config.theme, content.media, diag)
 
     ctx = link_context(config.base_path, registry.topics.values(), [*sessions, *rejected], pages)
     file_topics = [t for t in registry.topics.values() if t.rel]
