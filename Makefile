@@ -2,16 +2,25 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# STAMP: the tool and what building needs; TEST_STAMP: the test extras too (pytest, Playwright, ...),
+# installed only by `make test`.
 STAMP  := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 NODE_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
 .PHONY: build test check serve bench clean browser-deps
 
+# An editable install: the package runs from src/ and finds its default theme in templates/
+# (no build/ folder is left in the repository).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(TEST_STAMP)
 
 build: $(STAMP)
 	$(BIN)/kaffee-site build
@@ -28,7 +37,7 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-test: $(STAMP) browser-deps $(NODE_STAMP)
+test: $(TEST_STAMP) browser-deps $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests (tests/browser/, marker `browser`) need Debian's chromium, Java for the Nu HTML
