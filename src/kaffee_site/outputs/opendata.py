@@ -3,15 +3,14 @@
 For the programme's own reporting (how many sessions, which topics, who spoke). One
 record per session, oldest first (the order of the numbering), with absolute URLs.
 Both files are UTF-8 and byte-identical for the same content; the CSV follows RFC 4180
-(comma, double quotes where needed, CRLF) with a header row.
+(comma, double quotes where needed, CRLF) with a header row, and no cell of it can start a
+spreadsheet formula.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from typing import Any
+from typing import Any, Iterable
 
 from kaffee_site.model import Site
 
@@ -46,19 +45,39 @@ def sessions_json(site: Site) -> bytes:
 
 
 def sessions_csv(site: Site) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(CSV_COLUMNS)
+    rows = [CSV_COLUMNS]
     for record in session_records(site):
         speakers = record["speakers"]
-        writer.writerow([
+        rows.append((
             record["date"],
-            "" if record["number"] is None else record["number"],
-            record["series"],
-            record["title"],
-            LIST_SEPARATOR.join(record["topics"]),
-            LIST_SEPARATOR.join(sp["name"] for sp in speakers),
-            LIST_SEPARATOR.join(sp["org"] or "" for sp in speakers),
+            "" if record["number"] is None else str(record["number"]),
+            neutral(record["series"]),
+            neutral(record["title"]),
+            _joined(record["topics"]),
+            _joined(sp["name"] for sp in speakers),
+            _joined(sp["org"] or "" for sp in speakers),
             record["url"],
-        ])
-    return buffer.getvalue().encode("utf-8")
+        ))
+    return "".join(",".join(_quoted(cell) for cell in row) + "\r\n" for row in rows).encode("utf-8")
+
+
+# A cell that starts like a formula is run by Excel, LibreOffice and Google Sheets when the file is
+# opened ('=HYPERLINK(…)' sends data away). OWASP's CSV injection advice: such cells begin with a
+# single quote, which spreadsheets show as text. The JSON keeps every value as it was written.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _joined(items: Iterable[str]) -> str:
+    """Several names in one cell, each neutralised: a reader may split the cell at the separator."""
+    return LIST_SEPARATOR.join(neutral(item) for item in items)
+
+
+def _quoted(cell: str) -> str:
+    """RFC 4180 quoting; a ';' is quoted too, since spreadsheets set to German split at it."""
+    if any(ch in cell for ch in ',;"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell

@@ -219,7 +219,7 @@ def parse_yaml(text: str, display: str, first_line: int,
     try:
         node = loader.get_single_node()
         if node is not None:
-            check_nodes(node, display, first_line, what)  # aliases, depth, duplicate keys, escapes
+            check_nodes(node, display, first_line, what, text)  # aliases, depth, duplicate keys, escapes
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         raise _yaml_problem(err, display, first_line, text.rstrip("\n").count("\n") + 1, what,
