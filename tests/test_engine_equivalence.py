@@ -1,0 +1,228 @@
+"""The engine's promise, as a property: whatever sequence of edits an editor makes, a warm engine
+(what `serve` keeps), a cached `build` and a clean `--no-cache` build write the same bytes.
+
+Each seed starts from a small archive with a custom theme and applies random edits: bodies,
+titles, dates, topics, speakers, series, new and deleted sessions, topic files, pages, media,
+site.yaml and the theme's templates. After every step all three outputs are compared file by
+file. A failure names the seed and the edits so far, so it can be replayed."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from support import TEMPLATES, tree_snapshot
+
+from kaffee_site.engine import BuildOptions, Engine, build
+
+SEEDS = range(3)
+STEPS = 12
+
+TOPICS = ["Open Data", "Verstetigung", "Beteiligung", "Digitallotsen", "Fördermittel"]
+PEOPLE = [("Anna Alt", "Kreis A"), ("Bernd Bau", "Kreis B"), ("Carla Chen", "Kreis C"), ("Dora Diehl", None)]
+SERIES = ["Smarter Kaffee", "Werkstatt"]
+WORDS = ["Daten", "Lotsen", "Kreise", "Verwaltung", "Förderung", "Open Data", "Beteiligung", "Netz"]
+SVG = "<svg xmlns='http://www.w3.org/2000/svg'/>"
+
+
+class Archive:
+    """The random archive's state: sessions as data, written out as Markdown."""
+
+    def __init__(self, root: Path, rng: random.Random):
+        self.root, self.rng = root, rng
+        self.content, self.theme = root / "content", root / "theme"
+        self.sessions: dict[str, dict] = {}
+        self.site = {"title": "Zufallsarchiv", "page_size": 3}
+        self.counter = 0
+        self.log: list[str] = []
+
+    def path(self, rel: str) -> Path:
+        return self.content / rel
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def remove(self, rel: str) -> Path:
+        path = self.path(rel)
+        path.unlink()
+        return path
+
+    # --- content -----------------------------------------------------------------
+
+    def write_site(self) -> Path:
+        return self.write("site.yaml", f"title: {self.site['title']}\nbase_url: https://example.org/k/\n"
+                                       f"search: false\npage_size: {self.site['page_size']}\n")
+
+    def new_session(self) -> Path:
+        self.counter += 1
+        rng = self.rng
+        day = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        slug = f"s{self.counter}"
+        self.sessions[slug] = {
+            "title": f"Sitzung {self.counter}", "date": day, "series": rng.choice(SERIES),
+            "topics": rng.sample(TOPICS, rng.randint(1, 3)), "speakers": rng.sample(PEOPLE, rng.randint(0, 2)),
+            "body": self.body(), "image": rng.random() < 0.3,
+        }
+        return self.write_session(slug)
+
+    def body(self) -> str:
+        rng = self.rng
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
+        link = " Siehe [[Verstetigung]]." if rng.random() < 0.3 else ""
+        return f"## Bericht\n\nWir sprachen über {words}.{link}\n"
+
+    def session_rel(self, slug: str) -> str:
+        return f"sessions/2024/{slug}.md"
+
+    def write_session(self, slug: str) -> Path:
+        s = self.sessions[slug]
+        lines = ["---", f"title: {s['title']}", f"date: {s['date']}", f"series: {s['series']}",
+                 "topics: [" + ", ".join(s["topics"]) + "]"]
+        if s["speakers"]:
+            lines.append("speakers:")
+            for name, org in s["speakers"]:
+                lines.append(f"  - name: {name}")
+                if org:
+                    lines.append(f"    org: {org}")
+        if s["image"]:
+            lines += ["image:", "  src: media/bild.svg", "  alt: Ein Bild"]
+        return self.write(self.session_rel(slug), "\n".join(lines) + "\n---\n" + s["body"])
+
+    def setup(self) -> list[Path]:
+        self.write_site()
+        self.write("topics/verstetigung.md", "---\ntitle: Verstetigung\naliases: [Dauer]\n---\nWas bleibt.\n")
+        self.write("topics/open-data.md", "---\ntitle: Open Data\n---\nDaten für alle.\n")
+        self.write("pages/impressum.md", "---\ntitle: Impressum\n---\nWer wir sind.\n")
+        self.write("media/bild.svg", SVG)
+        for _ in range(6):
+            self.new_session()
+        self.theme.mkdir()
+        person = (TEMPLATES / "person.html").read_text(encoding="utf-8")
+        (self.theme / "person.html").write_text(person.replace(
+            "{% block main %}", "{% block main %}<p class=\"alle\">{{ site.sessions | length }}</p>", 1),
+            encoding="utf-8")
+        return []
+
+    # --- edits: each returns the paths it touched (what a watcher would see) ----------
+
+    def some_session(self) -> str:
+        return self.rng.choice(sorted(self.sessions))
+
+    def edit(self) -> list[Path]:
+        rng = self.rng
+        kinds = ["body", "title", "date", "topics", "speakers", "series", "new", "delete", "topic",
+                 "page", "media", "site", "template"]
+        kind = rng.choice(kinds)
+        if kind in ("delete",) and len(self.sessions) < 3:
+            kind = "new"
+        self.log.append(kind)
+        slug = self.some_session()
+        s = self.sessions[slug]
+        if kind == "body":
+            s["body"] = self.body()
+        elif kind == "title":
+            s["title"] = rng.choice(["Neuer Titel", "Auftakt", f"Runde {rng.randint(1, 99)}"]) + f" {slug}"
+        elif kind == "date":
+            s["date"] = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        elif kind == "topics":
+            s["topics"] = rng.sample(TOPICS, rng.randint(1, 3))
+        elif kind == "speakers":
+            s["speakers"] = rng.sample(PEOPLE, rng.randint(0, 3))
+        elif kind == "series":
+            s["series"] = SERIES[1] if s["series"] == SERIES[0] else SERIES[0]
+        elif kind == "new":
+            return [self.new_session()]
+        elif kind == "delete":
+            del self.sessions[slug]
+            return [self.remove(self.session_rel(slug))]
+        elif kind == "topic":
+            return [self.edit_topic()]
+        elif kind == "page":
+            return [self.edit_page()]
+        elif kind == "media":
+            rel = "media/extra.svg"
+            return [self.remove(rel) if self.path(rel).exists() else self.write(rel, SVG)]
+        elif kind == "site":
+            self.site = {"title": rng.choice(["Zufallsarchiv", "Kaffeearchiv"]), "page_size": rng.choice([2, 3, 20])}
+            return [self.write_site()]
+        elif kind == "template":
+            return [self.edit_template()]
+        return [self.write_session(slug)]
+
+    def edit_topic(self) -> Path:
+        rel = self.rng.choice(["topics/beteiligung.md", "topics/verstetigung.md", "topics/digitallotsen.md"])
+        if rel != "topics/verstetigung.md" and self.path(rel).exists() and self.rng.random() < 0.5:
+            return self.remove(rel)  # its sessions keep the topic, now without a file
+        title = {"topics/beteiligung.md": "Beteiligung", "topics/digitallotsen.md": "Digitallotsen"}.get(
+            rel, "Verstetigung")
+        alias = self.rng.choice(["Daten", "Netz", "Dauer"])
+        return self.write(rel, f"---\ntitle: {title}\naliases: [{alias}]\n---\n{self.body()}")
+
+    def edit_page(self) -> Path:
+        rel = self.rng.choice(["pages/impressum.md", "pages/kontakt.md"])
+        if rel == "pages/kontakt.md" and self.path(rel).exists() and self.rng.random() < 0.5:
+            return self.remove(rel)
+        title = self.rng.choice(["Impressum", "Kontakt", "Über uns"]) + (" " + rel[6:9])
+        return self.write(rel, f"---\ntitle: {title}\n---\n{self.body()}")
+
+    def edit_template(self) -> Path:
+        rng = self.rng
+        choice = rng.choice(["person", "session", "base"])
+        if choice == "person":
+            path = self.theme / "person.html"
+            text = path.read_text(encoding="utf-8")
+            marker = "{{ site.sessions | length }}"
+            other = "{{ site.topics | length }} Themen"
+            path.write_text(text.replace(marker, other) if marker in text else text.replace(other, marker),
+                            encoding="utf-8")
+            return path
+        path = self.theme / f"{choice}.html"
+        if path.exists():
+            path.unlink()  # back to the default theme's template
+            return path
+        if choice == "session":
+            path.write_text('{% extends "default/session.html" %}\n'
+                            '{% block title %}Bericht: {{ session.title }}{% endblock %}\n', encoding="utf-8")
+        else:
+            text = (TEMPLATES / "base.html").read_text(encoding="utf-8")
+            path.write_text(text.replace("<body", "<body data-eigen", 1), encoding="utf-8")
+        return path
+
+
+def outputs_agree(archive: Archive, warm: Path, cached: Path, clean: Path) -> None:
+    a, b, c = tree_snapshot(warm), tree_snapshot(cached), tree_snapshot(clean)
+    where = f"after {archive.log}"
+    assert sorted(a) == sorted(c), f"warm engine and clean build hold different files {where}: " \
+        f"{sorted(set(a) ^ set(c))}"
+    assert sorted(b) == sorted(c), f"cached build and clean build hold different files {where}: " \
+        f"{sorted(set(b) ^ set(c))}"
+    assert [p for p in c if a[p] != c[p]] == [], f"warm engine differs {where}"
+    assert [p for p in c if b[p] != c[p]] == [], f"cached build differs {where}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    archive = Archive(tmp_path / "archive", rng)
+    archive.setup()
+
+    def options(name: str, cache: bool) -> BuildOptions:  # each output in its own folder: own cache
+        return BuildOptions(archive.content, tmp_path / name / "out", archive.theme, cache=cache)
+
+    warm = Engine(options("warm", False), warm=True)
+    first = warm.rebuild()
+    assert first.ok, first.problems
+    for step in range(STEPS):
+        touched = archive.edit()
+        # a watcher names the files; a second look names none: both must find the change
+        result = warm.rebuild(touched if rng.random() < 0.7 else [])
+        assert result.ok, (archive.log, [p.format() for p in result.problems])
+        build(options("cached", True))
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        build(options("clean", False))
+        outputs_agree(archive, tmp_path / "warm" / "out", tmp_path / "cached" / "out", tmp_path / "clean" / "out")
