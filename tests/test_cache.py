@@ -206,3 +206,18 @@ def test_parallel_build_equals_serial_build(cached: Archive, tmp_path: Path) -> 
         outputs[jobs] = tree_snapshot(cached.output)
     assert outputs["1"] == outputs["2"]
     assert len(outputs["1"]) > 100
+
+
+def test_nothing_changed_is_answered_from_the_manifest_with_the_same_warnings(cached: Archive, tmp_path: Path,
+                                                                             capsys) -> None:
+    cached.write("sessions/2024/2024-11-14-warnung.md", session_md(
+        "Warnung", "2024-11-14", "Text.", next="\n  date: 2024-11-01\n  title: Früher"))
+    first = build(cached, capsys)
+    assert "is not after this one" in first
+    again = build(cached, capsys)
+    assert "is not after this one" in again
+    assert re.search(r"built (\d+) files into \S+ \(0 written, \1 unchanged, 0 removed\)", again), again
+    # the output is part of the manifest: a file removed by hand is put back
+    (cached.output / "sitzungen/2024-01-01-sitzung-1/index.html").unlink()
+    assert "(1 written," in build(cached, capsys)
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)

@@ -29,9 +29,11 @@ from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages,
 from kaffee_site.pipeline.theme import Theme, default_theme_folder
 from kaffee_site.pipeline.search_index import INDEX_DIR, update_search_index
 from kaffee_site.pipeline.write import WriteReport, write_files, write_output
-from kaffee_site.reuse.cache import BuildCache
+from kaffee_site.reuse.cache import BuildCache, cache_folder, code_salt, output_id
 from kaffee_site.reuse.graph import Digests
+from kaffee_site.reuse.manifest import Manifest
 from kaffee_site.reuse.sources import Sources, manifest
+from kaffee_site.reuse.store import Store
 
 # Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
 OUTPUT_MARKER = ".kaffee-site"
@@ -48,7 +50,7 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    site: Site
+    site: Site | None  # None when nothing changed since the last cached build (nothing was loaded)
     report: WriteReport
     warnings: tuple[Problem, ...]
     seconds: float = 0.0  # load to write, without the search index
@@ -241,6 +243,14 @@ class Engine:
 def build(options: BuildOptions) -> BuildResult:
     """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on errors."""
     started = time.perf_counter()
+    check_folders(options)
+    known = _manifest(options) if options.cache else None
+    if known is not None:
+        found = known.unchanged()
+        if found is not None:  # nothing changed since the last cached build: nothing to do
+            warnings, total, stats = found
+            return BuildResult(None, WriteReport(0, total, 0), warnings, time.perf_counter() - started, None, stats)
+        known.forget()
     engine = Engine(options)
     checked, report, _ = engine.run()
     seconds = time.perf_counter() - started
@@ -251,8 +261,16 @@ def build(options: BuildOptions) -> BuildResult:
         search_seconds = time.perf_counter() - started - seconds if search else None
     else:
         search_seconds = None  # no indexed page changed: the index is still right
-    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search_seconds,
-                       engine.cache.stats if options.cache else None)
+    stats = engine.cache.stats if options.cache else None
+    if known is not None:
+        known.remember(checked.diagnostics.warnings, report.total, stats)
+    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search_seconds, stats)
+
+
+def _manifest(options: BuildOptions) -> Manifest:
+    folder = cache_folder(options.output_dir)
+    store = Store(folder / f"inputs-{output_id(options.output_dir)}.marshal", code_salt())
+    return Manifest(store, options, [options.templates_dir, default_theme_folder()])
 
 
 def _pages_changed(report: WriteReport) -> bool:

@@ -9,7 +9,7 @@ A git-ignored folder `.kaffee-cache/` next to the output folder keeps five store
   (its line, path, own topic and the link context: base path and topic names always, the
   wikilink targets only when the text has a `[[`), so adding a session re-renders no body;
 - the dependency graph of the outputs (graph.py): what each output read while it rendered;
-- the stat manifest of the inputs (sources.py), so nothing changed is answered without reading.
+- the stat manifest of inputs and output (manifest.py), so nothing changed is answered at once.
 
 A warm engine (`serve`) holds the same stores in memory, with the decoded records beside
 them, so one reuse mechanism serves `build`, `check` and `serve`. Every key also holds a
@@ -22,6 +22,7 @@ an error.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import marshal
 import sys
@@ -43,9 +44,15 @@ def cache_folder(output_dir: Path) -> Path:
     return output_dir.resolve().parent / CACHE_DIR
 
 
+def output_id(output_dir: Path) -> str:
+    """Stores that belong to one output folder carry this in their name."""
+    return digest_text(str(output_dir.resolve()))[:12]
+
+
 _hash = digest_text
 
 
+@functools.lru_cache(maxsize=1)
 def code_salt() -> str:
     """kaffee-site's version and source, the libraries it renders with, the Python running it."""
     import jinja2
@@ -90,9 +97,7 @@ class BuildCache:
         self.front = store("front-matter.marshal")
         self.sessions = store("sessions.marshal")
         self.bodies = [store(f"bodies-{i:x}.marshal") for i in range(SHARDS)]
-        out_id = _hash(str(output_dir.resolve()))[:12]
-        self.graph = Graph(store(f"pages-{out_id}.marshal"), output_dir)
-        self.manifest = store(f"inputs-{out_id}.marshal")
+        self.graph = Graph(store(f"pages-{output_id(output_dir)}.marshal"), output_dir)
         self.body_keys: dict[int, str] = {}  # id(Body) -> key, for output digests
         self._decoded: dict[str, Any] = {}  # key -> session/body as records, kept while used
         self._used: set[str] = set()
@@ -100,7 +105,7 @@ class BuildCache:
 
     @property
     def stores(self) -> list[Store]:
-        return [self.front, self.sessions, *self.bodies, self.graph.store, self.manifest]
+        return [self.front, self.sessions, *self.bodies, self.graph.store]
 
     def begin(self) -> None:
         """A new run: counts start at zero, and only what this run uses is kept after it."""

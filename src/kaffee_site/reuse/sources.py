@@ -8,6 +8,7 @@ successful run (`manifest`): every input file by name and stat signature.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Collection
 
@@ -88,18 +89,17 @@ class Sources:
 
 
 def manifest(folders: Collection[Path]) -> str:
-    """Every file under the folders (hidden ones too: an editor may save there) by path and stat."""
-    import os
-
+    """Every entry under the folders (hidden ones, folders and links too: an editor may save
+    anywhere, a link may lead out) by path and lstat; Python's own `__pycache__` is left out."""
     parts = []
     for folder in folders:
         for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in [*dirs, *sorted(files)]:
                 full = os.path.join(root, name)
                 try:
-                    st = os.stat(full)
+                    st = os.lstat(full)
                 except OSError:
                     continue
-                parts.append(f"{full}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}")
+                parts.append(f"{full}\x1f{st.st_mode}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}")
     return "\x1e".join(parts)
