@@ -1,16 +1,20 @@
-"""`kaffee-site serve` latency: the time from saving one session to its page being rewritten.
+"""`kaffee-site serve` latency: the time from saving one session to its page being rewritten,
+and to the end of the rebuild (every page that depends on the save written).
 
 Starts the real server on a free port of 127.0.0.1, waits for the first build, then saves
 one session file several times with a new marker sentence and polls the session's output
-file until the marker is in it. Returns None when the package has no serve command yet.
+file until the marker is in it; the rebuild's end is the line serve prints when it is done
+("rebuilt N file(s) …"). Returns None when the package has no serve command yet.
 """
 
 from __future__ import annotations
 
+import queue
 import shutil
 import socket
 import statistics
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,8 @@ ROUNDS = 5
 class Latency:
     sample: measure.Sample
     note: str
+    rebuilt: measure.Sample | None = None  # save -> the rebuild printed that it is done
+    rebuilt_note: str = ""
 
 
 def _free_port() -> int:
@@ -50,7 +56,7 @@ def _contains(path: Path, marker: bytes) -> bool:
 
 
 def measure_serve(kaffee: Path, content: Path, output: Path, templates: Path, log) -> Latency | None:
-    if not (ROOT / "src" / "kaffee_site" / "serve.py").is_file():
+    if not (ROOT / "src" / "kaffee_site" / "serve" / "server.py").is_file():
         return None
     help_text = subprocess.run([str(kaffee), "serve", "--help"], capture_output=True, text=True).stdout
     argv = [str(kaffee), "serve", "--content", str(content), "--output", str(output),
@@ -62,8 +68,15 @@ def measure_serve(kaffee: Path, content: Path, output: Path, templates: Path, lo
     session = sessions[len(sessions) // 3]
     page = output / "sitzungen" / session.stem / "index.html"
     original = session.read_bytes()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times = []
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.put((time.perf_counter(), line))
+
+    threading.Thread(target=read, daemon=True).start()
+    times, ends = [], []
     try:
         started = time.perf_counter()
         if not _wait_for(page.is_file, timeout=600, every=0.05):
@@ -77,6 +90,7 @@ def measure_serve(kaffee: Path, content: Path, output: Path, templates: Path, lo
             if not _wait_for(lambda: _contains(page, marker), timeout=120):
                 return Latency(measure.Sample(0, 0, 0, 0, False, "page not rewritten in 120 s"), "timed out")
             times.append(time.perf_counter() - saved)
+            ends.append(_rebuilt_after(lines, saved) - saved)
             time.sleep(0.5)
     finally:
         session.write_bytes(original)
@@ -87,4 +101,19 @@ def measure_serve(kaffee: Path, content: Path, output: Path, templates: Path, lo
             proc.kill()
             proc.wait()
     note = f"median of {ROUNDS} saves; each {', '.join(f'{t * 1000:.0f}' for t in times)} ms"
-    return Latency(measure.Sample(statistics.median(times), 0, 0, 0, True), note)
+    end_note = f"median of {ROUNDS} saves; each {', '.join(f'{t * 1000:.0f}' for t in ends)} ms"
+    return Latency(measure.Sample(statistics.median(times), 0, 0, 0, True), note,
+                   measure.Sample(statistics.median(ends), 0, 0, 0, True), end_note)
+
+
+def _rebuilt_after(lines: queue.Queue, saved: float, timeout: float = 120) -> float:
+    """When serve printed that a rebuild after `saved` was done (not one interrupted by newer saves)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            at, line = lines.get(timeout=max(0.01, deadline - time.perf_counter()))
+        except queue.Empty:
+            break
+        if at >= saved and line.startswith("rebuilt") and "the rest follows" not in line:
+            return at
+    return saved + timeout
