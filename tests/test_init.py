@@ -139,6 +139,14 @@ def test_new_topic_refuses_a_name_that_is_taken(tmp_path: Path, name: str):
     assert (tmp_path / "content/topics/erste-schritte.md").read_bytes() == before
 
 
+def test_new_topic_refuses_a_control_character(tmp_path: Path):
+    assert run(tmp_path, "init").returncode == 0
+    result = run(tmp_path, "new", "--topic", "Open\x1bData")
+    assert result.returncode == 2
+    assert result.stderr == "kaffee-site: the topic name contains the control character U+001B (ESC)\n"
+    assert sorted(p.name for p in (tmp_path / "content/topics").iterdir()) == ["erste-schritte.md"]
+
+
 def test_new_wants_a_title_or_a_topic(tmp_path: Path):
     assert run(tmp_path, "init").returncode == 0
     for args in ((), ("Titel", "--topic", "Thema")):

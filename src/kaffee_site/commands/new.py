@@ -128,6 +128,9 @@ def new_topic(content_dir: Path, name: str) -> Path:
     if not content_dir.is_dir():
         raise UsageError(f"{content_dir}: the content folder does not exist")
     name = " ".join(name.split())
+    control = CONTROL.search(name)
+    if control:  # the file would not build: say so now
+        raise UsageError(control_message(control.group(), "the topic name"))
     slug = slugify(name)
     if not slug:
         raise UsageError(f"cannot make a file name from the topic {name!r}: it needs letters or digits")

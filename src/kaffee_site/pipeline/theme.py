@@ -67,7 +67,6 @@ class Theme:
         own = [folder] if folder is not None and folder.is_dir() else []
         # the repository's own templates/ is the default theme: look there once
         self.folders: tuple[Path, ...] = tuple(dict.fromkeys(p.resolve() for p in (*own, self.default)))
-        self.folder = self.folders[0]  # the first place searched (kept for messages and older callers)
         self._digests: dict[str, str | None] = {}
         self._closures: dict[str, frozenset[str]] = {}
         self.env = jinja2.Environment(
