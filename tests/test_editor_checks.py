@@ -536,3 +536,15 @@ def test_serve_prints_each_warning_once_and_says_when_all_problems_are_fixed(arc
     assert output.count(warning) == 1, output
     assert output.count("all problems fixed") == 1
     assert not re.search(r"Traceback", output)
+
+
+@pytest.mark.parametrize("rel, front", [("topics/x.md", "titel: Digitalagentur"), ("pages/x.md", "title: [Eins]"),
+                                        ("people/x.md", "nme: Anna Roth"), ("organisations/x.md", "name: Prognos\nlink: 12")])
+def test_a_bad_field_in_any_file_does_not_hide_a_broken_wikilink_in_its_body(archive, capsys, rel, front):
+    archive.write("topics/verstetigung.md", TOPIC)
+    archive.write(rel, f"---\n{front}\n---\nSiehe [[Verstetigng]].\n")
+    code, out = check(archive, capsys)
+    assert code == 1
+    body_line = front.count("\n") + 4
+    assert problem(archive, rel, body_line, "unknown link target 'Verstetigng'", "did you mean 'Verstetigung'?") in out
+    assert len([line for line in lines_of(out, archive, rel) if "warning" not in line]) == 2

@@ -74,8 +74,11 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
 
     ctx = link_context(config.base_path, registry.topics.values(), [*sessions, *rejected], pages)
     file_topics = [t for t in registry.topics.values() if t.rel]
-    groups = [sessions, rejected, pages, file_topics, list(people.records.values()), list(orgs.records.values())]
-    sessions, rejected, pages, file_topics, person_files, org_files = _render_all(groups, docs, ctx, render_bodies, diag)
+    unparsed = _unparsed_bodies(content, [*topics, *pages, *people.records.values(), *orgs.records.values()])
+    groups = [sessions, rejected, pages, file_topics, list(people.records.values()), list(orgs.records.values()),
+              unparsed]
+    sessions, rejected, pages, file_topics, person_files, org_files, _ = _render_all(groups, docs, ctx, render_bodies,
+                                                                                      diag)
     topic_bodies = {t.slug: t.description for t in file_topics}
     people.records.update((p.slug, p) for p in person_files)
     orgs.records.update((o.slug, o) for o in org_files)
@@ -117,6 +120,15 @@ def _parse_sessions(content: Content, diag: Diagnostics, drafts: bool,
         elif drafts or not session.draft:
             valid.append(session)
     return valid, rejected
+
+
+def _unparsed_bodies(content: Content, parsed: list) -> list[Page]:
+    """Topic, page, person and organisation files whose front matter has errors, as stand-ins
+    whose bodies are rendered only for their problems: a broken wikilink shows up now, not
+    after the front matter is fixed."""
+    done = {record.rel for record in parsed}
+    return [Page(slug="", title="", summary=None, extra=MappingProxyType({}), source=doc.display, rel=doc.rel)
+            for doc in content.docs if doc.kind in ("topic", "page", "person", "organisation") and doc.rel not in done]
 
 
 def _parsed(content: Content, kind: str, parser: Callable, diag: Diagnostics) -> list:
