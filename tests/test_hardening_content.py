@@ -495,3 +495,11 @@ def test_csv_cells_that_would_be_formulas_are_neutralised_and_the_json_keeps_the
     assert first["title"] == title and first["series"] == "+Serie"
     assert first["topics"] == ["@SUMME(1)", "Open Data", "-2+3"]
     assert first["speakers"] == [{"name": "=Anna", "org": "@Kreis"}, {"name": "Bo", "org": "+49 Amt"}]
+
+
+def test_init_prints_a_folder_name_with_controls_escaped(archive: Archive):
+    result = subprocess.run([sys.executable, "-m", "kaffee_site", "init", "neu\x1b[2J"], capture_output=True,
+                            cwd=archive.root)
+    assert result.returncode == 0, result.stderr
+    assert b"\x1b" not in result.stdout + result.stderr
+    assert result.stdout.decode().splitlines()[0] == "new archive in neu\\x1b[2J:"

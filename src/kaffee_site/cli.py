@@ -168,11 +168,11 @@ def _new(args: argparse.Namespace) -> int:
         raise UsageError("give either the title of a session or --topic NAME")
     if args.topic is not None:
         try:
-            print(new_topic(args.content, args.topic))
+            _say(new_topic(args.content, args.topic))
         except TopicExists as err:
-            print(f"kaffee-site: {err}", file=sys.stderr)
+            _say(f"kaffee-site: {err}", file=sys.stderr)
             return EXIT_CONTENT
-        print("fill in the summary and the description; sessions list the topic under 'topics:'", file=sys.stderr)
+        _say("fill in the summary and the description; sessions list the topic under 'topics:'", file=sys.stderr)
         return EXIT_OK
     day = args.date or date.today()  # the one place that reads the clock
     try:
@@ -192,16 +192,16 @@ def _init(args: argparse.Namespace) -> int:
     try:
         archive = init_archive(args.folder, args.language, args.date or date.today(), args.title)
     except ArchiveExists as err:
-        print(f"kaffee-site: {err}", file=sys.stderr)
+        _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_CONTENT
-    print(f"new archive in {archive.folder}:")
+    _say(f"new archive in {archive.folder}:")
     for rel in archive.written:
-        print(f"  {rel}")
+        _say(f"  {rel}")
     for rel in archive.kept:
-        print(f"  {rel} (already there, kept as it was)")
-    print("next steps:")
+        _say(f"  {rel} (already there, kept as it was)")
+    _say("next steps:")
     for step in next_steps(archive):
-        print(f"  {step}")
+        _say(f"  {step}")
     return EXIT_OK
 
 

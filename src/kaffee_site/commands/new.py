@@ -59,9 +59,7 @@ def new_session(content_dir: Path, title: str, day: date, series: str | None = N
     if not content_dir.is_dir():
         raise UsageError(f"{content_dir}: the content folder does not exist")
     title = " ".join(title.split())
-    control = CONTROL.search(title)
-    if control:  # the file would not build: say so now
-        raise UsageError(control_message(control.group(), "the title"))
+    _refuse_controls(title, "the title")
     slug = slugify(title)
     if not slug:
         raise UsageError(f"cannot make a file name from the title {title!r}: it needs letters or digits")
@@ -123,14 +121,18 @@ class TopicExists(KaffeeError):
     """A topic of that name (title or alias) or that file is there already."""
 
 
+def _refuse_controls(text: str, what: str) -> None:
+    control = CONTROL.search(text)
+    if control:  # the file would not build: say so now
+        raise UsageError(control_message(control.group(), what))
+
+
 def new_topic(content_dir: Path, name: str) -> Path:
     """Write topics/<slug>.md for a new topic; raises TopicExists if the name is taken."""
     if not content_dir.is_dir():
         raise UsageError(f"{content_dir}: the content folder does not exist")
     name = " ".join(name.split())
-    control = CONTROL.search(name)
-    if control:  # the file would not build: say so now
-        raise UsageError(control_message(control.group(), "the topic name"))
+    _refuse_controls(name, "the topic name")
     slug = slugify(name)
     if not slug:
         raise UsageError(f"cannot make a file name from the topic {name!r}: it needs letters or digits")
