@@ -503,3 +503,20 @@ def test_init_prints_a_folder_name_with_controls_escaped(archive: Archive):
     assert result.returncode == 0, result.stderr
     assert b"\x1b" not in result.stdout + result.stderr
     assert result.stdout.decode().splitlines()[0] == "new archive in neu\\x1b[2J:"
+
+
+def test_a_fifo_in_the_content_folder_is_an_error_not_a_hang(archive: Archive, capsys):
+    _good_archive(archive)
+    os.mkfifo(archive.content / "media" / "rohr.png")
+    os.mkfifo(archive.content / "sessions" / "rohr.md")
+    _assert_reported(archive, capsys, "media/rohr.png: this is neither a file nor a folder",
+                     "sessions/rohr.md: this is neither a file nor a folder")
+
+
+def test_a_newline_in_a_file_name_cannot_fake_a_line_of_its_own(archive: Archive, capsys):
+    _good_archive(archive)
+    archive.write("sessions/x.md\ncontent/sessions/gut.md:1: alles gut.md", "---\ntitle: X\n---\n")
+    checked, built = _check_and_build(archive, capsys)
+    want = f"{archive.content}/sessions/x.md\\ncontent/sessions/gut.md:1: alles gut.md:2: 'date' is missing"
+    assert want in checked and want in built
+    assert not any(line.startswith("content/") for line in checked + built)
