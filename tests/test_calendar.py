@@ -21,6 +21,12 @@ def sample(tmp_path_factory) -> Archive:
     return built_sample(tmp_path_factory.mktemp("calendar"), "search: false")
 
 
+@pytest.fixture(scope="module")
+def timed(tmp_path_factory) -> Archive:
+    """The sample with the time its sessions take place, as site.yaml may give it."""
+    return built_sample(tmp_path_factory.mktemp("timed"), "search: false", 'event_start: "10:00"', 'event_end: "11:00"')
+
+
 def _calendar(archive: Archive, rel: str = "termine.ics") -> icalendar.Calendar:
     return icalendar.Calendar.from_ical((archive.output / rel).read_bytes())
 
@@ -39,8 +45,8 @@ def _assert_rfc5545_lines(raw: bytes) -> None:
         line.decode("utf-8")  # each physical line is whole UTF-8: no character was split by folding
 
 
-def test_every_session_and_the_announced_one_are_in_the_calendar(sample: Archive):
-    events = _events(sample)
+def test_every_session_and_the_announced_one_are_in_the_calendar(timed: Archive):
+    events = _events(timed)
     summaries = [str(e["SUMMARY"]) for e in events]
     assert len(events) == 9  # 8 sessions + the announced 13 February 2025 without a report
     assert summaries[-1] == "Smarter Kaffee: Förderjahr 2025 – Fristen, Programme und Anschlussfinanzierung"
@@ -62,8 +68,8 @@ def test_every_session_and_the_announced_one_are_in_the_calendar(sample: Archive
     assert announced.decoded("DTSTART") == datetime(2025, 2, 13, 10, 0, tzinfo=BERLIN)
 
 
-def test_the_calendar_declares_its_time_zone(sample: Archive):
-    calendar = _calendar(sample)
+def test_the_calendar_declares_its_time_zone(timed: Archive):
+    calendar = _calendar(timed)
     zones = calendar.walk("VTIMEZONE")
     assert [str(z["TZID"]) for z in zones] == ["Europe/Berlin"]
     # the written rules agree with the time zone database: summer and winter time in 2024
@@ -141,10 +147,10 @@ def test_an_announced_session_keeps_its_uid_when_its_report_arrives(archive: Arc
     archive.write("site.yaml", "base_url: https://example.org/\nsearch: false\n")
     archive.write("sessions/a.md", session_md("A", "2024-03-07", next="{date: 2024-04-04, title: Später}"))
     assert archive.build() == 0
-    announced = {e.decoded("DTSTART").date(): str(e["UID"]) for e in _events(archive)}
+    announced = {e.decoded("DTSTART"): str(e["UID"]) for e in _events(archive)}  # all-day: dates
     archive.write("sessions/b.md", session_md("Später", "2024-04-04"))
     assert archive.build() == 0
-    reported = {e.decoded("DTSTART").date(): str(e["UID"]) for e in _events(archive)}
+    reported = {e.decoded("DTSTART"): str(e["UID"]) for e in _events(archive)}
     assert announced == reported and len(reported) == 2
 
 

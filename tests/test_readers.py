@@ -93,3 +93,55 @@ def test_body_heading_ids_are_prefixed_numbered_and_never_empty(headings_archive
     assert 'id="h-ausblick-code-und-verstetigung"' in html
     # in-page links name the heading as the editor sees it and reach its prefixed id
     assert '<a href="#h-ausblick-code-und-verstetigung">unten</a>' in html and '<a href="#h-themen-2">hier</a>' in html
+
+
+# --- no invented times ------------------------------------------------------------------------
+
+def _ics_lines(path: Path) -> list[str]:
+    return path.read_bytes().decode("utf-8").replace("\r\n ", "").split("\r\n")
+
+
+def test_without_a_given_time_sessions_are_all_day_events(sample):
+    calendar = _ics_lines(sample.output / "termine.ics")
+    starts = [line for line in calendar if line.startswith("DTSTART;")]  # VTIMEZONE's own are 'DTSTART:'
+    ends = [line for line in calendar if line.startswith("DTEND")]
+    assert len(starts) == 9 and len(ends) == 9  # 8 reports and the announced session
+    assert all(line.startswith("DTSTART;VALUE=DATE:") and len(line) == len("DTSTART;VALUE=DATE:20240516")
+               for line in starts)
+    assert "DTSTART;VALUE=DATE:20240905" in starts and "DTEND;VALUE=DATE:20240906" in ends
+    own = _ics_lines(sample.output / "sitzungen/2024-09-05-verstetigung/termin.ics")
+    assert "DTSTART;VALUE=DATE:20240905" in own and "DTEND;VALUE=DATE:20240906" in own
+    assert not [line for line in calendar + own if "TZID=" in line and line.startswith("DT")]
+    html = sample.page("sitzungen/2024-09-05-verstetigung/")
+    assert "Uhr" not in parse_html(html).plain
+    [event] = [e for e in _json_ld(html)]
+    assert (event["startDate"], event["endDate"]) == ("2024-09-05", "2024-09-05")
+
+
+def _json_ld(html: str) -> list[dict]:
+    import json
+
+    return [json.loads(text) for text in parse_html(html).json_ld()]
+
+
+def test_a_time_appears_where_the_session_or_site_gives_one(archive):
+    archive.write("site.yaml", 'search: false\nevent_start: "09:30"\n')
+    archive.write("sessions/a.md", session_md("A", "2024-09-05"))
+    archive.write("sessions/b.md", session_md("B", "2024-09-12", time='"14:00"', end='"15:30"'))
+    assert archive.build() == 0
+    a, b = archive.page("sitzungen/a/"), archive.page("sitzungen/b/")
+    assert "09:30 Uhr" in parse_html(a).plain.replace("\u00a0", " ") and "09:30–" not in parse_html(a).plain
+    assert "14:00–15:30 Uhr" in parse_html(b).plain.replace("\u00a0", " ")
+    ics_a = _ics_lines(archive.output / "sitzungen/a/termin.ics")
+    assert "DTSTART;TZID=Europe/Berlin:20240905T093000" in ics_a
+    assert not [line for line in ics_a if line.startswith("DTEND")]  # no end known: none made up
+    assert "DTEND;TZID=Europe/Berlin:20240912T153000" in _ics_lines(archive.output / "sitzungen/b/termin.ics")
+    [event] = _json_ld(a)
+    assert event["startDate"] == "2024-09-05T09:30:00+02:00" and "endDate" not in event
+
+
+def test_an_end_without_a_start_in_site_yaml_is_an_error(archive, capsys):
+    archive.write("site.yaml", 'event_end: "11:00"\n')
+    archive.write("sessions/a.md", session_md())
+    assert archive.build() == 1
+    assert "site.yaml:1: 'event_end' needs an 'event_start'" in capsys.readouterr().err

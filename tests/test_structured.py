@@ -27,7 +27,8 @@ def test_a_session_page_describes_an_online_event(sample: Archive):
     [event] = _json_ld(sample.page(url_path))
     assert event["@context"] == "https://schema.org" and event["@type"] == "Event"
     assert event["name"] == "KI in der Kreisverwaltung – gemeinsam statt allein"
-    assert (event["startDate"], event["endDate"]) == ("2025-01-16T10:00:00+01:00", "2025-01-16T11:00:00+01:00")
+    # no report or site.yaml gives a time: the day alone (schema.org Date)
+    assert (event["startDate"], event["endDate"]) == ("2025-01-16", "2025-01-16")
     assert event["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert event["eventStatus"] == "https://schema.org/EventScheduled"
     assert event["location"]["@type"] == "VirtualLocation" and event["location"]["url"] == BASE + url_path
@@ -50,7 +51,8 @@ def test_a_speaker_page_describes_a_person(sample: Archive):
     listed = [BASE + a["href"].removeprefix("/kaffee/") for a in parse_html(sample.page("personen/franziska-stader/")).anchors
               if a["href"].startswith("/kaffee/sitzungen/") and a["href"].count("/") == 4]
     assert [e["url"] for e in person["performerIn"]] == listed and len(listed) == 2
-    assert all(e["@type"] == "Event" and e["startDate"].endswith(("+01:00", "+02:00")) for e in person["performerIn"])
+    assert [e["startDate"] for e in person["performerIn"]] == ["2025-01-16", "2024-09-05"]
+    assert all(e["@type"] == "Event" for e in person["performerIn"])
 
 
 def test_no_title_can_close_the_script_element(archive: Archive):

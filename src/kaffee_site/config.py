@@ -24,8 +24,9 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "search": True,
         "page_size": 20,
         # When sessions take place (Europe/Berlin) unless a session says 'time:' / 'end:'.
-        "event_start": time(10, 0),
-        "event_end": time(11, 0),
+        # None: not known, so calendars hold all-day events and pages show no time.
+        "event_start": None,
+        "event_end": None,
         "organizer": "",  # for calendars and structured data; empty: the site title
         # keys a theme or archive adds (in site.yaml or front matter), so they are not reported
         "extra_keys": (),
@@ -44,8 +45,8 @@ class SiteConfig:
     series: str = DEFAULTS["series"]
     search: bool = DEFAULTS["search"]
     page_size: int = DEFAULTS["page_size"]
-    event_start: time = DEFAULTS["event_start"]
-    event_end: time = DEFAULTS["event_end"]
+    event_start: time | None = DEFAULTS["event_start"]
+    event_end: time | None = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
     theme: Appearance = Appearance()  # colours, logo, footer links (appearance.py)
@@ -130,7 +131,11 @@ def config_from_mapping(
                            "write it as HH:MM in German time, e.g. 'event_start: \"10:00\"'")
             else:
                 values[key] = clock
-    if values.get("event_end", DEFAULTS["event_end"]) <= values.get("event_start", DEFAULTS["event_start"]):
+    if "event_end" in values and "event_start" not in values:
+        diag.error(path, lines.get(("event_end",)), "'event_end' needs an 'event_start'",
+                   "add 'event_start: \"10:00\"' (when sessions begin), or remove 'event_end'")
+        values.pop("event_end")
+    elif "event_end" in values and values["event_end"] <= values["event_start"]:
         diag.error(path, lines.get(("event_end",)) or lines.get(("event_start",)),
                    "'event_end' must be after 'event_start'")
         values.pop("event_end", None)

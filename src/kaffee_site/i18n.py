@@ -81,8 +81,10 @@ class Catalogue:
     def weekday(self, day: date) -> str:
         return self.pgettext("weekday", WEEKDAYS[day.weekday()])
 
-    def time_range(self, start: time, end: time) -> str:
-        """'10:00–11:00 Uhr' / '10:00–11:00' (24-hour clock in both)."""
+    def time_range(self, start: time, end: time | None = None) -> str:
+        """'10:00–11:00 Uhr' / '10:00–11:00' (24-hour clock in both); '10:00 Uhr' without an end."""
+        if end is None:
+            return self.pgettext("time", "%(start)s") % {"start": start.strftime("%H:%M")}
         return self.pgettext("time", "%(start)s–%(end)s") % {
             "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
 

@@ -3,7 +3,7 @@
 `termine.ics` holds every session and every announced session without a report yet;
 each session page links its own `termin.ics`. Times are German wall-clock times
 (Europe/Berlin) written with TZID and a VTIMEZONE, so calendars show 10:00 in Germany
-whatever the reader's zone. Everything comes from the content: DTSTAMP is the day the
+whatever the reader's zone; a session without a known time is an all-day event. Everything comes from the content: DTSTAMP is the day the
 event became known, never the clock, so the same content gives the same bytes.
 """
 
@@ -57,31 +57,56 @@ def iso_with_offset(local: datetime) -> str:
     return local.isoformat() + ("+02:00" if offset == timedelta(hours=2) else "+01:00")
 
 
-def session_times(session: Session, config: SiteConfig) -> tuple[datetime, datetime]:
-    """Start and end (German wall-clock time) from 'time:' / 'end:' or the site's defaults.
+@dataclass(frozen=True)
+class When:
+    """When a session takes place, as far as the content says: a day, and a start and end
+    only where the session or site.yaml gives them (we never invent a time of day)."""
 
-    With only 'time:' given, the session keeps the default length.
-    """
-    return _times(session.date, session.time, session.end, config)
+    day: date
+    start: time | None = None
+    end: time | None = None  # only with a start
+
+    @property
+    def start_at(self) -> datetime | None:
+        return datetime.combine(self.day, self.start) if self.start is not None else None
+
+    @property
+    def end_at(self) -> datetime | None:
+        return datetime.combine(self.day, self.end) if self.start is not None and self.end is not None else None
+
+    @property
+    def moment(self) -> datetime:
+        """A point in time for formats that need one (Atom): the start, or the day's beginning."""
+        return self.start_at or datetime.combine(self.day, time(0))
 
 
-def announced_times(announcement: Announcement, config: SiteConfig) -> tuple[datetime, datetime]:
-    return _times(announcement.date, announcement.time, None, config)
+def session_times(session: Session, config: SiteConfig) -> When:
+    """Start and end (German wall-clock time) from 'time:' / 'end:' or site.yaml's
+    'event_start' / 'event_end'; with only 'time:', the session keeps the site's length."""
+    return _when(session.date, session.time, session.end, config)
 
 
-def _times(day: date, start: time | None, end: time | None, config: SiteConfig) -> tuple[datetime, datetime]:
-    begin = datetime.combine(day, start or config.event_start)
-    if end is None:
+def announced_times(announcement: Announcement, config: SiteConfig) -> When:
+    return _when(announcement.date, announcement.time, None, config)
+
+
+def _when(day: date, start: time | None, end: time | None, config: SiteConfig) -> When:
+    if start is None:
+        start = config.event_start
+        end = end or config.event_end
+    elif end is None and config.event_start is not None and config.event_end is not None:
         length = datetime.combine(day, config.event_end) - datetime.combine(day, config.event_start)
-        return begin, begin + length
-    return begin, datetime.combine(day, end)
+        later = datetime.combine(day, start) + length
+        end = later.time() if later.date() == day else None  # a length past midnight: no end to say
+    if start is None or (end is not None and end <= start):
+        end = None
+    return When(day, start, end)
 
 
 @dataclass(frozen=True)
 class Event:
     uid: str
-    start: datetime  # German wall-clock time
-    end: datetime
+    when: When  # German wall-clock time; all day when no time is known
     stamp: date  # the day the event became known: DTSTAMP
     summary: str
     description: str
@@ -103,22 +128,22 @@ def _uid(series: str, day: date, host: str, slug: str | None = None) -> str:
 
 
 def session_event(site: Site, session: Session, uid: str) -> Event:
-    start, end = session_times(session, site.config)
     url = site.config.absolute_url(session.url_path)
     report = catalogue(site.config.language).gettext("Report: %(url)s") % {"url": url}
     description = "\n\n".join(x for x in (session.teaser, report) if x)
-    return Event(uid, start, end, session.date, _summary(session.title, session.series), description, url,
+    return Event(uid, session_times(session, site.config), session.date, _summary(session.title, session.series),
+                 description, url,
                  tuple(site.topic(t).title for t in session.topics))
 
 
 def announced_event(site: Site, announcement: Announcement) -> Event:
-    start, end = announced_times(announcement, site.config)
     source = site.session(announcement.announced_by)
     url = site.config.absolute_url(source.url_path)
     host = urlsplit(site.config.base_url).hostname or "kaffee-site"
     description = catalogue(site.config.language).gettext("Announced in “%(title)s”: %(url)s") % {
         "title": source.title, "url": url}
-    return Event(_uid(announcement.series, announcement.date, host), start, end, source.date,
+    return Event(_uid(announcement.series, announcement.date, host), announced_times(announcement, site.config),
+                 source.date,
                  _summary(announcement.title, announcement.series), description, url)
 
 
@@ -132,7 +157,7 @@ def site_events(site: Site) -> list[Event]:
     events = [session_event(site, s, uids[s.slug]) for s in site.sessions]
     taken = {e.uid for e in events}
     events += [e for e in (announced_event(site, a) for a in site.upcoming) if e.uid not in taken]
-    return sorted(events, key=lambda e: (e.start, e.uid))
+    return sorted(events, key=lambda e: (e.when.moment, e.uid))
 
 
 def site_calendar(site: Site) -> bytes:
@@ -159,8 +184,14 @@ def _event_lines(event: Event) -> Iterator[str]:
     yield "BEGIN:VEVENT"
     yield f"UID:{event.uid}"
     yield f"DTSTAMP:{event.stamp:%Y%m%d}T000000Z"
-    yield f"DTSTART;TZID={TZID}:{event.start:%Y%m%dT%H%M%S}"
-    yield f"DTEND;TZID={TZID}:{event.end:%Y%m%dT%H%M%S}"
+    when = event.when
+    if when.start_at is None:  # no time given: an all-day event (RFC 5545 3.6.1, DTEND the next day)
+        yield f"DTSTART;VALUE=DATE:{when.day:%Y%m%d}"
+        yield f"DTEND;VALUE=DATE:{when.day + timedelta(days=1):%Y%m%d}"
+    else:
+        yield f"DTSTART;TZID={TZID}:{when.start_at:%Y%m%dT%H%M%S}"
+        if when.end_at is not None:  # without an end the event is a point in time, as RFC 5545 reads it
+            yield f"DTEND;TZID={TZID}:{when.end_at:%Y%m%dT%H%M%S}"
     yield f"SUMMARY:{escape_text(event.summary)}"
     yield f"DESCRIPTION:{escape_text(event.description)}"
     yield "LOCATION:Online"

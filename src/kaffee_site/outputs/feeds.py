@@ -85,7 +85,7 @@ def updated(site: Site, feed: Feed) -> str:
         return NO_DATE
     sessions = [site.session(slug) for slug in feed.sessions]
     newest_day = sessions[0].date  # newest first: only that day's sessions can be the newest
-    return iso_with_offset(max(session_times(s, site.config)[0] for s in sessions if s.date == newest_day))
+    return iso_with_offset(max(session_times(s, site.config).moment for s in sessions if s.date == newest_day))
 
 
 def entries(site: Site, feed: Feed) -> Iterator[Entry]:
@@ -101,7 +101,7 @@ def entry(site: Site, session: Session, full: bool = True) -> Entry:
         id=uri(site, session.url_path),
         title=xml_text(session.title),
         url=config.absolute_url(session.url_path),
-        published=iso_with_offset(session_times(session, config)[0]),
+        published=iso_with_offset(session_times(session, config).moment),
         summary=xml_text(session.teaser),
         html=xml_text(session.body.html if full and session.body else ""),
         contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else "")) for sp in session.speakers),

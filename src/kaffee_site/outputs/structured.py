@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kaffee_site.outputs.calendar import iso_with_offset, session_times
+from kaffee_site.outputs.calendar import When, iso_with_offset, session_times
 from kaffee_site.model import Person, Session, Site, Speaker
 from kaffee_site.text import plain_excerpt
 
@@ -19,14 +19,12 @@ CONTEXT = "https://schema.org"
 def event_data(site: Site, session: Session) -> dict[str, Any]:
     """A session as a schema.org Event held online."""
     config = site.config
-    start, end = session_times(session, config)
     url = config.absolute_url(session.url_path)
     data: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "Event",
         "name": session.title,
-        "startDate": iso_with_offset(start),
-        "endDate": iso_with_offset(end),
+        **_dates(session_times(session, config)),
         "eventAttendanceMode": f"{CONTEXT}/OnlineEventAttendanceMode",
         "eventStatus": f"{CONTEXT}/EventScheduled",
         "location": {"@type": "VirtualLocation", "url": url},
@@ -43,6 +41,17 @@ def event_data(site: Site, session: Session) -> dict[str, Any]:
     if session.image:
         data["image"] = [config.absolute_url(f"media/{session.image.src}")]
     return data
+
+
+def _dates(when: When) -> dict[str, str]:
+    """ISO dates with the German offset where a time is known; else the day alone (schema.org
+    Date), ending the same day, so no time is claimed that the report did not give."""
+    if when.start_at is None:
+        return {"startDate": when.day.isoformat(), "endDate": when.day.isoformat()}
+    dates = {"startDate": iso_with_offset(when.start_at)}
+    if when.end_at is not None:
+        dates["endDate"] = iso_with_offset(when.end_at)
+    return dates
 
 
 def organizer_data(site: Site) -> dict[str, Any]:
@@ -80,6 +89,6 @@ def person_data(site: Site, person: Person) -> dict[str, Any]:
 
 
 def _event_summary(site: Site, session: Session) -> dict[str, Any]:
-    start, _ = session_times(session, site.config)
-    return {"@type": "Event", "name": session.title, "startDate": iso_with_offset(start),
+    start = _dates(session_times(session, site.config))["startDate"]
+    return {"@type": "Event", "name": session.title, "startDate": start,
             "url": site.config.absolute_url(session.url_path)}
