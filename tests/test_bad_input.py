@@ -195,7 +195,7 @@ def test_windows_line_ends_trailing_spaces_and_bom_are_fine(archive: Archive, te
     archive.write("sessions/x.md", text.encode("utf-8"))
     assert archive.build() == 0
     html = archive.page("sitzungen/x/")
-    assert "5. September 2024" in html and "<h1>Mit " in html or "<h1>Ohne Text</h1>" in html
+    assert "5.\u00a0September\u00a02024" in html and "<h1>Mit " in html or "<h1>Ohne Text</h1>" in html
 
 
 def test_a_crlf_file_reports_the_same_lines(archive: Archive, capsys):

@@ -58,7 +58,7 @@ def test_index_lists_sessions_newest_first_with_their_facts(archive: Archive):
         html, ">Dritte Runde<", ">Werkstatt Daten<", ">Zweite Runde<", ">Erste Runde<")
     assert dritte < werkstatt < zweite < erste
     item = html[zweite:erste]
-    assert "10. Oktober 2024" in item and "Nr. 2" in item and "Die zweite Runde in einem Satz." in item
+    assert "10.\u00a0Oktober\u00a02024" in item and "Nr.\u00a02" in item and "Die zweite Runde in einem Satz." in item
     assert 'href="/themen/open-data/"' in item
     # without a summary, the first paragraph stands in
     assert "Der erste Absatz fasst zusammen." in html[erste:]
@@ -69,7 +69,7 @@ def test_index_announces_the_upcoming_session_on_top(archive: Archive):
     _series(archive)
     assert archive.build() == 0
     html = archive.page("")
-    announced, first_session = _order(html, "13. Februar 2025", ">Dritte Runde<")
+    announced, first_session = _order(html, "13.\u00a0Februar\u00a02025", ">Dritte Runde<")
     assert announced < first_session
     assert "Vierte Runde" in html[announced:first_session]
     # 10 October already has its report: it is no longer upcoming
@@ -81,8 +81,8 @@ def test_session_page_shows_date_series_speakers_topics_and_image(archive: Archi
     assert archive.build() == 0
     html = archive.page("sitzungen/a/")
     assert "<h1>Erste Runde</h1>" in html and '<html lang="de">' in html
-    assert "5. September 2024" in html and 'datetime="2024-09-05"' in html
-    assert "Smarter Kaffee Nr. 1" in html
+    assert "5.\u00a0September\u00a02024" in html and 'datetime="2024-09-05"' in html
+    assert "Smarter Kaffee Nr.\u00a01" in html
     assert '<a href="/personen/anna-schmidt/">Anna Schmidt</a>' in html
     assert '<a href="/organisationen/landkreis-nord/">Landkreis Nord</a>' in html
     assert '<a href="/personen/bernd-maier/">Bernd Maier</a>' in html
@@ -116,7 +116,7 @@ def test_announcement_links_its_report_once_the_report_exists(archive: Archive):
     above_related = announcing.split('<section aria-labelledby="verwandt">')[0]
     assert above_related.count('href="/sitzungen/b/"') == 1 and 'rel="next"' in above_related
     pending = _section(announcement=archive.page("sitzungen/c/"))
-    assert "13. Februar 2025" in pending and "Vierte Runde" in pending and "<a " not in pending
+    assert "13.\u00a0Februar\u00a02025" in pending and "Vierte Runde" in pending and "<a " not in pending
 
 
 def test_announcement_is_plain_text_before_the_report_is_written(archive: Archive):
@@ -125,7 +125,7 @@ def test_announcement_is_plain_text_before_the_report_is_written(archive: Archiv
     (archive.content / "sessions/2025/c.md").unlink()  # a later report would make it past news
     assert archive.build() == 0
     pending = _section(announcement=archive.page("sitzungen/a/"))
-    assert "10. Oktober 2024" in pending and "Zweite Runde" in pending and "<a " not in pending
+    assert "10.\u00a0Oktober\u00a02024" in pending and "Zweite Runde" in pending and "<a " not in pending
 
 
 def _section(announcement: str) -> str:
@@ -139,7 +139,7 @@ def test_archive_page_groups_sessions_by_year(archive: Archive):
     assert archive.build() == 0
     html = archive.page("sitzungen/")
     y2025, dritte, y2024, werkstatt, erste = _order(
-        html, ">2025</h2>", ">Dritte Runde<", ">2024</h2>", ">Werkstatt Daten<", ">Erste Runde<")
+        html, ">2025</a></h2>", ">Dritte Runde<", ">2024</a></h2>", ">Werkstatt Daten<", ">Erste Runde<")
     assert y2025 < dritte < y2024 < werkstatt < erste
 
 
@@ -147,8 +147,8 @@ def test_topic_index_counts_sessions_and_topic_page_lists_them_newest_first(arch
     _series(archive)
     assert archive.build() == 0
     index = archive.page("themen/")
-    assert re.search(r'href="/themen/open-data/">Open Data</a> <span class="count">2 Sitzungen', index)
-    assert re.search(r'href="/themen/verstetigung/">Verstetigung</a> <span class="count">2 Sitzungen', index)
+    assert re.search(r'href="/themen/open-data/">Open Data</a> <span class="count wraps">besprochen in 2\u00a0Sitzungen', index)
+    assert re.search(r'href="/themen/verstetigung/">Verstetigung</a> <span class="count wraps">besprochen in 2\u00a0Sitzungen', index)
     topic = archive.page("themen/verstetigung/")
     assert "<h1>Verstetigung</h1>" in topic and "Wie Wissen bleibt." in topic and "Die lange Beschreibung." in topic
     dritte, erste = _order(topic, ">Dritte Runde<", ">Erste Runde<")

@@ -117,7 +117,7 @@ def test_time_and_end_in_the_front_matter_win_over_the_defaults(archive: Archive
     assert times == {"Nachmittags": (time(14, 30), time(16, 0)),
                      "Nur Beginn": (time(13, 0), time(13, 45)),  # keeps the default length
                      "Standard": (time(9, 0), time(9, 45))}
-    assert "14:30–16:00 Uhr" in archive.page("sitzungen/a/")
+    assert "14:30–16:00\u00a0Uhr" in archive.page("sitzungen/a/")
 
 
 def test_an_announced_session_takes_its_time_from_next(archive: Archive, capsys):

@@ -316,7 +316,7 @@ def test_the_start_page_announces_only_what_comes_after_the_newest_published_rep
     assert announcement_of(archive.page("")) == "2025-06-12"
     assert announcement_of(archive.page("sitzungen/mai/")) == "2025-06-12"
     calendar = (archive.output / "termine.ics").read_text()
-    assert "DTSTART;TZID=Europe/Berlin:20250612" in calendar and "20250213" not in calendar
+    assert "DTSTART;VALUE=DATE:20250612" in calendar and "20250213" not in calendar  # no time given: all day
 
 
 def test_a_draft_does_not_announce_even_when_it_is_built(archive, capsys):

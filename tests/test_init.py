@@ -35,7 +35,7 @@ def test_init_makes_an_archive_that_builds_and_checks_clean(tmp_path: Path):
     assert check.stderr == "check passed: 0 error(s), 0 warning(s)\n"
     assert run(root, "build").returncode == 0
     home = (root / "output/index.html").read_text(encoding="utf-8")
-    assert '<html lang="de">' in home and "Willkommen im Archiv" in home and "13. März 2025" in home
+    assert '<html lang="de">' in home and "Willkommen im Archiv" in home and "13.\u00a0März\u00a02025" in home
     for slug, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutzerklärung"),
                         ("barrierefreiheit", "Erklärung zur Barrierefreiheit")):
         assert f'<a href="/{slug}/">{title}</a>' in home  # linked from the footer
@@ -55,7 +55,7 @@ def test_init_in_english(tmp_path: Path):
     assert run(tmp_path, "check", "--strict").returncode == 0
     assert run(tmp_path, "build").returncode == 0
     page = (tmp_path / "output/sessions/2025-03-13-welcome-to-the-archive/index.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in page and "13 March 2025" in page and "The &#34;Round&#34; Table" in page
+    assert '<html lang="en">' in page and "13\u00a0March\u00a02025" in page and "The &#34;Round&#34; Table" in page
     assert 'href="/accessibility/">Accessibility statement</a>' in page
 
 

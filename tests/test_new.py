@@ -85,7 +85,7 @@ def test_the_new_file_builds_and_check_flags_the_placeholder(archive: Archive, c
     assert archive.build() == 0
     html = archive.page("sitzungen/2025-01-16-frage-was-nun-1-mehr/")
     assert "<h1>Frage: &#34;Was nun?&#34; – #1 &amp; [mehr]</h1>" in html
-    assert "Smarter Kaffee Nr. 1" in html
+    assert "Smarter Kaffee Nr.\u00a01" in html
     capsys.readouterr()
     assert main(["check", "--content", str(archive.content), "--templates", str(TEMPLATES)]) == 0
     out = capsys.readouterr().out

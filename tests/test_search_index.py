@@ -56,7 +56,10 @@ def test_the_search_page_has_a_labelled_box_and_reads_without_javascript(sample:
     inputs = [attrs for tag, attrs in page.elements if tag == "input" and attrs.get("type") == "search"]
     assert len(inputs) == 1
     labels = [attrs for tag, attrs in page.elements if tag == "label"]
-    assert [label["for"] for label in labels] == [inputs[0]["id"]]
+    assert labels[0]["for"] == inputs[0]["id"]
+    # the filters (issue 13): every control has its label
+    controls = [attrs["id"] for tag, attrs in page.elements if tag in ("input", "select")]
+    assert sorted(label["for"] for label in labels) == sorted(controls)
     assert "Suchbegriff" in page.plain
     noscript = html.split("<noscript>")[1].split("</noscript>")[0]
     assert "Die Suche braucht JavaScript" in parse_html(noscript).plain

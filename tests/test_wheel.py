@@ -75,7 +75,7 @@ def test_a_wheel_in_a_fresh_environment_inits_builds_and_takes_overrides(install
     _run(tool, "build", "--no-cache", cwd=site)
     plain = tree_snapshot(site / "output")
     session = plain["sitzungen/2025-03-13-willkommen-im-archiv/index.html"].decode()
-    assert '<html lang="de">' in session and "13. März 2025" in session and "Zum Inhalt springen" in session
+    assert '<html lang="de">' in session and "13.\u00a0März\u00a02025" in session and "Zum Inhalt springen" in session
     assert plain["static/style.css"] == (ROOT / "templates/static/style.css").read_bytes()
     assert "impressum/index.html" in plain and "barrierefreiheit/index.html" in plain
 
@@ -101,7 +101,7 @@ def test_an_english_archive_from_the_wheel(installed: Path, tmp_path: Path):
     _run(tool, "init", "--language", "en", "--date", "2025-03-13", cwd=tmp_path)
     _run(tool, "build", cwd=tmp_path)
     page = (tmp_path / "output/sessions/2025-03-13-welcome-to-the-archive/index.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in page and "13 March 2025" in page and "Skip to content" in page
+    assert '<html lang="en">' in page and "13\u00a0March\u00a02025" in page and "Skip to content" in page
 
 
 def test_installing_leaves_no_build_folder_in_the_repository():

@@ -37,6 +37,16 @@ CONFIG_FILE = "site.yaml"
 
 
 @dataclass(frozen=True)
+class SiteImage:
+    """`image:` of site.yaml: the preview image of pages without one (outputs/cards.py)."""
+
+    src: str  # path inside media/
+    alt: str
+    source: str = ""  # site.yaml as displayed, and the line, for the check that the file exists
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str = DEFAULTS["title"]
     base_url: str = DEFAULTS["base_url"]
@@ -48,6 +58,7 @@ class SiteConfig:
     event_start: time | None = DEFAULTS["event_start"]
     event_end: time | None = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
+    image: SiteImage | None = None
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
     theme: Appearance = Appearance()  # colours, logo, footer links (appearance.py)
     urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
@@ -144,7 +155,11 @@ def config_from_mapping(
         values["extra_keys"] = _extra_keys(data["extra_keys"], lines.get(("extra_keys",)), path, diag)
     values["urls"] = _check_urls(data.get("urls"), values.get("language", DEFAULTS["language"]), lines, path, diag)
     values["theme"] = appearance_from(data.get("theme"), lines, path, diag)
-    known = set(DEFAULTS) | {"urls", "theme"}
+    if "image" in data:
+        image = _site_image(data["image"], lines, path, diag)
+        if image is not None:
+            values["image"] = image
+    known = set(DEFAULTS) | {"urls", "theme", "image"}
     extra = {k: v for k, v in data.items() if k not in known}
     _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))
@@ -215,3 +230,22 @@ def _check_base_url(value: Any, line: int | None, path: str, diag: Diagnostics) 
         diag.error(path, line, "'base_url' must not have a query or fragment", hint)
         return DEFAULTS["base_url"]
     return value if value.endswith("/") else value + "/"
+
+
+def _site_image(value: Any, lines: Mapping[tuple, int], path: str, diag: Diagnostics) -> SiteImage | None:
+    line = lines.get(("image",))
+    hint = "write '  src: media/vorschau.png' and '  alt: what the picture shows' below 'image:'"
+    if not isinstance(value, dict) or not isinstance(value.get("src"), str) or not value["src"].strip():
+        diag.error(path, line, "'image' must have 'src' and 'alt'", hint)
+        return None
+    src = value["src"].strip()
+    inside = src.removeprefix("/").removeprefix("media/")
+    if not src.lstrip("/").startswith("media/") or any(p in ("", ".", "..") for p in inside.split("/")):
+        diag.error(path, lines.get(("image", "src"), line), f"the image '{src}' must be a file under media/", hint)
+        return None
+    alt = value.get("alt")
+    if not isinstance(alt, str) or not alt.strip():
+        diag.error(path, line, "the image has no alt text",
+                   "add '  alt: …' describing what the picture shows, for readers who cannot see it")
+        return None
+    return SiteImage(inside, alt.strip(), path, lines.get(("image", "src"), line))

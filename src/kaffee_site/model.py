@@ -106,11 +106,12 @@ class TopicMention:
 class Topic:
     slug: str
     title: str
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names, shown to readers ("Auch: SCC")
     summary: str | None = None
     has_file: bool = False
     redirect_from: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    forms: tuple[str, ...] = ()  # inflected forms, for matching only
     source: str | None = None
     rel: str | None = None
     # filled in by the link stage
@@ -125,6 +126,11 @@ class Topic:
     @property
     def url_path(self) -> str:
         return f"{self.folder}/{self.slug}/"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name that means this topic in a report: title, aliases and inflected forms."""
+        return (self.title, *self.aliases, *self.forms)
 
     @property
     def sessions(self) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ PAGE_KINDS = {
     "organisation": "organisationen/kreis-coesfeld/",
     "organisations": "organisationen/",
     "archive": "sitzungen/",
+    "year": "sitzungen/2024/",
     "page": "impressum/",
     "404": "404.html",
     "search": "suche/",

@@ -17,7 +17,7 @@ def heading(page):
 
 def test_reader_follows_links_from_index_to_a_speaker_and_back(built_site, page, recorder):
     page.goto(built_site.url(""))
-    expect(heading(page)).to_have_text("Smarter Kaffee – Archiv")
+    expect(heading(page)).to_have_text("Berichte aus den Sitzungen von »Smarter Kaffee«")
 
     steps = [
         (lambda: page.get_by_role("main").get_by_role("link", name="Verstetigung – wie Wissen im Landkreis bleibt"),
@@ -29,7 +29,7 @@ def test_reader_follows_links_from_index_to_a_speaker_and_back(built_site, page,
         (lambda: page.get_by_role("region", name="Referierende").get_by_role("link", name="Malte Großkopf"),
          "personen/malte-grosskopf/", "Malte Großkopf"),
     ]
-    visited = [("", "Smarter Kaffee – Archiv")]
+    visited = [("", "Berichte aus den Sitzungen von »Smarter Kaffee«")]
     for link, path, title in steps:
         link().click()
         expect(page).to_have_url(built_site.url(path))
@@ -87,4 +87,4 @@ def test_a_missing_address_gets_the_styled_404_page_with_a_way_home(built_site, 
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     page.get_by_role("main").get_by_role("link", name="Startseite").click()
     expect(page).to_have_url(built_site.url(""))
-    expect(heading(page)).to_have_text("Smarter Kaffee – Archiv")
+    expect(heading(page)).to_have_text("Berichte aus den Sitzungen von »Smarter Kaffee«")

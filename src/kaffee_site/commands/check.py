@@ -214,7 +214,7 @@ def _check_topics(site: Site, docs: dict[str, SourceDoc], found: Diagnostics, ta
     file_topics = [t for t in site.topics if t.has_file]
     if not file_topics:
         return
-    known_names = {fold(n) for t in file_topics for n in (t.title, *t.aliases)}
+    known_names = {fold(n) for t in file_topics for n in t.names}
     known_slugs = {t.slug for t in file_topics}
     seen: dict[str, str] = {}  # folded name of a file-less topic -> name as first written
     for session, name, line in _topic_uses(site, docs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaffee_site.outputs import cards
 from kaffee_site.outputs.calendar import When, iso_with_offset, session_times
 from kaffee_site.model import Person, Session, Site, Speaker
 from kaffee_site.text import plain_excerpt
@@ -38,8 +39,10 @@ def event_data(site: Site, session: Session) -> dict[str, Any]:
     }
     if session.teaser:
         data["description"] = plain_excerpt(session.teaser, 300)
-    if session.image:
-        data["image"] = [config.absolute_url(f"media/{session.image.src}")]
+    # the preview image (the report's, site.yaml's or the drawn card), so every Event has one
+    data["image"] = [cards.preview_for(site, session=session).url]
+    if session.image and not data["image"][0].endswith(session.image.src):
+        data["image"].append(config.absolute_url(f"media/{session.image.src}"))
     return data
 
 

@@ -71,6 +71,10 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     rejected = [replace(s, topics=_resolve_topics(s, docs[s.rel], registry, diag)) for s in rejected]
     _check_images([*sessions, *rejected], docs, content.media, diag)
     check_logo(config.theme, content.media, diag)
+    image = content.config.image
+    if image is not None and image.src not in set(content.media):
+        diag.error(image.source, image.line, f"the image 'media/{image.src}' does not exist",
+                   "put the file into the content's media/ folder or correct the name")
 
     ctx = link_context(config.base_path, registry.topics.values(), [*sessions, *rejected], pages)
     file_topics = [t for t in registry.topics.values() if t.rel]
@@ -187,7 +191,7 @@ def link_context(base_path: str, topics: Iterable[Topic], sessions: Sequence[Ses
             targets.setdefault(fold(name), WikiTarget(base_path + url_path, title, topic))
 
     for topic in sorted(topics, key=lambda t: t.slug):
-        for name in (topic.title, *topic.aliases):
+        for name in topic.names:
             names.append((name, topic.slug, base_path + topic.url_path))
             target(name, topic.url_path, topic.title, topic.slug)
         target(topic.slug, topic.url_path, topic.title, topic.slug)

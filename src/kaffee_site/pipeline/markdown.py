@@ -76,6 +76,20 @@ class Body:
     problems: tuple[Problem, ...]
     headings: tuple[Heading, ...] = ()
 
+    @property
+    def outline(self) -> tuple[tuple[Heading, tuple[Heading, ...]], ...]:
+        """The headings for a table of contents: the top level, each with the next level below it."""
+        if not self.headings:
+            return ()
+        top = min(h.level for h in self.headings)
+        entries: list[tuple[Heading, list[Heading]]] = []
+        for heading in self.headings:
+            if heading.level == top or not entries:
+                entries.append((heading, []))
+            elif heading.level == top + 1:
+                entries[-1][1].append(heading)
+        return tuple((heading, tuple(children)) for heading, children in entries)
+
 
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
@@ -83,6 +97,7 @@ def _build_parser() -> MarkdownIt:
     md.use(footnote_plugin)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.core.ruler.push("kaffee_heading_ids", _heading_id_rule)
+    md.core.ruler.push("kaffee_typography", _typography_rule)  # before links: sentences see the no-break spaces
     md.core.ruler.push("kaffee_links", _link_rule)
     return md
 
@@ -347,6 +362,35 @@ def _trie_regex(node: dict) -> str:
     return body
 
 
+# --- typography ---------------------------------------------------------------------------
+
+_MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
+           "January|February|March|May|June|July|October|December")
+_UNITS = r"Uhr|%|€|Euro|Prozent|Minuten|Stunden|Tage|km|m|kg|t|ha|Mio\.|Mrd\."
+# Spaces that must not break a line: 'Nr. 4', '16. Mai 2024', '10 Uhr', '30 %' (DIN 5008 usage).
+_NO_BREAK = tuple((re.compile(pattern), "\\1\u00a0\\2") for pattern in (
+    r"\b(Nr\.|S\.|No\.) (\d)",
+    rf"(\d\.?) ((?:{_MONTHS})\b)",
+    rf"\b({_MONTHS}) (\d{{4}}\b)",
+    rf"(\d) ((?:{_UNITS})(?!\w))",
+))
+
+
+def _no_break(text: str) -> str:
+    for pattern, replacement in _NO_BREAK:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _typography_rule(state) -> None:
+    """No line break inside numbers with their unit or a date, in the text of a body (never in code)."""
+    for token in state.tokens:
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "text" and " " in child.content:
+                    child.content = _no_break(child.content)
+
+
 # --- plain text and sentences -----------------------------------------------------------
 
 def _plain_of(token: Token) -> str:
@@ -377,7 +421,14 @@ def _plain(inline: Token) -> str:
     return "".join(_plain_of(child) for child in inline.children or ())
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»«\"”)]*\s+(?=[A-ZÄÖÜ»„\"(0-9])")
+# Breakable spaces only: '12.\u00a0Dezember' (typography above) is no sentence end.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»«\"”)]*[ \t\r\n]+(?=[A-ZÄÖÜ»„\"(0-9])")
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+def _squeeze(text: str) -> str:
+    """Runs of breakable whitespace to one space; no-break spaces stay."""
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 def _sentence_at(text, position: int) -> str:
@@ -386,9 +437,9 @@ def _sentence_at(text, position: int) -> str:
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
         if boundary.end() > position:
-            return " ".join(text[start:boundary.start()].split())
+            return _squeeze(text[start:boundary.start()])
         start = boundary.end()
-    return " ".join(text[start:].split())
+    return _squeeze(text[start:])
 
 
 def _first_paragraph(tokens: Sequence[Token]) -> str:

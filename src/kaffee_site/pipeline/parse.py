@@ -21,7 +21,7 @@ from kaffee_site.urls import DEFAULT_URLS
 
 SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
                 "image", "next", "draft", "slug", "time", "end")
-TOPIC_KEYS = ("title", "aliases", "summary", "redirect_from", "slug")
+TOPIC_KEYS = ("title", "aliases", "forms", "summary", "redirect_from", "slug")
 PAGE_KEYS = ("title", "summary", "slug")
 PERSON_KEYS = ("name", "aliases", "description", "link", "role", "slug")
 ORGANISATION_KEYS = ("name", "aliases", "description", "link", "slug")
@@ -311,6 +311,7 @@ def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
         elif isinstance(old, str):
             fields.fits(("redirect_from", index), old)
     topic = Topic(slug=fields.slug(doc.stem) or "", title=title or "", aliases=aliases,
+                  forms=fields.text_list("forms"),
                   summary=fields.text("summary"), has_file=True, redirect_from=redirects,
                   extra=fields.extra(TOPIC_KEYS), source=doc.display, rel=doc.rel)
     return topic if fields.ok else None

@@ -34,7 +34,7 @@ class TopicRegistry:
                            "give one of the topics another file name or 'slug:'")
                 continue
             registry.topics[topic.slug] = topic
-            claim_names(topic.slug, topic.title, topic.aliases, topic.source or "", registry.names,
+            claim_names(topic.slug, topic.title, (*topic.aliases, *topic.forms), topic.source or "", registry.names,
                         registry._file_names, lambda slug: registry.topics[slug].title, "topics", diag)
         return registry
 

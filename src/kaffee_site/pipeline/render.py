@@ -7,16 +7,18 @@ changes the model ("which page is active" is passed in, never flagged on shared 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from kaffee_site.outputs import feeds
+from kaffee_site.outputs import cards, feeds, years
 from kaffee_site.outputs.calendar import event_uids, session_calendar, session_times, site_calendar
 from kaffee_site.model import Site
 from kaffee_site.outputs.opendata import sessions_csv, sessions_json
 from kaffee_site.outputs.paginate import paginate
 from kaffee_site.outputs.structured import event_data, person_data
+from kaffee_site.outputs.timeline import topic_timeline
 from kaffee_site.outputs.topicmap import topic_map
 from kaffee_site.pipeline.theme import STATIC_DIR, TemplateProblem, Theme  # noqa: F401 - re-exported for callers
 
@@ -71,6 +73,7 @@ def plan_pages(site: Site) -> list[PageSpec]:
         specs += _paged(site, o.url_path, "organisation.html", (("organisation", o),), o.sessions)
     specs += [PageSpec(page.url_path, "page.html", (("page", page),)) for page in site.pages]
     specs += [PageSpec(old, "redirect.html", (("target", new),)) for old, new in site.redirects.items()]
+    specs += [PageSpec(**page) for page in years.planned(site)]
     specs.append(PageSpec("404.html", "404.html"))
     if site.config.search:
         specs.append(PageSpec(f"{urls.search}/", "search.html"))
@@ -95,6 +98,7 @@ def _reader_outputs(site: Site, pages: list[PageSpec]) -> list[PageSpec]:
     for s in site.sessions:
         specs.append(PageSpec(f"{s.url_path}{urls.event}", "", (("session", s), ("uid", uids[s.slug])),
                               producer=session_calendar))
+    specs += [PageSpec(**card) for card in cards.planned(site)]
     specs.append(PageSpec(urls.json_file, "", producer=sessions_json))
     specs.append(PageSpec(urls.csv_file, "", producer=sessions_csv))
     sitemap = tuple(_sitemap_entry(site, spec) for spec in pages if spec.template not in _NOT_IN_SITEMAP)
@@ -129,6 +133,16 @@ def support_outputs(site: Site, theme: Theme) -> Iterator[Output]:
     yield from static_outputs(theme)
 
 
+def nobreak(text: Any) -> str:
+    """Typography: '5. September 2024', 'Nr. 4' and '10:00 Uhr' never break across lines."""
+    return str(text).replace(" ", "\u00a0")
+
+
+def nobreak_numbers(text: Any) -> str:
+    """A number stays with the word after it ('4 Sitzungen'); the rest of the text may wrap."""
+    return re.sub(r"(\d) ", "\\1\u00a0", str(text))
+
+
 def _globals(site: Site) -> dict[str, Any]:
     config = site.config
     return {
@@ -138,6 +152,10 @@ def _globals(site: Site) -> dict[str, Any]:
         "paths": config.urls,  # folder names: url(paths.sessions ~ '/')
         "absolute_url": config.absolute_url,
         "topic_map": lambda: topic_map(site),
+        "topic_timeline": lambda topic: topic_timeline(site, topic),
+        "preview": lambda session=None, topic=None: cards.preview_for(site, session, topic),
+        "nobreak": nobreak,
+        "nobreak_numbers": nobreak_numbers,
         "session_times": lambda session: session_times(session, config),
         "event_data": lambda session: event_data(site, session),
         "person_data": lambda person: person_data(site, person),
