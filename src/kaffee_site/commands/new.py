@@ -56,14 +56,7 @@ class NewSession:
 
 def new_session(content_dir: Path, title: str, day: date, series: str | None = None) -> NewSession:
     """Write the new session file and return where it went; raises SessionExists if it is taken."""
-    if not content_dir.is_dir():
-        raise UsageError(f"{content_dir}: the content folder does not exist")
-    title = " ".join(title.split())
-    _refuse_controls(title, "the title")
-    slug = slugify(title)
-    if not slug:
-        raise UsageError(f"cannot make a file name from the title {title!r}: it needs letters or digits")
-    content = load_content(content_dir, str(content_dir), Diagnostics())
+    title, slug, content = _named(content_dir, title, "the title")
     series = " ".join((series or content.config.series).split())
     if not series:
         raise UsageError("the series must not be empty")
@@ -80,6 +73,18 @@ def new_session(content_dir: Path, title: str, day: date, series: str | None = N
     except FileExistsError:
         raise SessionExists(f"{path}: the file exists already; it was not changed") from None
     return NewSession(path, number, series)
+
+
+def _named(content_dir: Path, text: str, what: str) -> tuple[str, str, Content]:
+    """The text with its spacing folded, its slug, and the content folder read; UsageError if unusable."""
+    if not content_dir.is_dir():
+        raise UsageError(f"{content_dir}: the content folder does not exist")
+    text = " ".join(text.split())
+    _refuse_controls(text, what)
+    slug = slugify(text)
+    if not slug:
+        raise UsageError(f"cannot make a file name from {what} {text!r}: it needs letters or digits")
+    return text, slug, load_content(content_dir, str(content_dir), Diagnostics())
 
 
 def next_number(content: Content, series: str) -> int:
@@ -129,14 +134,7 @@ def _refuse_controls(text: str, what: str) -> None:
 
 def new_topic(content_dir: Path, name: str) -> Path:
     """Write topics/<slug>.md for a new topic; raises TopicExists if the name is taken."""
-    if not content_dir.is_dir():
-        raise UsageError(f"{content_dir}: the content folder does not exist")
-    name = " ".join(name.split())
-    _refuse_controls(name, "the topic name")
-    slug = slugify(name)
-    if not slug:
-        raise UsageError(f"cannot make a file name from the topic {name!r}: it needs letters or digits")
-    content = load_content(content_dir, str(content_dir), Diagnostics())
+    name, slug, content = _named(content_dir, name, "the topic name")
     for doc in content.of_kind("topic"):
         names = [doc.meta.get("title"), *(doc.meta.get("aliases") or [])]
         if doc.stem == slug or any(isinstance(n, str) and fold(n) == fold(name) for n in names):
