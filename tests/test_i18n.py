@@ -267,3 +267,34 @@ def test_a_page_may_not_take_a_folder_name_of_its_language(archive: Archive, cap
     assert archive.build() == 1
     err = capsys.readouterr().err
     assert "sessions.md:2: the page slug 'sessions' is taken by the archive" in err and "sitzungen.md" not in err
+
+
+def test_a_third_language_is_one_more_catalogue(archive: Archive, capsys, tmp_path, monkeypatch):
+    """A French catalogue beside the two: `language: fr` then works, with English folder names
+    (no row in urls.py) and the catalogue's words, plural rule and date format."""
+    import shutil
+
+    import kaffee_site.i18n as i18n
+
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES, locales)
+    french = (LOCALES / "en.po").read_text(encoding="utf-8")
+    french = french.replace('"Language: en\\n"', '"Language: fr\\n"').replace("plural=(n != 1)", "plural=(n > 1)")
+    for english, translated in (("Skip to content", "Aller au contenu"), ("September", "septembre")):
+        french = french.replace(f'msgid "{english}"\nmsgstr "{english}"', f'msgid "{english}"\nmsgstr "{translated}"')
+    french = french.replace('msgstr[0] "%(num)s session"\nmsgstr[1] "%(num)s sessions"',
+                            'msgstr[0] "%(num)s séance"\nmsgstr[1] "%(num)s séances"')
+    (locales / "fr.po").write_text(french, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES", locales)
+    i18n.catalogue.cache_clear()
+    try:
+        archive.write("site.yaml", "title: Archive\nlanguage: fr\nsearch: false\n")
+        archive.write("sessions/a.md", session_md("Première", "2024-09-05", "Texte.",
+                                                  speakers="\n  - name: Anne Exemple"))
+        assert archive.build() == 0, capsys.readouterr().err
+        page = archive.page("sessions/a/")
+        assert '<html lang="fr">' in page and "Aller au contenu" in page and "5 septembre 2024" in page
+        assert "1 séance" in archive.page("people/")
+        assert i18n.catalogue("fr").ngettext("%(num)s session", "%(num)s sessions", 0) == "%(num)s séance"  # n > 1
+    finally:
+        i18n.catalogue.cache_clear()
