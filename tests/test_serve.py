@@ -201,6 +201,28 @@ def test_a_template_edit_is_served(archive: Archive, tmp_path: Path):
         server.stop()
 
 
+def test_a_templates_folder_made_while_serving_is_picked_up(archive: Archive):
+    """A new archive has no templates/: serve uses the packaged theme, and takes an override
+    made later, then drops it again when it is removed."""
+    archive.write("site.yaml", SITE)
+    archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13"))
+    templates = archive.root / "templates"
+    server = DevServer(BuildOptions(archive.content, archive.output, templates), "127.0.0.1", 0)
+    server.start()
+    try:
+        served = Served(archive, server)
+        assert b'<footer class="site-footer">' in served.get(PAGE)[2]
+        templates.mkdir()
+        (templates / "base.html").write_text('{% extends "default/base.html" %}\n'
+                                             '{% block footer %}<footer class="eigen">Fuß</footer>{% endblock %}\n',
+                                             encoding="utf-8")
+        wait_until(lambda: served.page_with(PAGE, b'<footer class="eigen">'), "the new override served")
+        (templates / "base.html").unlink()
+        wait_until(lambda: served.page_with(PAGE, b'<footer class="site-footer">'), "the default footer back")
+    finally:
+        server.stop()
+
+
 def test_a_broken_start_serves_the_problems_and_recovers(archive: Archive):
     archive.write("site.yaml", SITE)
     archive.write(SESSION, "---\ntitle: Live\ndate: 2025-13-13\n---\nText\n")

@@ -26,7 +26,7 @@ from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.pipeline.load import load_config
 from kaffee_site.serve.indexer import SearchIndexer
 from kaffee_site.serve.http import bind
-from kaffee_site.serve.watch import Watch
+from kaffee_site.serve.watch import Watch, WatchForFolder
 
 DEBOUNCE = 0.1  # seconds without a new event before a rebuild starts
 MAX_INTERRUPTIONS = 5  # rebuilds in a row that may stop early for newer saves
@@ -75,6 +75,8 @@ class DevServer:
         self._restoring = ""  # the build version after which a deleted output was asked back
         self._threads: list[threading.Thread] = []
         self._observer = Observer()
+        self._watched: set[Path] = set()  # folders watched (recursively)
+        self._awaiting: set[Path] = set()  # parents watched for a folder to appear
 
     @property
     def url(self) -> str:
@@ -117,10 +119,7 @@ class DevServer:
         The first build runs before any thread, so it may fork workers on every core (see
         parallel.py); a second look once the watcher runs catches files saved meanwhile."""
         self._rebuild(())
-        for folder in (self.options.content_dir, self.options.templates_dir):
-            if not folder.is_dir():  # an archive without overrides uses the packaged theme
-                continue
-            self._observer.schedule(Watch(self), str(folder), recursive=True)
+        self._watch_folders()
         self._observer.start()
         self._rebuild((), report=False)
         for target in (self._rebuild_loop, self.indexer.run, self._serve_http):
@@ -175,9 +174,25 @@ class DevServer:
                 with self._wake:  # interrupted by newer saves: its paths go into the next rebuild
                     self._pending |= paths
 
+    def _watch_folders(self) -> None:
+        """Watch the content and templates folders; a templates folder that is not there yet (an
+        archive without overrides) is awaited in its parent, and watched once it appears."""
+        for folder in (self.options.content_dir, self.options.templates_dir):
+            key = folder.resolve()
+            if key in self._watched:
+                continue
+            if folder.is_dir():
+                self._observer.schedule(Watch(self), str(folder), recursive=True)
+                self._watched.add(key)
+            elif folder.resolve().parent.is_dir() and key.parent not in self._awaiting:
+                self._observer.schedule(WatchForFolder(self, folder), str(key.parent), recursive=False)
+                self._awaiting.add(key.parent)
+
     def _rebuild(self, paths: Iterable[Path], report: bool = True) -> bool:
         """One rebuild; False if newer saves interrupted it after the edited pages were written."""
         started = time.perf_counter()
+        if self._awaiting:  # a templates/ folder may have appeared since
+            self._watch_folders()
         # A rebuild gives way to newer saves (the editor sees each save's page at once), but
         # not forever: after MAX_INTERRUPTIONS in a row it runs to its end.
         may_stop = self._interruptions < MAX_INTERRUPTIONS

@@ -39,6 +39,21 @@ class Watch(FileSystemEventHandler):
         return False
 
 
+class WatchForFolder(FileSystemEventHandler):
+    """Watches the parent of a folder that does not exist yet (an archive's templates/) for it to
+    appear; the server then watches the folder itself (schedule is not called from here: this
+    runs on the observer's own thread)."""
+
+    def __init__(self, dev: DevServer, folder: Path):
+        self.dev = dev
+        self.folder = folder.resolve()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        paths = [Path(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        if any(p.resolve() == self.folder for p in paths) and self.folder.is_dir():
+            self.dev.changed([self.folder])
+
+
 def ignored_name(name: str) -> bool:
     """Hidden files (.swp, .#lock, .kaffee-cache), backups (x~), vim's probe file 4913, '#autosave#'."""
     return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp", ".kaffee-tmp"))
