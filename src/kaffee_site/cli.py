@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kaffee_site import __version__
-from kaffee_site.errors import BuildFailed, KaffeeError, Problem, UsageError, printable
+from kaffee_site.errors import BuildFailed, FaultError, KaffeeError, Problem, UsageError, printable
 from kaffee_site.text import impossible_day
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -111,10 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"build failed: {errors} error(s); the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KaffeeError as err:
-        from kaffee_site.pipeline.search_index import SearchIndexFailed  # only needed when something failed
-
         _say(f"{err}", file=sys.stderr)
-        if not isinstance(err, SearchIndexFailed):  # that one says itself what was written
+        if not isinstance(err, FaultError):  # that one says itself what became of the output
             _say("build failed; the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
@@ -129,7 +127,8 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 def _build(args: argparse.Namespace) -> int:
     from kaffee_site.engine import BuildOptions, build
 
-    result = build(BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache))
+    result = build(BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache),
+                   waiting=lambda text: _say(text, file=sys.stderr, flush=True))
     _print_problems(result.warnings)
     report = result.report
     _say(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "

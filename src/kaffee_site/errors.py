@@ -82,6 +82,11 @@ class BuildFailed(KaffeeError):
         super().__init__(f"{len(errors)} error(s) in the content")
 
 
+class FaultError(KaffeeError):
+    """The machine failed the build (a full disk, a read-only folder, a folder gone, a lock that
+    cannot be made); the message is one line and says what became of the output folder."""
+
+
 class UsageError(KaffeeError):
     """The command was called with something that cannot work (missing folder, bad option)."""
 

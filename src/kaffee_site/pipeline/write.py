@@ -1,23 +1,44 @@
-"""Stage 5, write: put the rendered files into the output folder, safely.
+"""Stage 5, write: the output folder is always one whole build, the previous one or the new one.
 
-Files are first written to a staging folder inside the output folder; only when every
-file rendered does the staged set replace the old one. So a failed build leaves the
-previous output exactly as it was. Files whose bytes did not change are not rewritten
-(their modification time stays), and files no longer produced are removed.
+A build makes a complete new version of the output in a stage beside it (`.<output>.kaffee-stage`):
+a file whose bytes did not change is a hard link to the current one (same inode, same
+modification time, no bytes copied), a changed file is written anew, the search index goes into
+the stage too. Then one atomic step exchanges the two folders (`renameat2(RENAME_EXCHANGE)` on
+Linux, swap.py). A build killed at any moment leaves the old output untouched.
+
+After the exchange the stage holds the previous build, and it stays there as the next build's
+stage: the next build only replaces the files that differ and removes the ones no longer made,
+so its folders are neither made nor deleted again (measured here: a `rmdir` costs over a
+millisecond, and every page has a folder). A stage left by a killed build is simply brought
+up to date the same way. Files in the stage are never written in place (a new file is written
+under a temporary name and renamed), because a file there may be a link to one in the output.
+
+An output folder that is a mount point cannot be exchanged; there the stage lives inside it and
+the changed files are moved into place one by one (each file atomic, the whole build not).
+
+Nothing is ever written through a symbolic link found in the output or the stage: only regular
+files of the output are compared and linked, and a link in the stage is removed before anything
+is placed there, so links, whatever they point to, are not part of the next build.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from kaffee_site.errors import KaffeeError
+from kaffee_site.errors import FaultError, KaffeeError
+from kaffee_site.pipeline.lock import output_lock, real_output, sibling
 from kaffee_site.pipeline.render import Output
+from kaffee_site.pipeline.swap import exchange_folders, recover
 
-STAGING = ".kaffee-staging"
+STAGING = ".kaffee-staging"  # the stage inside an output folder that is a mount point
+SEARCH_DIR = "pagefind"  # written by the search indexer, counted apart from the pages
 
 
 class UnsafePath(KaffeeError):
@@ -44,137 +65,340 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
-    """Stage every output, then swap it in; on any error the output folder is left as it was.
+class StageWriter:
+    """Places files into a stage. Plain data, so forked or spawned workers can write their own files.
 
-    Into an empty output folder there is nothing to protect, so files go straight to their
-    place (and are all removed again on an error): a clean build writes each file once.
-    """
-    created = not output_dir.exists()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    staging = output_dir / STAGING
-    shutil.rmtree(staging, ignore_errors=True)
-    fresh = not any(output_dir.iterdir())
-    folders = _Folders(output_dir)
-    if not fresh:
-        staging.mkdir()
-    produced: set[str] = set()
-    changed: list[str] = []
-    try:
+    `current` and `spare` map the regular files of the output and of the stage (found without
+    following links) to their inodes; only those files are ever compared, linked or replaced."""
+
+    def __init__(self, root: Path, output: Path, current: dict[str, int], spare: dict[str, int],
+                 folders: set[str]):
+        self.root, self.output = str(root), str(output)
+        self.current, self.spare = current, spare
+        self._made = {self.root, *(os.path.join(self.root, f) for f in folders)}
+
+    def put(self, rel: str, data: bytes) -> bool:
+        """Place the file `rel` with `data`; True if written, False if the unchanged current file was linked."""
+        if rel in self.current and self._same_bytes(rel, data) and self._link(rel):
+            return False
+        self._write(rel, data)
+        return True
+
+    def keep(self, rel: str) -> bool:
+        """Link the current file `rel` as it is (a page the cache kept); False if there is none to link."""
+        return rel in self.current and self._link(rel)
+
+    def adopt(self, rel: str, made: Path) -> bool:
+        """A file a tool wrote elsewhere in the stage becomes `rel`: linked from the current output
+        when the bytes are the same, else moved into place. True if it counts as written."""
+        data = made.read_bytes()
+        if rel in self.current and self._same_bytes(rel, data) and self._link(rel):
+            made.unlink()
+            return False
+        self._folder(os.path.dirname(os.path.join(self.root, rel)), rel)
+        self._replace(os.fspath(made), rel)
+        return True
+
+    def forget_folders(self, gone: set[str]) -> None:
+        self._made -= gone
+
+    def _same_bytes(self, rel: str, data: bytes) -> bool:
+        try:
+            fd = os.open(os.path.join(self.output, rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+                return False
+            with open(fd, "rb", closefd=False) as handle:
+                return handle.read() == data
+        finally:
+            os.close(fd)
+
+    def _link(self, rel: str) -> bool:
+        if self.spare.get(rel) == self.current[rel]:
+            return True  # the stage already holds this very file (it did not change in two builds)
+        scratch = self._scratch(rel)
+        try:
+            os.link(os.path.join(self.output, rel), scratch, follow_symlinks=False)
+        except OSError:
+            return False  # a file system without hard links: the caller writes the bytes
+        self._replace(scratch, rel)
+        return True
+
+    def _write(self, rel: str, data: bytes) -> None:
+        scratch = self._scratch(rel)
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        self._replace(scratch, rel)
+
+    def _scratch(self, rel: str) -> str:
+        """A fresh name beside the target: the file is renamed into place when complete."""
+        target = os.path.join(self.root, rel)
+        self._folder(os.path.dirname(target), rel)
+        scratch = f"{target}.{os.getpid()}.kaffee-tmp"
+        if os.path.lexists(scratch):
+            os.unlink(scratch)
+        return scratch
+
+    def _folder(self, folder: str, rel: str) -> None:
+        if folder in self._made:
+            return
+        parent = os.path.dirname(folder)
+        self._folder(parent, rel)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):  # a file of an older build where a folder goes
+                os.unlink(folder)
+                os.mkdir(folder)
+        self._made.add(folder)
+
+    def _replace(self, scratch: str, rel: str) -> None:
+        target = os.path.join(self.root, rel)
+        try:
+            os.replace(scratch, target)
+        except IsADirectoryError:  # a folder of an older build where a file goes
+            shutil.rmtree(target)
+            os.replace(scratch, target)
+
+
+class Stage:
+    """The next version of one output folder. Open it while holding `output_lock`.
+
+    `path` is where the files go (workers may write there through `writer`); `commit()` makes it
+    the output in one step. Outputs are recorded with `record()` so the report, the removal of
+    files no longer made and the duplicate check see them, whoever wrote them."""
+
+    def __init__(self, output_dir: Path):
+        self.display = output_dir
+        self.output = real_output(output_dir)
+        recover(self.output)
+        if os.path.lexists(self.output) and not self.output.is_dir():
+            raise FaultError(f"{output_dir}: the output path is a file, not a folder")
+        self.in_place = self.output.is_dir() and os.path.ismount(self.output)
+        self.path = self.output / STAGING if self.in_place else sibling(self.output, "stage")
+        if self.in_place or not self.output.is_dir() or self.path.is_symlink() or \
+                (self.path.exists() and not self.path.is_dir()):
+            _remove(self.path)  # a stage is only worth keeping as the spare of an existing output
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.mkdir(exist_ok=True)
+        current = _scan(self.output, skip=STAGING)[0] if self.output.is_dir() else {}
+        spare, folders = _scan(self.path, skip="", tidy=True)
+        self.writer = StageWriter(self.path, self.output, current, spare, folders)
+        self.produced: dict[str, bool] = {}  # rel -> written (False: the unchanged current file)
+        self.apart: set[str] = set()  # files placed but not counted as pages (the search index)
+        self._aliases = {os.path.abspath(output_dir), str(self.output)}
+        self._done = self._pruned = False
+
+    def record(self, rel: str, written: bool) -> None:
+        if rel in self.produced or rel.split("/")[0] == STAGING or rel.endswith(".kaffee-tmp"):
+            raise UnsafePath(f"two outputs want the same path '{rel}'")
+        self.produced[rel] = written
+
+    def write(self, outputs: Iterable[Output]) -> None:
         for output in outputs:
             rel = safe_relative(output.path).as_posix()
-            if rel in produced or rel.split("/")[0] == STAGING:
+            if rel in self.produced:
                 raise UnsafePath(f"two outputs want the same path '{rel}'")
-            produced.add(rel)
-            if fresh:
-                folders.ensure(output_dir / rel)
-                (output_dir / rel).write_bytes(_data(output))
-                changed.append(rel)
-            elif _stage(output, output_dir / rel, staging / str(len(changed))):
-                changed.append(rel)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(output_dir, ignore_errors=True)
-        elif fresh:  # the folder was empty: take back what this build put there
-            for child in output_dir.iterdir():
-                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-        raise
-    if not fresh:
-        for number, rel in enumerate(changed):  # staged files are numbered in the order they were made
-            target = output_dir / rel
-            _clear_way(target, output_dir)
-            folders.ensure(target)
-            os.replace(staging / str(number), target)
-        shutil.rmtree(staging, ignore_errors=True)
-    removed = 0 if fresh else _remove_stale(output_dir, produced)
-    return WriteReport(len(changed), len(produced) - len(changed), removed, tuple(changed))
+            self.record(rel, self._place(output, rel))
+
+    def _place(self, output: Output, rel: str) -> bool:
+        if output.data is not None:
+            return self.writer.put(rel, output.data)
+        source = os.path.abspath(output.source)  # type: ignore[arg-type]
+        if any(source == os.path.join(alias, rel) for alias in self._aliases) and self.writer.keep(rel):
+            return False  # a page the cache kept: the file in place is the output
+        return self.writer.put(rel, Path(source).read_bytes())
+
+    def carry(self, folder: str) -> None:
+        """Keep a folder of the current output as it is (serve's search index between its runs)."""
+        prefix = folder + "/"
+        for rel in sorted(r for r in self.writer.current if r.startswith(prefix)):
+            if self.writer.keep(rel):
+                self.apart.add(rel)
+
+    def prune(self) -> None:
+        """Remove what the stage holds from an older build and this build did not make (once the
+        pages are written: before the search indexer reads them)."""
+        if not self._pruned:
+            gone = _prune(self.path, self.writer.spare, set(self.produced) | self.apart)
+            self.writer.forget_folders(gone)
+            self._pruned = True
+
+    def commit(self) -> WriteReport:
+        """Make the stage the output folder; the stage then holds the previous build."""
+        report = self.report()
+        self.prune()
+        if self.in_place:
+            _commit_in_place(self)
+            shutil.rmtree(self.path)
+        elif not os.path.lexists(self.output):
+            os.rename(self.path, self.output)
+        else:
+            exchange_folders(self.path, self.output)
+        self._done = True
+        return report
+
+    def discard(self) -> None:
+        """After a failure: the output is untouched; the stage stays only as the spare of an output."""
+        if not self._done and (self.in_place or not self.output.is_dir()):
+            _remove(self.path)
+        self._done = True
+
+    def report(self) -> WriteReport:
+        changed = tuple(rel for rel, written in self.produced.items() if written)
+        removed = sum(1 for rel in self.writer.current
+                      if rel not in self.produced and rel not in self.apart and rel.split("/")[0] != SEARCH_DIR)
+        return WriteReport(len(changed), len(self.produced) - len(changed), removed, changed)
+
+
+def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
+    """Write a whole build into `output_dir` (serve's full writes): the search index stays as it was."""
+    with output_lock(output_dir):
+        stage = Stage(output_dir)
+        try:
+            stage.write(outputs)
+            stage.carry(SEARCH_DIR)
+            return stage.commit()
+        finally:
+            stage.discard()
+
+
+@contextmanager
+def faults_as_errors(output_dir: Path) -> Iterator[None]:
+    """A failure of the machine becomes one clear FaultError (only cli.py prints)."""
+    try:
+        yield
+    except OSError as err:
+        raise FaultError(fault_message(err, output_dir)) from None
 
 
 def write_files(outputs: Iterable[Output], output_dir: Path) -> list[str]:
     """Put a few files in place ahead of the next full write (serve's edited page), touching
     nothing else; each is written beside its target and renamed, so a reader sees old or new
-    bytes. Returns the paths whose bytes changed."""
+    bytes, and a link on the way is replaced, not followed. Returns the paths whose bytes changed."""
     changed = []
+    root = str(output_dir)
     for output in outputs:
         rel = safe_relative(output.path).as_posix()
-        target = output_dir / rel
-        data = _data(output)
+        target = os.path.join(root, rel)
+        data = output.data if output.data is not None else Path(output.source).read_bytes()  # type: ignore[arg-type]
         try:
-            if target.is_file() and target.read_bytes() == data:
+            if not os.path.islink(target) and os.path.isfile(target) and Path(target).read_bytes() == data:
                 continue
         except OSError:
             pass
-        _clear_way(target, output_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        scratch = target.with_name(f".{target.name}.kaffee-tmp")
-        scratch.write_bytes(data)
+        _clear_way(root, rel)
+        scratch = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.kaffee-tmp")
+        with open(scratch, "wb") as handle:
+            handle.write(data)
         os.replace(scratch, target)
         changed.append(rel)
     return changed
 
 
-class _Folders:
-    """Creates parent folders once each: a build writes thousands of files into few folders."""
-
-    def __init__(self, root: Path):
-        self._made = {str(root)}
-
-    def ensure(self, target: Path) -> None:
-        parent = str(target.parent)
-        if parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
-
-
-def _data(output: Output) -> bytes:
-    return output.data if output.data is not None else output.source.read_bytes()  # type: ignore[union-attr]
+def fault_message(err: OSError, output_dir: Path) -> str:
+    """One line for a failure of the machine (full disk, read-only folder, a folder gone)."""
+    name = err.filename
+    if name is not None:
+        real = str(real_output(output_dir))
+        for stage in (real + "/" + STAGING, str(sibling(Path(real), "stage"))):
+            if str(name).startswith(stage):
+                name = str(output_dir) + str(name)[len(stage):]
+    reason = err.strerror or str(err)
+    if err.errno == errno.ENOSPC:
+        reason += " (the disk is full)"
+    return f"{name}: {reason}; the output folder was not changed" if name else \
+        f"{output_dir}: {reason}; the output folder was not changed"
 
 
-def _stage(output: Output, current: Path, staged: Path) -> bool:
-    """Write the output into staging if it differs from the current file; True if staged."""
-    if output.data is None and output.source is not None and output.source == current:
-        return False  # a page the cache kept: the file in place is the output
-    data = _data(output)
-    try:
-        if current.is_file() and not current.is_symlink() and current.stat().st_size == len(data) \
-                and current.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    staged.write_bytes(data)
-    return True
+def _scan(root: Path, skip: str, tidy: bool = False) -> tuple[dict[str, int], set[str]]:
+    """The regular files under root (relative path -> inode) and its folders; links are never
+    followed. With `tidy`, anything else found (links, sockets, scratch files) is removed."""
+    files: dict[str, int] = {}
+    folders: set[str] = set()
+    pending = [("", str(root))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel != skip:
+                        folders.add(rel)
+                        pending.append((rel + "/", entry.path))
+                elif entry.is_file(follow_symlinks=False) and not entry.name.endswith(".kaffee-tmp"):
+                    files[rel] = entry.inode()
+                elif tidy:
+                    os.unlink(entry.path)
+    return files, folders
 
 
-def _clear_way(target: Path, root: Path) -> None:
-    """A folder (or file) in the way of a new file or of a new file's parents is removed."""
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    parent = target.parent
-    while parent != root:
-        if parent.exists() and not parent.is_dir():
-            parent.unlink()
-            break
-        parent = parent.parent
+def _prune(root: Path, spare: dict[str, int], wanted: set[str]) -> set[str]:
+    """Remove the stage's files that this build did not make, and the folders they leave empty
+    (returned, as full paths)."""
+    base = str(root)
+    emptied: set[str] = set()
+    gone: set[str] = set()
+    for rel in spare.keys() - wanted:
+        os.unlink(os.path.join(base, rel))
+        del spare[rel]  # gone: a later link to it must be made anew
+        emptied.add(os.path.dirname(rel))
+    for folder in sorted(emptied, key=len, reverse=True):
+        while folder:
+            try:
+                os.rmdir(os.path.join(base, folder))
+            except OSError:  # not empty (or gone): its parents are not empty either
+                break
+            gone.add(os.path.join(base, folder))
+            folder = os.path.dirname(folder)
+    return gone
 
 
-def _remove_stale(output_dir: Path, produced: set[str]) -> int:
-    """Delete files this build did not produce, then folders left empty (plain strings, one walk)."""
-    removed = 0
-    root = str(output_dir)
+def _remove(path: Path) -> None:
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _commit_in_place(stage: Stage) -> None:
+    """The fallback for a mount point: move each written file into place, then remove the rest."""
+    root = str(stage.output)
+    for rel, written in stage.produced.items():
+        if written:
+            _clear_way(root, rel)
+            os.replace(os.path.join(stage.path, rel), os.path.join(root, rel))
+    wanted = set(stage.produced) | stage.apart
     for folder, dirs, files in os.walk(root, topdown=False):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        if rel_folder.split("/")[0] == STAGING:
+            continue
         prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            rel = prefix + name
-            if rel not in produced and not _kept(rel):
+            if prefix + name not in wanted:
                 os.unlink(os.path.join(folder, name))
-                removed += 1
         if prefix and not os.listdir(folder):
             os.rmdir(folder)
-    return removed
 
 
-def _kept(rel: str) -> bool:
-    """Files other tools put into the output on purpose (the search index) are theirs to manage."""
-    return rel.split("/")[0] in ("pagefind",)
+def _clear_way(root: str, rel: str) -> None:
+    """Every folder on the way to `rel` becomes a real folder: a link or a file there is removed,
+    so nothing is written through a link; a folder where the file goes is removed too."""
+    path = root
+    for part in rel.split("/")[:-1]:
+        path = os.path.join(path, part)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            os.mkdir(path)
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            os.unlink(path)
+            os.mkdir(path)
+    target = os.path.join(root, rel)
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)

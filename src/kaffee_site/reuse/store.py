@@ -1,7 +1,7 @@
 """Plain data for the build cache (cache.py): its store files and the codecs into them.
 
 marshal keeps only plain values (text, numbers, tuples, lists, dicts), so nothing in a cache
-file can run code when it is read. Records are written as tagged tuples and rebuilt only as
+file can run code when it is read; a checksum guards each file (Store). Records are written as tagged tuples and rebuilt only as
 the dataclasses of markdown.py, errors.py and model.py; anything else cannot be cached (and
 is then simply computed again).
 """
@@ -9,6 +9,7 @@ is then simply computed again).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import marshal
 import os
 from datetime import date
@@ -23,8 +24,22 @@ from kaffee_site.errors import Problem
 from kaffee_site.pipeline.markdown import Body
 
 
+MAGIC = b"kaffee-cache 2\n"
+_DIGEST = 32
+
+
+def _checksum(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+
+
 class Store:
-    """One marshal file holding a dict; read once, written only when it changed."""
+    """One marshal file holding a dict; read once, written only when it changed.
+
+    The file is MAGIC, a BLAKE2b checksum of the rest, then the marshal data: a file that was
+    cut short, bit-rotted, tampered with or written by something else fails the checksum and is
+    never unmarshalled; it is a miss like an empty store. Nothing about the cache can fail a build:
+    a store that cannot be read or saved (a file where the folder should be, a full disk) is
+    simply not used."""
 
     def __init__(self, path: Path, salt: str):
         self.path, self.salt = path, salt
@@ -33,11 +48,17 @@ class Store:
         self.dirty = False
         try:
             with open(path, "rb") as handle:
-                salt_read, data = marshal.load(handle)
-            if salt_read == salt and isinstance(data, dict):
-                self.data = data
-        except (OSError, EOFError, ValueError, TypeError):
-            self.dirty = path.exists()  # unreadable: replace it on the next save
+                raw = handle.read()
+        except OSError:
+            self.dirty = os.path.lexists(path)  # unreadable: replace it on the next save
+            return
+        loaded = _verified(raw)
+        if loaded is None:
+            self.dirty = True
+            return
+        salt_read, data = loaded
+        if salt_read == salt and isinstance(data, dict):
+            self.data = data
 
     def get(self, key: str) -> Any:
         value = self.data.get(key)
@@ -54,20 +75,41 @@ class Store:
         if self.data.pop(key, None) is not None:
             self.dirty = True
 
-    def save(self) -> None:
-        """Keep what this build used (old entries go), atomically; a failed write is no error."""
+    def save(self) -> bool:
+        """Keep what this build used (old entries go), atomically; False if it could not be saved."""
         if not self.dirty:
-            return
+            return True
         data = {k: v for k, v in self.data.items() if k in self.used}
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
+            payload = marshal.dumps((self.salt, data))
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as handle:
-                marshal.dump((self.salt, data), handle)
+                handle.write(MAGIC + _checksum(payload) + payload)
             os.replace(tmp, self.path)
             self.dirty = False
+            return True
         except (OSError, ValueError):
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            return False
+
+
+def _verified(raw: bytes) -> tuple | None:
+    """The (salt, data) in a store file, or None when its checksum or contents do not hold."""
+    head = len(MAGIC) + _DIGEST
+    if not raw.startswith(MAGIC) or len(raw) < head:
+        return None
+    payload = raw[head:]
+    if _checksum(payload) != raw[len(MAGIC):head]:
+        return None
+    try:
+        loaded = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return loaded if isinstance(loaded, tuple) and len(loaded) == 2 else None
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

@@ -1,0 +1,104 @@
+"""One writer per output folder at a time: a lock file beside the output folder.
+
+Two builds into the same folder (or a build while `serve` rewrites it) would otherwise stage,
+swap and delete each other's files. The lock is `fcntl.flock` on `.<output>.kaffee-lock` in the
+output's parent folder: the kernel releases it when its holder ends, however it ends (SIGKILL
+included), so a lock is never stale. The holder writes its pid into the file, so a second build
+can say whom it waits for. The file itself stays: removing a lock file races with the next
+process opening it.
+
+Within one process the lock is re-entrant per thread (a build's own steps may each ask for it),
+while another thread of the same process waits like another process would.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kaffee_site.errors import FaultError
+
+_held = threading.local()
+
+
+def sibling(output_dir: Path, kind: str) -> Path:
+    """A file or folder of ours beside the output folder: `.<name>.kaffee-<kind>`."""
+    return output_dir.parent / f".{output_dir.name}.kaffee-{kind}"
+
+
+def real_output(output_dir: Path) -> Path:
+    """The folder a build writes: symlinks in the given path resolved, so a link named as
+    --output is written through (the user chose it), and the siblings sit beside the real folder."""
+    real = output_dir.resolve()
+    if real.parent == real:
+        raise FaultError(f"{output_dir}: cannot build into the root of the file system")
+    return real
+
+
+@contextmanager
+def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the output folder's lock; if another process holds it, tell `waiting` and wait."""
+    output = real_output(output_dir)
+    key = str(output)
+    held: dict[str, int] = _held.__dict__.setdefault("counts", {})
+    if held.get(key):
+        held[key] += 1
+        try:
+            yield
+        finally:
+            held[key] -= 1
+        return
+    path = sibling(output, "lock")
+    fd = _open(path, output_dir)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"waiting for another kaffee-site{_holder(fd)} to finish writing {output_dir} "
+                        f"(it holds {path})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _note_holder(fd)
+        held[key] = 1
+        try:
+            yield
+        finally:
+            held.pop(key, None)
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+def _open(path: Path, output_dir: Path) -> int:
+    flags = os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o644)
+    except OSError as err:
+        if err.errno in (errno.EROFS, errno.EACCES) and path.is_file() and not path.is_symlink():
+            try:  # a read-only folder: still lock, so the build fails on the first file it writes
+                return os.open(path, os.O_RDONLY | flags)
+            except OSError:
+                pass
+        raise FaultError(f"{output_dir}: cannot create the lock file {path.name} beside the output folder: "
+                         f"{err.strerror}") from None
+
+
+def _holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return f" (pid {text})" if text.isdigit() else ""
+
+
+def _note_holder(fd: int) -> None:
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass  # only the waiting message needs it

@@ -1,0 +1,414 @@
+"""Faults: the output folder is always one whole build, the previous one or the new one.
+
+Real processes and real signals: builds are SIGKILLed at random moments, run two at once, meet a
+full disk (a small tmpfs), a read-only file system (a tmpfs remounted read-only), links planted
+in the output, and a cache that is damaged in every way we could think of.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support import ROOT, TEMPLATES, Archive, session_md, tree_snapshot
+
+sys.path.insert(0, str(ROOT / "bench"))
+from corpus import generate  # noqa: E402  (bench/ is not a package)
+
+STAMP = re.compile(r"Stempel-(\d+)")
+
+
+def _command(content: Path, output: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "kaffee_site", "build", "--content", str(content), "--output", str(output),
+            "--templates", str(TEMPLATES), *extra]
+
+
+def _stamped_archive(root: Path, sessions: int) -> Path:
+    """The benchmark's corpus with short bodies (so Pagefind is quick), its title stamped 0."""
+    content = root / "content"
+    generate(sessions, content)
+    for path in (content / "sessions").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        head, _, body = text.partition("\n---\n")
+        path.write_text(f"{head}\n---\n{body.strip().split(chr(10) + chr(10))[0]}\n", encoding="utf-8")
+    _stamp(content, 0)
+    return content
+
+
+def _stamp(content: Path, number: int) -> None:
+    (content / "site.yaml").write_text(f"title: Archiv Stempel-{number}\nbase_url: https://example.org/k/\n"
+                                       "language: de\nseries: Smarter Kaffee\n", encoding="utf-8")
+
+
+def _pages(output: Path) -> dict[str, set[int]]:
+    """Every page (HTML, feed, calendar, open data) with the build stamps it carries."""
+    found = {}
+    for path in output.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".json", ".ics", ".csv"):
+            found[path.relative_to(output).as_posix()] = {int(n) for n in STAMP.findall(path.read_text("utf-8"))}
+    return found
+
+
+def _one_build(output: Path, files: set[str]) -> int:
+    """The stamp of the one build the output holds; fails on a mix, a missing file or a torn index."""
+    stamps = {rel: s for rel, s in _pages(output).items() if s}
+    seen = set().union(*stamps.values())
+    assert len(seen) == 1, f"pages of builds {sorted(seen)} mixed in the output"
+    listed = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    assert listed == files, f"missing {sorted(files - listed)[:5]}, extra {sorted(listed - files)[:5]}"
+    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    for language in entry["languages"].values():  # the index's entry names its own meta file
+        assert (output / "pagefind" / f"pagefind.{language['hash']}.pf_meta").is_file()
+    return seen.pop()
+
+
+def _locked(lock: Path) -> bool:
+    """Whether a build holds the output's lock (it does from staging to the swap)."""
+    with open(lock, "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+
+
+def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_path: Path):
+    content = _stamped_archive(tmp_path, 200)
+    output = tmp_path / "output"
+    subprocess.run(_command(content, output), check=True, capture_output=True)
+    _stamp(content, 1000)
+    started = time.monotonic()  # a build like the ones killed below: the cache has the bodies, not the pages
+    subprocess.run(_command(content, output), check=True, capture_output=True)
+    whole = time.monotonic() - started
+    _stamp(content, 0)
+    subprocess.run(_command(content, output), check=True, capture_output=True)
+    files = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    assert _one_build(output, files) == 0 and len(files) > 500
+    rng = random.Random(9)
+    current, outcomes, staging_at_kill = 0, {"old": 0, "new": 0}, 0
+    for number in range(1, 53):
+        _stamp(content, number)
+        build = subprocess.Popen(_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, whole * 1.2))  # from starting Python to after the swap
+        staging_at_kill += (tmp_path / ".output.kaffee-lock").exists() and _locked(tmp_path / ".output.kaffee-lock")
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        found = _one_build(output, files)
+        assert found in (current, number), f"kill {number}: the output holds build {found}"
+        outcomes["new" if found == number else "old"] += 1
+        current = found
+    assert outcomes["old"] >= 3 and outcomes["new"] >= 3, outcomes  # kills fell before and after the swap
+    assert staging_at_kill >= 10  # and many while a stage was being written or indexed
+    _stamp(content, 99)
+    finished = subprocess.run(_command(content, output), capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert _one_build(output, files) == 99
+    fresh = tmp_path / "fresh"
+    subprocess.run(_command(content, fresh / "output", "--no-cache"), check=True, capture_output=True)
+    assert tree_snapshot(output) == tree_snapshot(fresh / "output")  # the reused stage left nothing stale
+    shutil.rmtree(fresh)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".kaffee-cache", ".output.kaffee-lock",
+                                                          ".output.kaffee-stage", "content", "output"]
+    assert not list((tmp_path / ".output.kaffee-stage").rglob("*.kaffee-tmp"))  # scratch of killed builds gone
+
+
+# --- an interrupted first build, two builds at once ---------------------------------------------
+
+def test_an_interrupted_first_build_never_blocks_the_next(tmp_path: Path):
+    content = _stamped_archive(tmp_path, 200)
+    output = tmp_path / "output"
+    rng = random.Random(3)
+    for delay in sorted(rng.uniform(0.3, 2.0) for _ in range(6)):
+        first = subprocess.Popen(_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        if output.exists():  # the kill came after the first build was complete: start over
+            shutil.rmtree(output)
+    result = subprocess.run(_command(content, output), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    fresh = tmp_path / "fresh" / "output"
+    subprocess.run(_command(content, fresh, "--no-cache"), check=True, capture_output=True)
+    assert tree_snapshot(output) == tree_snapshot(fresh)
+
+
+def test_two_builds_at_once_take_turns_and_give_one_clean_build(tmp_path: Path):
+    content = _stamped_archive(tmp_path, 200)
+    output = tmp_path / "output"
+    subprocess.run(_command(content, output), check=True, capture_output=True)
+    _stamp(content, 1)
+    first = subprocess.Popen(_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _locked(tmp_path / ".output.kaffee-lock") and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert first.poll() is None, "the first build ended before it was seen holding the lock"
+    _stamp(content, 2)  # the second build reads this; the first has read stamp 1 already
+    second = subprocess.run(_command(content, output), capture_output=True, text=True, timeout=120)
+    assert first.wait(timeout=120) == 0, first.stderr.read()
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.splitlines()[0] == (f"waiting for another kaffee-site (pid {first.pid}) to finish writing "
+                                             f"{output} (it holds {tmp_path / '.output.kaffee-lock'})")
+    assert first.returncode == 0
+    fresh = tmp_path / "fresh" / "output"
+    subprocess.run(_command(content, fresh, "--no-cache"), check=True, capture_output=True)
+    assert tree_snapshot(output) == tree_snapshot(fresh)  # the second build, whole
+    first.stdout.close()
+    first.stderr.close()
+
+
+def test_a_build_killed_between_the_two_renames_of_the_fallback_gets_its_output_back(archive: Archive,
+                                                                                    monkeypatch):
+    """Where renameat2 cannot exchange folders, two renames do; a kill between them leaves the
+    previous build beside the output, and the next build puts it back first."""
+    from kaffee_site.pipeline import swap
+
+    monkeypatch.setattr(swap, "_renameat2", None)  # as on a system without renameat2
+    archive.write("sessions/a.md", session_md("A"))
+    assert archive.build() == 0
+    before = tree_snapshot(archive.output)
+    archive.output.rename(archive.root / ".output.kaffee-old")  # the first rename, then the kill
+    archive.write("sessions/b.md", session_md("B", date="2024-13-01"))  # this build fails
+    assert archive.build() == 1
+    assert tree_snapshot(archive.output) == before
+    archive.write("sessions/b.md", session_md("B", date="2024-10-01"))
+    assert archive.build() == 0
+    assert "sitzungen/b/index.html" in tree_snapshot(archive.output)
+    assert not (archive.root / ".output.kaffee-old").exists()
+
+
+# --- links in the output ----------------------------------------------------------------------------
+
+def test_links_found_in_the_output_are_replaced_never_followed(archive: Archive, tmp_path: Path):
+    archive.write("sessions/a.md", session_md("A", slug="a"))
+    archive.write("media/bild.png", b"\x89PNG\r\n\x1a\n")
+    assert archive.run("build").returncode == 0
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "folder" / "index.html").write_text("outside, must stay")
+    (outside / "file.html").write_text("outside file, must stay")
+    out = archive.output
+    shutil.rmtree(out / "sitzungen")
+    (out / "sitzungen").symlink_to(outside / "folder")  # a folder the build writes into
+    (out / "index.html").unlink()
+    (out / "index.html").symlink_to(outside / "file.html")  # a page the build writes
+    (out / "media" / "bild.png").unlink()
+    (out / "media" / "bild.png").symlink_to(outside / "file.html")  # a media file, unchanged bytes
+    (out / "stray").symlink_to(outside)  # something the build does not make
+    (tmp_path / ".output.kaffee-stage").symlink_to(outside)  # even where the stage goes
+    before = tree_snapshot(outside)
+    archive.write("sessions/b.md", session_md("B", "2024-10-01", slug="b"))
+    result = archive.run("build")
+    assert result.returncode == 0, result.stderr
+    assert tree_snapshot(outside) == before and sorted(p.name for p in outside.iterdir()) == ["file.html", "folder"]
+    links = [p for p in out.rglob("*") if p.is_symlink()]
+    assert links == []
+    assert (out / "sitzungen" / "a" / "index.html").is_file() and (out / "sitzungen" / "b" / "index.html").is_file()
+    assert (out / "media" / "bild.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "stray").exists()
+    fresh = Archive(tmp_path / "fresh")
+    shutil.copytree(archive.content, fresh.content)
+    assert fresh.run("build").returncode == 0
+    assert tree_snapshot(out) == tree_snapshot(fresh.output)
+
+
+# --- the build cache can never fail a build or change its output ---------------------------------
+
+def _cache_stores(root: Path) -> list[Path]:
+    stores = sorted((root / ".kaffee-cache").glob("*.marshal"))
+    assert len(stores) >= 3
+    return stores
+
+
+def _flip_bit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def _tamper(path: Path) -> None:
+    """What an attacker or a bad disk block could do and marshal would still read: same lengths."""
+    path.write_bytes(path.read_bytes().replace(b"Milchkaffee", b"Gift-Kaffee"))
+
+
+def _into_folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+    (path / "x").write_text("a store that is a folder")
+
+
+DAMAGE = {
+    "a file where the cache folder goes": None,
+    "garbage in every store": lambda p: p.write_bytes(os.urandom(3000)),
+    "a flipped bit in every store": _flip_bit,
+    "every store cut in half": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "tampered entries that still read": _tamper,
+    "every store a folder": _into_folder,
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_cache_is_a_miss_and_the_output_equals_no_cache(archive: Archive, tmp_path: Path, damage: str):
+    for n in range(12):
+        archive.write(f"sessions/s{n}.md", session_md(f"Sitzung {n}", f"2024-0{n % 9 + 1}-1{n % 9}", topics="[Verstetigung]",
+                                                      body=f"Ein Bericht über Milchkaffee, Nummer {n}."))
+    archive.write("site.yaml", "title: Archiv eins\n")
+    assert archive.run("build").returncode == 0
+    if DAMAGE[damage] is None:
+        shutil.rmtree(tmp_path / ".kaffee-cache")
+        (tmp_path / ".kaffee-cache").write_text("not a folder")
+    else:
+        for store in _cache_stores(tmp_path):
+            DAMAGE[damage](store)
+    archive.write("site.yaml", "title: Archiv zwei\n")  # every page renders again, the bodies could come from the cache
+    result = archive.run("build")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("cache: ")
+    fresh = Archive(tmp_path / "fresh")
+    shutil.copytree(archive.content, fresh.content)
+    assert fresh.run("build", "--no-cache").returncode == 0
+    assert tree_snapshot(archive.output) == tree_snapshot(fresh.output)
+    again = archive.run("build")  # and the cache that replaced the damaged one works
+    assert again.returncode == 0 and tree_snapshot(archive.output) == tree_snapshot(fresh.output)
+
+
+# --- the machine: full disk, read-only, a path under a file, content that vanishes -------------------
+
+@pytest.fixture
+def disk(tmp_path: Path):
+    """A small tmpfs of its own: mount(size) mounts it at tmp_path/disk. Needs root with
+    CAP_SYS_ADMIN (CI runs as root in a container that allows it); otherwise the test is skipped."""
+    point = tmp_path / "disk"
+    point.mkdir()
+    mounted = []
+
+    def mount(size: str) -> Path:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): {done.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of `folder` until only about `leave` bytes are free."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    with open(folder / "filler", "wb") as handle:
+        handle.write(b"\0" * max(free - leave, 0))
+
+
+def _small_archive(root: Path, sessions: int = 30) -> Archive:
+    archive = Archive(root)
+    for n in range(sessions):
+        archive.write(f"sessions/s{n:02d}.md", session_md(f"Sitzung {n}", f"2023-{n % 12 + 1:02d}-0{n % 9 + 1}",
+                                                         topics="[Verstetigung, Open Data]",
+                                                         body=f"Bericht {n} über Förderprogramme. " * 40))
+    archive.write("site.yaml", "title: Archiv eins\n")
+    return archive
+
+
+def _build_into(archive: Archive, output: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(_command(archive.content, output, *extra), capture_output=True, text=True)
+
+
+def test_a_full_disk_while_pages_are_written_is_one_line_and_keeps_the_output(tmp_path: Path, disk):
+    archive = _small_archive(tmp_path / "site")
+    output = disk("8m") / "output"
+    assert _build_into(archive, output).returncode == 0
+    before = tree_snapshot(output)
+    archive.write("site.yaml", "title: Archiv zwei\n")  # every page changes
+    _fill(output.parent, 16 * 1024)
+    result = _build_into(archive, output)
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.endswith(": No space left on device (the disk is full); the output folder was not changed\n")
+    assert result.stderr.startswith(str(output))  # it names the file of the output it was writing
+    assert tree_snapshot(output) == before
+    (output.parent / "filler").unlink()
+    assert _build_into(archive, output).returncode == 0
+    assert _one_title(output) == "Archiv zwei"
+
+
+def test_a_full_disk_while_the_search_index_is_written_keeps_the_output(tmp_path: Path, disk):
+    archive = _small_archive(tmp_path / "site")
+    output = disk("8m") / "output"
+    assert _build_into(archive, output).returncode == 0
+    before = tree_snapshot(output)
+    index = sum(p.stat().st_size for p in (output / "pagefind").rglob("*") if p.is_file())
+    _fill(output.parent, index // 3)  # the unchanged pages are links (no space); the index needs more
+    result = _build_into(archive, output)
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
+    # Pagefind itself exits with 0 and leaves cut-off files: the build checks what it wrote
+    assert result.stderr == ("the search index (pagefind) is incomplete: the disk is full (0 KiB free); "
+                             "the output folder was not changed\n")
+    assert tree_snapshot(output) == before
+    (output.parent / "filler").unlink()
+    assert _build_into(archive, output).returncode == 0 and tree_snapshot(output) == before
+
+
+def test_a_read_only_output_is_one_line_and_keeps_the_output(tmp_path: Path, disk):
+    archive = _small_archive(tmp_path / "site", sessions=5)
+    output = disk("8m") / "output"
+    assert _build_into(archive, output).returncode == 0
+    before = tree_snapshot(output)
+    archive.write("site.yaml", "title: Archiv zwei\n")
+    remount = subprocess.run(["mount", "-o", "remount,ro", str(output.parent)], capture_output=True, text=True)
+    assert remount.returncode == 0, remount.stderr
+    result = _build_into(archive, output)
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.endswith(": Read-only file system; the output folder was not changed\n")
+    assert tree_snapshot(output) == before
+
+
+def test_an_output_path_under_a_file_is_a_usage_error(archive: Archive, tmp_path: Path):
+    archive.write("sessions/a.md", session_md("A"))
+    (tmp_path / "notes.txt").write_text("a file")
+    result = archive.run("build", "--output", str(tmp_path / "notes.txt" / "output"))
+    assert result.returncode == 2
+    assert result.stderr == (f"kaffee-site: {tmp_path / 'notes.txt' / 'output'}: the output path lies under "
+                             f"{tmp_path / 'notes.txt'}, which is a file, not a folder\n")
+    assert (tmp_path / "notes.txt").read_text() == "a file"
+
+
+def test_a_content_folder_that_vanishes_mid_build_is_one_line_and_keeps_the_output(tmp_path: Path):
+    content = _stamped_archive(tmp_path, 200)
+    for n in range(20):
+        (content / "media" / f"bild-{n}.png").parent.mkdir(exist_ok=True)
+        (content / "media" / f"bild-{n}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 1000)
+    output = tmp_path / "output"
+    subprocess.run(_command(content, output), check=True, capture_output=True)
+    before = tree_snapshot(output)
+    _stamp(content, 1)
+    build = subprocess.Popen(_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not _locked(tmp_path / ".output.kaffee-lock") and build.poll() is None:
+        time.sleep(0.002)
+    shutil.rmtree(content)  # the pages are rendering; the media are copied last
+    _, err = build.communicate(timeout=120)
+    assert build.returncode == 1
+    assert len(err.splitlines()) == 1, err
+    assert re.fullmatch(rf"{re.escape(str(content))}/media/bild-\d+\.png: No such file or directory; "
+                        r"the output folder was not changed\n", err), err
+    assert tree_snapshot(output) == before
+
+
+def _one_title(output: Path) -> str:
+    titles = {re.search(r'class="site-title"[^>]*>([^<]*)<', p.read_text("utf-8")).group(1)
+              for p in output.rglob("index.html")}
+    assert len(titles) == 1, titles
+    return titles.pop()
