@@ -76,8 +76,8 @@ def _locked(lock: Path) -> bool:
     """Whether a build holds the output's lock (it does from staging to the swap)."""
     with open(lock, "rb") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
             return True
         return False
 
@@ -90,22 +90,26 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_p
     started = time.monotonic()  # a build like the ones killed below: the cache has the bodies, not the pages
     subprocess.run(_command(content, output), check=True, capture_output=True)
     whole = time.monotonic() - started
-    _stamp(content, 0)
-    subprocess.run(_command(content, output), check=True, capture_output=True)
     files = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
-    assert _one_build(output, files) == 0 and len(files) > 500
+    assert _one_build(output, files) == 1000 and len(files) > 500
     rng = random.Random(9)
-    current, outcomes, staging_at_kill = 0, {"old": 0, "new": 0}, 0
+    current, outcomes, staging_at_kill, recent = 1000, {"old": 0, "new": 0}, 0, []
     for number in range(1, 53):
+        if len(recent) >= 8 and "new" not in recent[-8:]:  # the machine got slower: measure a build again
+            _stamp(content, number + 2000)
+            started = time.monotonic()
+            subprocess.run(_command(content, output), check=True, capture_output=True)
+            whole, current, recent = time.monotonic() - started, number + 2000, []
         _stamp(content, number)
         build = subprocess.Popen(_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, whole * 1.2))  # from starting Python to after the swap
-        staging_at_kill += (tmp_path / ".output.kaffee-lock").exists() and _locked(tmp_path / ".output.kaffee-lock")
+        time.sleep(rng.uniform(0.05, whole * 1.1))  # from starting Python to after the swap
+        staging_at_kill += _locked(tmp_path / ".output.kaffee-lock")
         build.send_signal(signal.SIGKILL)
         build.wait()
         found = _one_build(output, files)
         assert found in (current, number), f"kill {number}: the output holds build {found}"
-        outcomes["new" if found == number else "old"] += 1
+        recent.append("new" if found == number else "old")
+        outcomes[recent[-1]] += 1
         current = found
     assert outcomes["old"] >= 3 and outcomes["new"] >= 3, outcomes  # kills fell before and after the swap
     assert staging_at_kill >= 10  # and many while a stage was being written or indexed
@@ -133,7 +137,8 @@ def test_an_interrupted_first_build_never_blocks_the_next(tmp_path: Path):
         time.sleep(delay)
         first.send_signal(signal.SIGKILL)
         first.wait()
-        if output.exists():  # the kill came after the first build was complete: start over
+        if output.exists():  # then it is a whole build (the kill came after the swap): start over
+            assert (output / ".kaffee-site").is_file(), f"killed after {delay:.2f} s: a partial output folder"
             shutil.rmtree(output)
     result = subprocess.run(_command(content, output), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -412,3 +417,32 @@ def _one_title(output: Path) -> str:
               for p in output.rglob("index.html")}
     assert len(titles) == 1, titles
     return titles.pop()
+
+
+def test_an_output_folder_that_is_a_mount_point_is_written_in_place(tmp_path: Path, disk):
+    """A mount point cannot be swapped (Docker volumes are one): the files are moved in one by one."""
+    archive = _small_archive(tmp_path / "site", sessions=6)
+    output = disk("8m")
+    assert _build_into(archive, output).returncode == 0
+    (output / "stray.html").write_text("not ours")
+    (output / "sitzungen" / "s00").rename(output / "sitzungen" / "moved")
+    (tmp_path / "outside").mkdir()
+    (output / "themen").rename(output / "themen-old")
+    (output / "themen").symlink_to(tmp_path / "outside")
+    archive.write("site.yaml", "title: Archiv zwei\n")
+    archive.write("sessions/s05.md", session_md("Neu", "2024-05-05", body="Milchschaum"))
+    result = _build_into(archive, output)
+    assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "outside").iterdir()) == []
+    fresh = tmp_path / "fresh" / "output"
+    assert _build_into(archive, fresh).returncode == 0
+    # Pagefind's index depends on the order the file system lists files in (tmpfs and ext4 differ),
+    # so it is compared by its parts: whole, and naming the pages of this build
+    pages, fresh_pages = ({k: v for k, v in tree_snapshot(o).items() if not k.startswith("pagefind/")}
+                          for o in (output, fresh))
+    assert pages == fresh_pages
+    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    assert entry["languages"]["de"]["page_count"] == 8
+    assert (output / "pagefind" / f"pagefind.{entry['languages']['de']['hash']}.pf_meta").is_file()
+    assert not [p for p in output.rglob("*") if p.is_symlink()]
+    assert sorted(p.name for p in output.parent.iterdir() if p.name.startswith(".disk.")) == [".disk.kaffee-lock"]

@@ -1,14 +1,16 @@
 """One writer per output folder at a time: a lock file beside the output folder.
 
 Two builds into the same folder (or a build while `serve` rewrites it) would otherwise stage,
-swap and delete each other's files. The lock is `fcntl.flock` on `.<output>.kaffee-lock` in the
-output's parent folder: the kernel releases it when its holder ends, however it ends (SIGKILL
-included), so a lock is never stale. The holder writes its pid into the file, so a second build
-can say whom it waits for. The file itself stays: removing a lock file races with the next
-process opening it.
+swap and delete each other's files. The lock is a POSIX record lock (`fcntl.lockf`) on
+`.<output>.kaffee-lock` in the output's parent folder: the kernel releases it when its holder
+ends, however it ends (SIGKILL included), so a lock is never stale. A record lock, unlike
+`flock`, belongs to the process and is not inherited by forked children: the render workers of
+a killed build, which may live a moment longer, do not hold up the next build. The holder writes
+its pid into the file, so a second build can say whom it waits for. The file itself stays:
+removing a lock file races with the next process opening it.
 
-Within one process the lock is re-entrant per thread (a build's own steps may each ask for it),
-while another thread of the same process waits like another process would.
+Threads of one process share a record lock, so a per-folder thread lock serialises them; within
+one thread the lock is re-entrant (a build's own steps may each ask for it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Callable, Iterator
 from kaffee_site.errors import FaultError
 
 _held = threading.local()
+_threads: dict[str, threading.Lock] = {}
+_threads_guard = threading.Lock()
 
 
 def sibling(output_dir: Path, kind: str) -> Path:
@@ -53,35 +57,42 @@ def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None) 
         finally:
             held[key] -= 1
         return
+    with _threads_guard:
+        in_process = _threads.setdefault(key, threading.Lock())
     path = sibling(output, "lock")
-    fd = _open(path, output_dir)
-    try:
+    with in_process:
+        fd, writable = _open(path, output_dir)
+        mode = fcntl.LOCK_EX if writable else fcntl.LOCK_SH  # a record lock for writing needs a writable file
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if waiting is not None:
-                waiting(f"waiting for another kaffee-site{_holder(fd)} to finish writing {output_dir} "
-                        f"(it holds {path})")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        _note_holder(fd)
-        held[key] = 1
-        try:
-            yield
+            try:
+                fcntl.lockf(fd, mode | fcntl.LOCK_NB)
+            except OSError as err:
+                if err.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise FaultError(f"{output_dir}: cannot lock {path}: {err.strerror}") from None
+                if waiting is not None:
+                    waiting(f"waiting for another kaffee-site{_holder(fd)} to finish writing {output_dir} "
+                            f"(it holds {path})")
+                fcntl.lockf(fd, mode)
+            _note_holder(fd)
+            held[key] = 1
+            try:
+                yield
+            finally:
+                held.pop(key, None)
         finally:
-            held.pop(key, None)
-    finally:
-        os.close(fd)  # closing the last descriptor releases the lock
+            os.close(fd)  # releases the lock
 
 
-def _open(path: Path, output_dir: Path) -> int:
+def _open(path: Path, output_dir: Path) -> tuple[int, bool]:
+    """The lock file's descriptor, and whether it could be opened for writing."""
     flags = os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o644)
+        return os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o644), True
     except OSError as err:
         if err.errno in (errno.EROFS, errno.EACCES) and path.is_file() and not path.is_symlink():
             try:  # a read-only folder: still lock, so the build fails on the first file it writes
-                return os.open(path, os.O_RDONLY | flags)
+                return os.open(path, os.O_RDONLY | flags), False
             except OSError:
                 pass
         raise FaultError(f"{output_dir}: cannot create the lock file {path.name} beside the output folder: "

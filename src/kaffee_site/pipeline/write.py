@@ -366,20 +366,25 @@ def _remove(path: Path) -> None:
 
 
 def _commit_in_place(stage: Stage) -> None:
-    """The fallback for a mount point: move each written file into place, then remove the rest."""
-    root = str(stage.output)
-    for rel, written in stage.produced.items():
-        if written:
-            _clear_way(root, rel)
-            os.replace(os.path.join(stage.path, rel), os.path.join(root, rel))
-    wanted = set(stage.produced) | stage.apart
+    """The fallback for a mount point: move each file that differs into place, then remove the rest."""
+    root, base = str(stage.output), str(stage.path)
+    staged = _scan(stage.path, skip="")[0]
+    for rel, inode in staged.items():
+        target = os.path.join(root, rel)
+        try:
+            if os.lstat(target).st_ino == inode:
+                continue  # the unchanged file, linked into the stage
+        except OSError:
+            pass
+        _clear_way(root, rel)
+        os.replace(os.path.join(base, rel), target)
     for folder, dirs, files in os.walk(root, topdown=False):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         if rel_folder.split("/")[0] == STAGING:
             continue
         prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            if prefix + name not in wanted:
+            if prefix + name not in staged:
                 os.unlink(os.path.join(folder, name))
         if prefix and not os.listdir(folder):
             os.rmdir(folder)
