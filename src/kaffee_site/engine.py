@@ -27,8 +27,9 @@ from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
 from kaffee_site.pipeline.parse import parse_session
 from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
 from kaffee_site.pipeline.theme import Theme, default_theme_folder
-from kaffee_site.pipeline.search_index import INDEX_DIR, update_search_index
-from kaffee_site.pipeline.write import WriteReport, write_files, write_output
+from kaffee_site.pipeline.search_index import SearchStep
+from kaffee_site.pipeline.swap import recover_now
+from kaffee_site.pipeline.write import WriteReport, faults_as_errors, write_files, write_output
 from kaffee_site.reuse.cache import BuildCache, cache_folder, code_salt, output_id
 from kaffee_site.reuse.graph import Digests
 from kaffee_site.reuse.manifest import Manifest
@@ -157,7 +158,8 @@ class Engine:
     # --- one run ----------------------------------------------------------------------
 
     def run(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
-            write_lock: ContextManager = nullcontext(), whole: bool = False) -> tuple[Checked, WriteReport, list[str]]:
+            write_lock: ContextManager = nullcontext(), whole: bool = False, search: SearchStep | None = None,
+            waiting: Callable[[str], None] | None = None) -> tuple[Checked, WriteReport, list[str]]:
         """Bring the output up to date; raises BuildFailed, TemplateProblem or _Interrupted.
 
         `changed` are paths the watcher saw (read again whatever their stat says); when they
@@ -176,8 +178,10 @@ class Engine:
                 checked.diagnostics.raise_if_errors()
                 self._checkpoint()
                 theme = self.current_theme(checked.site.config.language)
-                with write_lock:
-                    report = write_output(self.outputs(checked.site, theme, whole), self.options.output_dir)
+                index = (lambda stage: search(stage, checked.site.config.search)) if search else None
+                with write_lock:  # the search index, when asked, is written into the stage (write.py)
+                    report = write_output(self.outputs(checked.site, theme, whole), self.options.output_dir,
+                                          index, waiting)
                 self.cache.graph.finish()
                 complete = healthy = True
         except _Interrupted:
@@ -240,42 +244,35 @@ class Engine:
         return self._quick_written
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on errors."""
+def build(options: BuildOptions, waiting: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on
+    errors. One build at a time per output folder (`waiting` hears if this one waits); the output
+    changes in one step from the previous build to the new one, search index included (write.py)."""
     started = time.perf_counter()
     check_folders(options)
-    known = _manifest(options) if options.cache else None
-    if known is not None:
-        found = known.unchanged()
-        if found is not None:  # nothing changed since the last cached build: nothing to do
-            warnings, total, stats = found
-            return BuildResult(None, WriteReport(0, total, 0), warnings, time.perf_counter() - started, None, stats)
-        known.forget()
-    engine = Engine(options)
-    checked, report, _ = engine.run()
-    seconds = time.perf_counter() - started
-    search = checked.site.config.search
-    # After the write stage: Pagefind reads the written pages (SearchIndexFailed keeps the old index).
-    if not search or _pages_changed(report) or not (options.output_dir / INDEX_DIR / "pagefind.js").is_file():
-        update_search_index(options.output_dir, search)
-        search_seconds = time.perf_counter() - started - seconds if search else None
-    else:
-        search_seconds = None  # no indexed page changed: the index is still right
-    stats = engine.cache.stats if options.cache else None
-    if known is not None:
-        known.remember(checked.diagnostics.warnings, report.total, stats)
-    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search_seconds, stats)
+    search = SearchStep()
+    with faults_as_errors(options.output_dir):  # a full disk or a vanished folder: one clear line
+        recover_now(options.output_dir)  # even a build that fails finds the previous output in place
+        known = _manifest(options) if options.cache else None
+        if known is not None:
+            found = known.unchanged()
+            if found is not None:  # nothing changed since the last cached build: nothing to do
+                warnings, total, stats = found
+                return BuildResult(None, WriteReport(0, total, 0), warnings, time.perf_counter() - started, None, stats)
+            known.forget()
+        engine = Engine(options)
+        checked, report, _ = engine.run(search=search, waiting=waiting)
+        seconds = time.perf_counter() - started - (search.seconds or 0.0)
+        stats = engine.cache.stats if options.cache else None
+        if known is not None:
+            known.remember(checked.diagnostics.warnings, report.total, stats)
+    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search.seconds, stats)
 
 
 def _manifest(options: BuildOptions) -> Manifest:
     folder = cache_folder(options.output_dir)
     store = Store(folder / f"inputs-{output_id(options.output_dir)}.marshal", code_salt())
     return Manifest(store, options, [options.templates_dir, default_theme_folder()])
-
-
-def _pages_changed(report: WriteReport) -> bool:
-    """Whether Pagefind could see anything new: a page written or any file removed."""
-    return bool(report.removed) or any(path.endswith(".html") for path in report.changed)
 
 
 def load_site(options: BuildOptions) -> Checked:

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import zlib
 from pathlib import Path
 
@@ -38,6 +39,26 @@ _BUILD_KEPT = "the output folder was not changed"
 
 class SearchIndexFailed(FaultError):
     """Pagefind could not build the index; the message says what was kept."""
+
+
+class SearchStep:
+    """The search index of one build, written into its stage; `seconds` is how long it took
+    (None when search is off or the index could stay as it was)."""
+
+    def __init__(self) -> None:
+        self.seconds: float | None = None
+
+    def __call__(self, stage: Stage, enabled: bool) -> None:
+        if not enabled:
+            return  # the stage has no index: an old one goes with the swap
+        report = stage.report()
+        if not report.removed and not any(rel.endswith(".html") for rel in report.changed) \
+                and stage.has_current(f"{INDEX_DIR}/pagefind.js"):
+            stage.carry(INDEX_DIR)  # no page Pagefind reads changed: the index is still right
+            return
+        started = time.perf_counter()
+        index_stage(stage)
+        self.seconds = time.perf_counter() - started
 
 
 def index_stage(stage: Stage) -> None:

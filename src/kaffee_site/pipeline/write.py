@@ -30,7 +30,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from kaffee_site.errors import FaultError, KaffeeError
 from kaffee_site.pipeline.lock import output_lock, real_output, sibling
@@ -248,6 +248,10 @@ class Stage:
             _remove(self.path)
         self._done = True
 
+    def has_current(self, rel: str) -> bool:
+        """Whether the current output holds the regular file `rel`."""
+        return rel in self.writer.current
+
     def report(self) -> WriteReport:
         changed = tuple(rel for rel, written in self.produced.items() if written)
         removed = sum(1 for rel in self.writer.current
@@ -255,13 +259,19 @@ class Stage:
         return WriteReport(len(changed), len(self.produced) - len(changed), removed, changed)
 
 
-def write_output(outputs: Iterable[Output], output_dir: Path) -> WriteReport:
-    """Write a whole build into `output_dir` (serve's full writes): the search index stays as it was."""
-    with output_lock(output_dir):
+def write_output(outputs: Iterable[Output], output_dir: Path, index: Callable[[Stage], object] | None = None,
+                 waiting: Callable[[str], None] | None = None) -> WriteReport:
+    """Write a whole build into `output_dir`, holding the folder's lock (`waiting` hears if it has
+    to wait). `index(stage)` writes the search index into the stage before the swap; without it
+    the current index is kept as it is (serve brings it up to date apart)."""
+    with output_lock(output_dir, waiting):
         stage = Stage(output_dir)
         try:
             stage.write(outputs)
-            stage.carry(SEARCH_DIR)
+            if index is None:
+                stage.carry(SEARCH_DIR)
+            else:
+                index(stage)
             return stage.commit()
         finally:
             stage.discard()
