@@ -321,6 +321,9 @@ def check_folders(options: BuildOptions) -> None:
             raise UsageError(f"{options.output_dir}: the output folder must be separate from the {name} folder")
     if output.is_file():
         raise UsageError(f"{options.output_dir}: the output path is a file, not a folder")
+    blocking = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise UsageError(f"{options.output_dir}: the output path lies under {blocking}, which is a file, not a folder")
     if output.is_dir() and any(output.iterdir()) and not (output / OUTPUT_MARKER).is_file():
         raise UsageError(
             f"{options.output_dir}: refusing to write into a folder that kaffee-site did not create "

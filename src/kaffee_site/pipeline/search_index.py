@@ -16,13 +16,18 @@ after a 0.1 s poll, far too slow for thousands of pages, while one CLI run index
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 import time
 import zlib
 from pathlib import Path
+from typing import Callable
 
 from kaffee_site.errors import FaultError
 from kaffee_site.pipeline.lock import output_lock
@@ -32,6 +37,7 @@ from kaffee_site.pipeline.write import SEARCH_DIR, Stage
 INDEX_DIR = SEARCH_DIR
 SCRATCH_DIR = ".kaffee-pagefind"
 TIMEOUT_SECONDS = 600
+_PR_SET_PDEATHSIG = 1
 FULL_DISK_BYTES = 64 * 1024  # less free than this after a run: Pagefind's writes may have failed
 _SERVE_KEPT = "the pages were written, the previous search index was kept"
 _BUILD_KEPT = "the output folder was not changed"
@@ -163,12 +169,25 @@ def _pagefind_binary() -> str:
     return str(binary)
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, Pagefind is killed when the build dies (even by SIGKILL): otherwise it would go
+    on writing into a stage the next build is already using. Only in a process without threads
+    (build, serve's indexer child), where running code between fork and exec is safe."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _run_pagefind(site_dir: Path, scratch: Path, kept: str) -> None:
     # Called directly, not through `python -m pagefind`: saves starting a second interpreter.
     command = [_pagefind_binary(), "--site", str(site_dir), "--output-path", str(scratch), "--silent"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent())
     except subprocess.TimeoutExpired:
         raise SearchIndexFailed(f"the search index (pagefind) took more than {TIMEOUT_SECONDS} s; {kept}") from None
     except OSError as err:

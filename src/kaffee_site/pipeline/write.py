@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
 from kaffee_site.errors import FaultError, KaffeeError
+from kaffee_site.pipeline.in_place import clear_way, commit_in_place
 from kaffee_site.pipeline.lock import output_lock, real_output, sibling
 from kaffee_site.pipeline.render import Output
 from kaffee_site.pipeline.swap import exchange_folders, recover
@@ -130,8 +131,11 @@ class StageWriter:
     def _write(self, rel: str, data: bytes) -> None:
         scratch = self._scratch(rel)
         fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        with open(fd, "wb") as handle:
-            handle.write(data)
+        try:
+            with open(fd, "wb") as handle:
+                handle.write(data)
+        except OSError as err:  # a write names no file: say which one (a full disk)
+            raise OSError(err.errno, err.strerror, os.path.join(self.root, rel)) from None
         self._replace(scratch, rel)
 
     def _scratch(self, rel: str) -> str:
@@ -233,7 +237,7 @@ class Stage:
         report = self.report()
         self.prune()
         if self.in_place:
-            _commit_in_place(self)
+            commit_in_place(self.output, self.path, _scan(self.path, skip="")[0], STAGING)
             shutil.rmtree(self.path)
         elif not os.path.lexists(self.output):
             os.rename(self.path, self.output)
@@ -292,6 +296,7 @@ def write_files(outputs: Iterable[Output], output_dir: Path) -> list[str]:
     bytes, and a link on the way is replaced, not followed. Returns the paths whose bytes changed."""
     changed = []
     root = str(output_dir)
+    os.makedirs(root, exist_ok=True)  # deleted from outside: the full write that follows restores the rest
     for output in outputs:
         rel = safe_relative(output.path).as_posix()
         target = os.path.join(root, rel)
@@ -301,7 +306,7 @@ def write_files(outputs: Iterable[Output], output_dir: Path) -> list[str]:
                 continue
         except OSError:
             pass
-        _clear_way(root, rel)
+        clear_way(root, rel)
         scratch = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.kaffee-tmp")
         with open(scratch, "wb") as handle:
             handle.write(data)
@@ -373,47 +378,3 @@ def _remove(path: Path) -> None:
         path.unlink()
     else:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _commit_in_place(stage: Stage) -> None:
-    """The fallback for a mount point: move each file that differs into place, then remove the rest."""
-    root, base = str(stage.output), str(stage.path)
-    staged = _scan(stage.path, skip="")[0]
-    for rel, inode in staged.items():
-        target = os.path.join(root, rel)
-        try:
-            if os.lstat(target).st_ino == inode:
-                continue  # the unchanged file, linked into the stage
-        except OSError:
-            pass
-        _clear_way(root, rel)
-        os.replace(os.path.join(base, rel), target)
-    for folder, dirs, files in os.walk(root, topdown=False):
-        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        if rel_folder.split("/")[0] == STAGING:
-            continue
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            if prefix + name not in staged:
-                os.unlink(os.path.join(folder, name))
-        if prefix and not os.listdir(folder):
-            os.rmdir(folder)
-
-
-def _clear_way(root: str, rel: str) -> None:
-    """Every folder on the way to `rel` becomes a real folder: a link or a file there is removed,
-    so nothing is written through a link; a folder where the file goes is removed too."""
-    path = root
-    for part in rel.split("/")[:-1]:
-        path = os.path.join(path, part)
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            os.mkdir(path)
-            continue
-        if not stat.S_ISDIR(info.st_mode):
-            os.unlink(path)
-            os.mkdir(path)
-    target = os.path.join(root, rel)
-    if os.path.isdir(target) and not os.path.islink(target):
-        shutil.rmtree(target)
