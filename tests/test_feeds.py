@@ -164,3 +164,16 @@ def test_an_empty_archive_has_an_empty_feed_with_a_fixed_date(archive: Archive):
     feed = _feed(archive)
     assert feed.findall(f"{ATOM}entry") == []
     assert feed.findtext(f"{ATOM}updated") == "1970-01-01T00:00:00Z"
+
+
+def test_the_site_feed_carries_the_newest_feed_limit_reports(archive: Archive, capsys):
+    archive.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\nfeed_limit: 2\n")
+    for day in ("2024-01-11", "2024-02-08", "2024-03-14"):
+        archive.write(f"sessions/{day}-s.md", session_md(f"Sitzung {day}", day))
+    assert archive.build() == 0
+    feed = ET.parse(archive.output / "feed.xml").getroot()
+    titles = [e.find(f"{ATOM}title").text for e in feed.iter(f"{ATOM}entry")]
+    assert titles == ["Sitzung 2024-03-14", "Sitzung 2024-02-08"]
+    archive.write("site.yaml", "title: T\nbase_url: https://example.org/\nsearch: false\nfeed_limit: 0\n")
+    assert archive.build() == 1
+    assert "site.yaml:4: 'feed_limit' must be a whole number of at least 1" in capsys.readouterr().err

@@ -23,6 +23,7 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "series": "Smarter Kaffee",
         "search": True,
         "page_size": 20,
+        "feed_limit": 50,  # the site feed carries the full text of this many newest reports
         # When sessions take place (Europe/Berlin) unless a session says 'time:' / 'end:'.
         # None: not known, so calendars hold all-day events and pages show no time.
         "event_start": None,
@@ -55,6 +56,7 @@ class SiteConfig:
     series: str = DEFAULTS["series"]
     search: bool = DEFAULTS["search"]
     page_size: int = DEFAULTS["page_size"]
+    feed_limit: int = DEFAULTS["feed_limit"]
     event_start: time | None = DEFAULTS["event_start"]
     event_end: time | None = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
@@ -128,12 +130,13 @@ def config_from_mapping(
             values["search"] = data["search"]
         else:
             diag.error(path, lines.get(("search",)), "'search' must be true or false")
-    if "page_size" in data:
-        size = data["page_size"]
-        if isinstance(size, int) and not isinstance(size, bool) and size >= 1:
-            values["page_size"] = size
-        else:
-            diag.error(path, lines.get(("page_size",)), "'page_size' must be a whole number of at least 1")
+    for key in ("page_size", "feed_limit"):
+        if key in data:
+            size = data[key]
+            if isinstance(size, int) and not isinstance(size, bool) and size >= 1:
+                values[key] = size
+            else:
+                diag.error(path, lines.get((key,)), f"'{key}' must be a whole number of at least 1")
     for key in ("event_start", "event_end"):
         if key in data:
             clock = parse_clock(data[key])

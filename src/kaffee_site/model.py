@@ -12,11 +12,13 @@ from datetime import date
 from datetime import time as dt_time
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from kaffee_site.config import SiteConfig
-from kaffee_site.pipeline.markdown import Body
 from kaffee_site.urls import DEFAULT_URLS
+
+if TYPE_CHECKING:  # a body is rendered by the link stage; the model only holds it
+    from kaffee_site.pipeline.markdown import Body
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 FOLDERS = DEFAULT_URLS  # the default language's folders; records get the site's own from config.urls
@@ -94,12 +96,6 @@ class Session:
     @property
     def url_path(self) -> str:
         return f"{self.folder}/{self.slug}/"
-
-
-@dataclass(frozen=True)
-class TopicMention:
-    session: str
-    sentence: str
 
 
 @dataclass(frozen=True)

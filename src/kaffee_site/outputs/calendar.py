@@ -9,6 +9,8 @@ event became known, never the clock, so the same content gives the same bytes.
 
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -208,22 +210,27 @@ def escape_text(text: str) -> str:
     """RFC 5545 TEXT: backslash, semicolon, comma and line breaks escaped; other controls dropped."""
     text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return "".join(ch for ch in text if ch >= " " or ch == "\t")
+    return _CONTROLS.sub("", text)
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f]")  # below ' ', except the tab
 
 
 def fold(line: str, limit: int = LINE_OCTETS) -> str:
-    """Fold a content line to at most `limit` octets per line, never inside a UTF-8 character."""
-    if len(line.encode("utf-8")) <= limit:
+    """Fold a content line to at most `limit` octets per line, never inside a UTF-8 character.
+
+    Cut on the encoded bytes (a cut that lands on a continuation byte moves back to the start
+    of its character): one slice per line instead of one step per character, which made the
+    archive's calendar the slowest output at 10,000 sessions."""
+    data = line.encode("utf-8")
+    if len(data) <= limit:
         return line
-    parts: list[str] = []
-    current: list[str] = []
-    size, room = 0, limit
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        if size + width > room:
-            parts.append("".join(current))
-            current, size, room = [], 0, limit - 1  # continuation lines start with a space
-        current.append(ch)
-        size += width
-    parts.append("".join(current))
-    return (CRLF + " ").join(parts)
+    parts, start, room = [], 0, limit
+    while len(data) - start > room:
+        end = start + room
+        while (data[end] & 0xC0) == 0x80:
+            end -= 1
+        parts.append(data[start:end])
+        start, room = end, limit - 1  # continuation lines start with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")

@@ -1,7 +1,9 @@
 """Atom feeds: what goes into `feed.xml` and each topic's `themen/<slug>/feed.xml`.
 
 This module only decides the feed's data (ids, dates, entries); `templates/feed.xml`
-writes the XML. The archive's feed carries every report in full; a topic feed announces
+writes the XML. The archive's feed carries the newest `feed_limit` reports in full (50 unless
+site.yaml says otherwise, the way Hugo limits RSS: a feed of every report grows with the
+archive, 100 MB at 10,000 sessions, and readers fetch it again and again); a topic feed announces
 the sessions of its topic with their summary and link (in full they would repeat each
 report once per topic: 65 MB of feeds for 1,000 sessions instead of 7 MB). Ids are the absolute URLs of the pages (stable as long as the slug
 is), dates come from the sessions, never from the clock. Report bodies contain
@@ -59,7 +61,7 @@ class Entry:
 def site_feed(site: Site) -> Feed:
     config = site.config
     return Feed(FEED_FILE, xml_text(config.title), xml_text(config.description), "",
-                tuple(s.slug for s in site.sessions))
+                tuple(s.slug for s in site.sessions[:config.feed_limit]))
 
 
 def topic_feed(site: Site, topic: Topic) -> Feed:

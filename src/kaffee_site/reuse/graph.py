@@ -82,7 +82,9 @@ class Digests:
         found = self._deps.get(dep)
         if found is None:
             kind, name = dep
-            if kind == "template":
+            if kind == "count":
+                found = str(len(getattr(self.site, name)))
+            elif kind == "template":
                 found = self.theme.template_digest(name) if self.theme is not None else "missing"
             elif kind == "attr":
                 value = getattr(self.site, name, None)
@@ -94,6 +96,48 @@ class Digests:
                     found = "missing"
             self._deps[dep] = found
         return found
+
+
+class _RecordedSequence:
+    """A tuple of the Site (sessions, topics, ...) as a page sees it: asking only for its length
+    (`| length`, `if site.upcoming`) records the count, anything else the whole tuple. So a topic
+    page that shows how many sessions there are is not rendered again when a report's text changes."""
+
+    __slots__ = ("_items", "_name", "_reads")
+
+    def __init__(self, items: tuple, name: str, reads: set):
+        self._items, self._name, self._reads = items, name, reads
+
+    def _whole(self) -> tuple:
+        self._reads.add(("attr", self._name))
+        return self._items
+
+    def __len__(self) -> int:
+        self._reads.add(("count", self._name))
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Any:
+        return iter(self._whole())
+
+    def __reversed__(self) -> Any:
+        return reversed(self._whole())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._whole()[index]
+
+    def __contains__(self, item: Any) -> bool:
+        return item in self._whole()
+
+    def __eq__(self, other: Any) -> bool:
+        return self._whole() == (other._whole() if isinstance(other, _RecordedSequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: Any) -> tuple:
+        return self._whole() + tuple(other)
 
 
 class RecordingSite:
@@ -114,6 +158,8 @@ class RecordingSite:
                 reads.add((_kind, slug))
                 return _get(slug)
             return lookup
+        if type(value) is tuple:
+            return _RecordedSequence(value, name, self.reads)
         self.reads.add(("attr", name))
         return value
 
