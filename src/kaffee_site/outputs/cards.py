@@ -132,11 +132,13 @@ def planned(site: Site) -> list[dict[str, Any]]:
     names an image. A card is a producer output, so a cached build keeps it while its text holds."""
     if site_image(site) is not None:
         return []
-    texts = labels(site)
+    texts, colours = labels(site), theme_colours(site)
     cards = [(CARD_FILE, site_text(site, texts))]
     cards += [(s.url_path + CARD_FILE, session_text(s, texts)) for s in site.sessions if not _shown_image(s)]
     cards += [(t.url_path + CARD_FILE, topic_text(site, t, texts)) for t in site.topics]
-    return [{"url_path": path, "template": "", "context": (("text", text),), "producer": card_png}
+    # The card gets its text and colours as its context and reads nothing of the Site, so the
+    # graph keeps a session's card through any site.yaml edit that changes neither.
+    return [{"url_path": path, "template": "", "context": (("text", text), ("colours", colours)), "producer": card_png}
             for path, text in cards]
 
 
@@ -152,9 +154,9 @@ def preview_for(site: Site, session: Session | None = None, topic: Topic | None 
 
 # --- drawing -----------------------------------------------------------------------------------
 
-def card_png(site: Site, text: CardText) -> bytes:
-    """The card as PNG bytes (a producer for the render plan)."""
-    return draw_card(text, theme_colours(site))
+def card_png(site: Site, text: CardText, colours: tuple[tuple[str, str], ...]) -> bytes:
+    """The card as PNG bytes (a producer for the render plan); `site` is not read."""
+    return draw_card(text, colours)
 
 
 def theme_colours(site: Site) -> tuple[tuple[str, str], ...]:
