@@ -297,6 +297,13 @@ def test_a_damaged_cache_is_a_miss_and_the_output_equals_no_cache(archive: Archi
     result = archive.run("build")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.splitlines()[-1].startswith("cache: ")
+    unsaved = [line for line in result.stderr.splitlines() if "could not be saved" in line]
+    if DAMAGE[damage] is None:  # the cache cannot be saved: a warning that names the file, and why
+        folder = tmp_path / ".kaffee-cache"
+        assert unsaved == [f"{folder}: warning: the build cache could not be saved ({folder}: File exists); "
+                           "the output is complete, the next build starts without the work this one did"]
+    else:  # a damaged store is replaced by a good one without a word
+        assert unsaved == []
     fresh = Archive(tmp_path / "fresh")
     shutil.copytree(archive.content, fresh.content)
     assert fresh.run("build", "--no-cache").returncode == 0
@@ -388,6 +395,34 @@ def test_a_full_disk_while_the_search_index_is_written_keeps_the_output(tmp_path
     (output.parent / "filler").unlink()
     assert _build_into(archive, output).returncode == 0
     assert "Ein kurzer neuer Bericht." in (output / "sitzungen" / "s00" / "index.html").read_text("utf-8")
+
+
+def test_a_cache_on_a_full_disk_is_a_warning_and_the_output_equals_no_cache(tmp_path: Path):
+    archive = _small_archive(tmp_path / "site")
+    cache = tmp_path / "build" / ".kaffee-cache"  # the cache folder of build/output: a 16 KiB tmpfs
+    cache.mkdir(parents=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(cache)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): {done.stderr.strip()}")
+    try:
+        output = tmp_path / "build" / "output"
+        for title in ("Archiv eins", "Archiv zwei"):
+            archive.write("site.yaml", f"title: {title}\n")
+            result = _build_into(archive, output)
+            assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+            warning = result.stderr.splitlines()[0]
+            assert warning.startswith(f"{cache}: warning: the build cache could not be saved ({cache}/"), warning
+            assert warning.endswith(": No space left on device); the output is complete, the next build starts "
+                                    "without the work this one did")
+            assert result.stderr.splitlines()[1] == (f"    hint: free disk space or make {cache} a writable folder, "
+                                                     "or build with --no-cache")
+            fresh = tmp_path / "fresh" / "output"
+            assert _build_into(archive, fresh, "--no-cache").returncode == 0
+            assert tree_snapshot(output) == tree_snapshot(fresh)
+            shutil.rmtree(fresh.parent)
+        assert not list(cache.rglob("*.tmp"))  # no half-written store is left behind
+    finally:
+        subprocess.run(["umount", "-l", str(cache)], capture_output=True)
 
 
 def test_a_read_only_output_is_one_line_and_keeps_the_output(tmp_path: Path, disk):

@@ -100,6 +100,7 @@ class Engine:
         self._specs: dict[str, PageSpec] = {}  # the outputs of the last good build, by path
         self._healthy = False  # the last run ran to its end and succeeded
         self._interrupted: Callable[[], bool] = lambda: False
+        self.unsaved: list[str] = []  # why the last run's stores could not be saved (cache.py)
 
     # --- the stages -------------------------------------------------------------------
 
@@ -189,7 +190,7 @@ class Engine:
             raise
         finally:
             self._healthy = healthy
-            self.cache.save(complete)  # parsed and rendered work stays valid even when the run failed
+            self.unsaved = self.cache.save(complete)  # parsed and rendered work stays valid even when the run failed
         self.site = checked.site
         return checked, report, first
 
@@ -264,9 +265,21 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None) -
         checked, report, _ = engine.run(search=search, waiting=waiting)
         seconds = time.perf_counter() - started - (search.seconds or 0.0)
         stats = engine.cache.stats if options.cache else None
+        unsaved = list(engine.unsaved)
         if known is not None:
-            known.remember(checked.diagnostics.warnings, report.total, stats)
-    return BuildResult(checked.site, report, checked.diagnostics.warnings, seconds, search.seconds, stats)
+            unsaved += known.remember(checked.diagnostics.warnings, report.total, stats)
+    warnings = checked.diagnostics.warnings + _unsaved_cache(options, unsaved)
+    return BuildResult(checked.site, report, warnings, seconds, search.seconds, stats)
+
+
+def _unsaved_cache(options: BuildOptions, failures: list[str]) -> tuple[Problem, ...]:
+    """A cache that cannot be saved never fails a build (its output is whole), but says so once."""
+    if not failures:
+        return ()
+    folder = cache_folder(options.output_dir)
+    return (Problem(str(folder), None, f"the build cache could not be saved ({failures[0]}); the output is "
+                    "complete, the next build starts without the work this one did",
+                    f"free disk space or make {folder} a writable folder, or build with --no-cache", "warning"),)
 
 
 def _manifest(options: BuildOptions) -> Manifest:

@@ -75,8 +75,9 @@ class _Memory(Store):
         self.path, self.salt = None, ""  # type: ignore[assignment]
         self.data, self.used, self.dirty = {}, set(), False
 
-    def save(self) -> None:
+    def save(self) -> bool:
         self.data = {k: v for k, v in self.data.items() if k in self.used}
+        return True
 
 
 BodyJobs = Sequence[Any]  # link.BodyJob (not imported: link imports this module's users)
@@ -115,16 +116,16 @@ class BuildCache:
         self.body_keys = {}
         self.stats = dict.fromkeys(self.stats, 0)
 
-    def save(self, complete: bool = True) -> None:
+    def save(self, complete: bool = True) -> list[str]:
         """Keep what this run used; a run that failed half-way saw only part of the archive,
-        so then nothing is forgotten."""
+        so then nothing is forgotten. Returns why stores could not be saved (none: all saved)."""
         if not complete:
             for store in self.stores:
                 store.used |= set(store.data)
             self._used |= set(self._decoded)
-        for store in self.stores:
-            store.save()
+        failures = [store.failure or str(store.path) for store in self.stores if not store.save()]
         self._decoded = {k: v for k, v in self._decoded.items() if k in self._used}
+        return failures
 
     # front matter (load stage)
     def front_matter(self, digest: str) -> tuple | None:

@@ -58,9 +58,10 @@ class Manifest:
             self.store.drop(_ENTRY)
             self.store.save()
 
-    def remember(self, warnings: tuple[Problem, ...], total: int, stats: dict[str, int] | None) -> None:
-        """After the build and its search index: what the next build compares with."""
+    def remember(self, warnings: tuple[Problem, ...], total: int, stats: dict[str, int] | None) -> list[str]:
+        """After the build and its search index: what the next build compares with. Returns
+        why it could not be saved (nothing when it was)."""
         stats = stats or {}
         totals = (stats.get("sessions_total", 0), stats.get("bodies_total", 0), stats.get("pages_total", 0))
         self.store.put(_ENTRY, (self.inputs, self.outputs(), pack(tuple(warnings)), total, totals))
-        self.store.save()
+        return [] if self.store.save() else [self.store.failure or str(self.store.path)]

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import marshal
 import os
+import shutil
 from datetime import date
 from datetime import time as dt_time
 from pathlib import Path
@@ -46,6 +47,7 @@ class Store:
         self.data: dict = {}
         self.used: set = set()
         self.dirty = False
+        self.failure: str | None = None  # why the last save failed, for the build's warning
         try:
             with open(path, "rb") as handle:
                 raw = handle.read()
@@ -86,10 +88,13 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as handle:
                 handle.write(MAGIC + _checksum(payload) + payload)
+            if self.path.is_dir() and not self.path.is_symlink():
+                shutil.rmtree(self.path)  # a folder where our store goes (the cache folder is ours): replace it
             os.replace(tmp, self.path)
-            self.dirty = False
+            self.dirty, self.failure = False, None
             return True
-        except (OSError, ValueError):
+        except (OSError, ValueError) as err:
+            self.failure = f"{getattr(err, 'filename', None) or self.path}: {getattr(err, 'strerror', None) or err}"
             try:
                 tmp.unlink(missing_ok=True)
             except OSError:
