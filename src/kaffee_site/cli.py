@@ -125,20 +125,39 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from kaffee_site.engine import BuildOptions, build
+    import time
 
-    result = build(BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache),
-                   waiting=lambda text: _say(text, file=sys.stderr, flush=True))
+    from kaffee_site.options import BuildOptions
+    from kaffee_site.reuse.manifest import manifest_for
+
+    started = time.perf_counter()
+    options = BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache)
+    # Nothing changed since the last cached build: answered before the engine (Jinja, markdown-it,
+    # the model) is even imported, which is most of such a build's time.
+    found = manifest_for(options).unchanged() if options.cache else None
+    if found is not None:
+        warnings, total, stats = found
+        _print_problems(warnings)
+        _summary(args.output, total, 0, total, 0, time.perf_counter() - started, None, stats)
+        return EXIT_OK
+    from kaffee_site.engine import build
+
+    result = build(options, waiting=lambda text: _say(text, file=sys.stderr, flush=True))
     _print_problems(result.warnings)
     report = result.report
-    _say(f"built {report.total} files into {args.output} ({report.written} written, {report.unchanged} unchanged, "
-          f"{report.removed} removed) in {result.seconds:.2f} s"
-          + (f", search index {result.search_seconds:.2f} s" if result.search_seconds is not None else ""))
-    if result.cache_stats:
-        stats = result.cache_stats
-        _say(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
-              f"{stats['pages_total']} pages reused", file=sys.stderr)
+    _summary(args.output, report.total, report.written, report.unchanged, report.removed, result.seconds,
+             result.search_seconds, result.cache_stats)
     return EXIT_OK
+
+
+def _summary(output: Path, total: int, written: int, unchanged: int, removed: int, seconds: float,
+             search_seconds: float | None, stats: dict[str, int] | None) -> None:
+    _say(f"built {total} files into {output} ({written} written, {unchanged} unchanged, "
+         f"{removed} removed) in {seconds:.2f} s"
+         + (f", search index {search_seconds:.2f} s" if search_seconds is not None else ""))
+    if stats:
+        _say(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
+             f"{stats['pages_total']} pages reused", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from typing import Callable, Collection, ContextManager, Iterable, Iterator
 
 from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
 from kaffee_site.model import Site
+from kaffee_site.options import BuildOptions
 from kaffee_site.pipeline.link import BodyJob, link_site, render_bodies_here
 from kaffee_site.pipeline.load import Content, media_source, read_source
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
@@ -30,23 +31,13 @@ from kaffee_site.pipeline.theme import Theme, default_theme_folder
 from kaffee_site.pipeline.search_index import SearchStep
 from kaffee_site.pipeline.swap import recover_now
 from kaffee_site.pipeline.write import WriteReport, faults_as_errors, write_files, write_output
-from kaffee_site.reuse.cache import BuildCache, cache_folder, code_salt, output_id
+from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
-from kaffee_site.reuse.manifest import Manifest
-from kaffee_site.reuse.sources import Sources, manifest
-from kaffee_site.reuse.store import Store
+from kaffee_site.reuse.manifest import cache_folder, manifest, manifest_for
+from kaffee_site.reuse.sources import Sources
 
 # Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
 OUTPUT_MARKER = ".kaffee-site"
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    content_dir: Path = Path("content")
-    output_dir: Path = Path("output")
-    templates_dir: Path = Path("templates")  # the archive's overrides; missing: the default theme alone
-    drafts: bool = False
-    cache: bool = False  # keep the engine's stores in .kaffee-cache/ next to the output (reuse/cache.py)
 
 
 @dataclass(frozen=True)
@@ -254,7 +245,7 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None) -
     search = SearchStep()
     with faults_as_errors(options.output_dir):  # a full disk or a vanished folder: one clear line
         recover_now(options.output_dir)  # even a build that fails finds the previous output in place
-        known = _manifest(options) if options.cache else None
+        known = manifest_for(options) if options.cache else None
         if known is not None:
             found = known.unchanged()
             if found is not None:  # nothing changed since the last cached build: nothing to do
@@ -280,12 +271,6 @@ def _unsaved_cache(options: BuildOptions, failures: list[str]) -> tuple[Problem,
     return (Problem(str(folder), None, f"the build cache could not be saved ({failures[0]}); the output is "
                     "complete, the next build starts without the work this one did",
                     f"free disk space or make {folder} a writable folder, or build with --no-cache", "warning"),)
-
-
-def _manifest(options: BuildOptions) -> Manifest:
-    folder = cache_folder(options.output_dir)
-    store = Store(folder / f"inputs-{output_id(options.output_dir)}.marshal", code_salt())
-    return Manifest(store, options, [options.templates_dir, default_theme_folder()])
 
 
 def load_site(options: BuildOptions) -> Checked:

@@ -73,6 +73,10 @@ class ContentError(KaffeeError):
         super().__init__(self.problem.format())
 
 
+class TemplateProblem(ContentError):
+    """A template cannot be found, compiled or rendered; its `problem` names template and line."""
+
+
 class BuildFailed(KaffeeError):
     """The content has errors; `problems` lists all of them (warnings included)."""
 

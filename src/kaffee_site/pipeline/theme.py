@@ -16,7 +16,6 @@ changed or removed override touches. This is the only module besides render.py t
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -24,31 +23,18 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.meta
 
-from kaffee_site.errors import ContentError, KaffeeError
+from kaffee_site.errors import KaffeeError, TemplateProblem  # noqa: F401 - callers import it here
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.pipeline.template_errors import Undefined, template_problem
 from kaffee_site.text import german_date, plain_excerpt
+from kaffee_site.themes import default_theme_folder  # noqa: F401 - callers import it here
 
 STATIC_DIR = "static"
 DEFAULT_PREFIX = "default/"  # names under it always come from the packaged default theme
-DEFAULT_PACKAGE = "kaffee_site.themes.default"
 # Files of a theme folder that are not part of the theme (the package marker, caches).
 _NOT_THEME = frozenset({"__init__.py", "__pycache__"})
 
 
-class TemplateProblem(ContentError):
-    """A template cannot be found, compiled or rendered; its `problem` names template and line."""
-
-
-def default_theme_folder() -> Path:
-    """Where the packaged default theme lives: in the wheel, or the repository's templates/.
-
-    find_spec does not import the package, so no __pycache__ appears among the templates."""
-    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise TemplateProblem(DEFAULT_PACKAGE, None, "the default theme is missing from this installation",
-                              "reinstall kaffee-site")
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _theme_file(rel: Path) -> bool:

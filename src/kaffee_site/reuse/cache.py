@@ -22,50 +22,18 @@ an error.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import marshal
-import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from kaffee_site import __version__
 from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.markdown import Body, LinkContext
 from kaffee_site.reuse.graph import Graph, digest_text
+from kaffee_site.reuse.manifest import cache_folder, code_salt, output_id
 from kaffee_site.reuse.store import Store, decode, encode, pack, unpack
 
-CACHE_DIR = ".kaffee-cache"
 SHARDS = 16  # bodies are split so one edit rewrites a sixteenth of them
-_FORMAT = 2
-
-
-def cache_folder(output_dir: Path) -> Path:
-    return output_dir.resolve().parent / CACHE_DIR
-
-
-def output_id(output_dir: Path) -> str:
-    """Stores that belong to one output folder carry this in their name."""
-    return digest_text(str(output_dir.resolve()))[:12]
-
-
 _hash = digest_text
-
-
-@functools.lru_cache(maxsize=1)
-def code_salt() -> str:
-    """kaffee-site's version and source, the libraries it renders with, the Python running it."""
-    import jinja2
-    import markdown_it
-    import mdit_py_plugins
-    import yaml
-
-    package = Path(__file__).parent.parent
-    source = hashlib.blake2b(digest_size=20)
-    for path in sorted(package.rglob("*.py")):
-        source.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return _hash(str(_FORMAT), __version__, source.hexdigest(), sys.version, str(marshal.version),
-                 markdown_it.__version__, mdit_py_plugins.__version__, jinja2.__version__, yaml.__version__)
 
 
 class _Memory(Store):

@@ -15,6 +15,7 @@ from typing import Any, Collection
 from kaffee_site.config import CONFIG_FILE
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.pipeline import load
+from kaffee_site.reuse.manifest import manifest  # noqa: F401 - the stat listing, shared with the engine
 
 Signature = tuple[int, int, int]
 
@@ -86,20 +87,3 @@ class Sources:
             self._config = (sig, config, digest, own.problems)
         for problem in self._config[3]:
             diag.add(problem)
-
-
-def manifest(folders: Collection[Path]) -> str:
-    """Every entry under the folders (hidden ones, folders and links too: an editor may save
-    anywhere, a link may lead out) by path and lstat; Python's own `__pycache__` is left out."""
-    parts = []
-    for folder in folders:
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in [*dirs, *sorted(files)]:
-                full = os.path.join(root, name)
-                try:
-                    st = os.lstat(full)
-                except OSError:
-                    continue
-                parts.append(f"{full}\x1f{st.st_mode}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}")
-    return "\x1e".join(parts)

@@ -19,10 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from kaffee_site.pipeline import markdown as _markdown
-from kaffee_site import model as _model
 from kaffee_site.errors import Problem
-from kaffee_site.pipeline.markdown import Body
 
 
 MAGIC = b"kaffee-cache 2\n"
@@ -130,13 +127,30 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 # --- bodies as plain data ------------------------------------------------------------------
 
-_TYPES = {cls.__name__: cls for cls in (Body, Problem, *(
-    value for value in vars(_markdown).values()
-    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _markdown.__name__))}
+# The record types by name, filled on first use: the Store alone (manifest.py) must not import
+# the model or the Markdown module.
+_TYPES: dict[str, type] = {}
+_RECORDS: dict[str, type] = {}
+
+
+def _dataclasses_of(module: Any) -> list[type]:
+    return [value for value in vars(module).values()
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__]
+
+
+def _registered() -> None:
+    from kaffee_site import model
+    from kaffee_site.pipeline import markdown
+
+    _TYPES.update({cls.__name__: cls for cls in (markdown.Body, Problem, *_dataclasses_of(markdown))})
+    _RECORDS.update(_TYPES)
+    _RECORDS.update({cls.__name__: cls for cls in _dataclasses_of(model)})
 
 
 def encode(value: Any) -> Any:
     """A body as tuples and strings: a record is (type name, fields...), a tuple becomes a list."""
+    if not _TYPES:
+        _registered()
     if dataclasses.is_dataclass(value) and type(value).__name__ in _TYPES:
         return (type(value).__name__, *(encode(getattr(value, f.name)) for f in dataclasses.fields(value)))
     if isinstance(value, tuple):
@@ -147,6 +161,8 @@ def encode(value: Any) -> Any:
 
 
 def decode(value: Any) -> Any:
+    if not _TYPES:
+        _registered()
     kind = type(value)
     if kind is tuple:  # plain fields are taken as they are: most of a body is text
         return _TYPES[value[0]](*[decode(v) if type(v) in _CONTAINERS else v for v in value[1:]])
@@ -161,12 +177,11 @@ _CONTAINERS = frozenset({tuple, list})
 # --- parsed sessions as plain data -----------------------------------------------------------
 # Every container is a tagged tuple, so YAML lists in `extra` stay lists and tuples stay tuples.
 
-_RECORDS = {cls.__name__: cls for cls in (*_TYPES.values(), *(
-    value for value in vars(_model).values()
-    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _model.__name__))}
 
 
 def pack(value: Any) -> Any:
+    if not _RECORDS:
+        _registered()
     kind = type(value)
     if kind in _PLAIN:
         return value
@@ -201,5 +216,7 @@ def unpack(value: Any) -> Any:
     if tag == "H":
         return dt_time.fromisoformat(value[1])
     if tag == "D":
+        if not _RECORDS:
+            _registered()
         return _RECORDS[value[1]](*(unpack(v) for v in value[2:]))
     raise ValueError(f"unknown tag {tag!r}")
