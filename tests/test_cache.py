@@ -77,6 +77,22 @@ def test_nothing_changed_reuses_everything(cached: Archive, tmp_path: Path, caps
     assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
 
 
+def test_nothing_changed_is_answered_without_loading_the_engine(cached: Archive) -> None:
+    """The second build stats its inputs and output and stops: Jinja, markdown-it, the model and
+    the engine are never imported (PYTHONPROFILEIMPORTTIME lists every module a process imports)."""
+    first = cached.run("build")
+    assert first.returncode == 0, first.stderr
+    second = cached.run("build", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert second.returncode == 0, second.stderr
+    assert re.match(r"built (\d+) files into .* \(0 written, \1 unchanged, 0 removed\)", second.stdout), second.stdout
+    imported = {line.rsplit("|", 1)[1].strip() for line in second.stderr.splitlines() if line.startswith("import time:")}
+    assert "kaffee_site.reuse.manifest" in imported
+    assert not imported & {"jinja2", "markdown_it", "yaml", "kaffee_site.engine", "kaffee_site.model", "PIL"}
+    cached.write("topics/neu.md", "---\ntitle: Neu\n---\nNeu.\n")
+    third = cached.run("build", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert third.returncode == 0 and "kaffee_site.engine" in third.stderr  # a change: the engine runs
+
+
 def test_one_session_edited(cached: Archive, tmp_path: Path, capsys) -> None:
     build(cached, capsys)
     path = cached.content / "sessions/2024/2024-01-15-sitzung-3.md"
