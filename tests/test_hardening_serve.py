@@ -223,6 +223,30 @@ def test_a_burst_of_150_clients_is_answered_without_anyone_waiting_a_second(serv
     assert max(times) < 1.0, f"the slowest of {count} clients waited {max(times):.2f} s (a dropped SYN waits 1 s)"
 
 
+def test_connections_past_the_cap_get_503_at_once_and_the_server_recovers(server: DevServer):
+    port = port_of(server)
+    cap = serve_http.MAX_CONNECTIONS
+    assert 100 <= cap <= 1024
+    with ExitStack() as stack:
+        idle = [stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=10)) for _ in range(cap)]
+        deadline = time.monotonic() + 10
+        while len(server.http._open) < cap and time.monotonic() < deadline:  # all accepted
+            time.sleep(0.01)
+        started = time.monotonic()
+        answer = exchange(port, f"GET {PAGE} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        assert time.monotonic() - started < 1.0
+        assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n") and b"Retry-After: 1\r\n" in answer
+        assert answer.endswith(b"\r\n\r\nkaffee-site serve: too many connections.\n")
+        assert threading.active_count() < cap + 40  # no thread for the refused connection
+        for conn in idle[: cap // 2]:
+            conn.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and get(port, PAGE)[0] != 200:
+            time.sleep(0.05)
+        assert get(port, PAGE)[0] == 200  # freed places are served again, before the idle ones time out
+    assert get(port, PAGE)[0] == 200
+
+
 def test_an_answer_the_client_stops_reading_is_given_up(archive: Archive, monkeypatch):
     monkeypatch.setattr(serve_http, "WRITE_TIMEOUT", 1.0)  # 30 s in use; the mechanism is the same
     write_archive(archive)

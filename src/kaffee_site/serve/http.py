@@ -23,6 +23,12 @@ PING = 15.0  # seconds between keep-alive comments on an idle event stream
 REQUEST_TIMEOUT = 5.0  # seconds a client has to send its whole request line and headers (slowloris)
 WRITE_TIMEOUT = 30.0  # seconds one chunk of an answer may wait for a client that stopped reading
 CHUNK = 256 * 1024  # answers go out in chunks, so WRITE_TIMEOUT bounds a stall, not a slow download
+# Connections served at once (a thread each): far more than tabs and their event streams need,
+# few enough that a flood of connections cannot make the server start threads without end.
+MAX_CONNECTIONS = 256
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Retry-After: 1\r\nContent-Length: 42\r\nConnection: close\r\n\r\n"
+         b"kaffee-site serve: too many connections.\n")
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -65,8 +71,18 @@ class _Server(ThreadingHTTPServer):
 
     def process_request(self, request, client_address) -> None:
         with self._lock:
-            self._open.add(request)
-            self._reading[request] = time.monotonic() + REQUEST_TIMEOUT
+            busy = len(self._open) >= MAX_CONNECTIONS
+            if not busy:
+                self._open.add(request)
+                self._reading[request] = time.monotonic() + REQUEST_TIMEOUT
+        if busy:  # answered here, without a thread: the small answer fits any socket buffer
+            try:
+                request.setblocking(False)
+                request.send(_BUSY)
+            except OSError:
+                pass
+            super().shutdown_request(request)
+            return
         super().process_request(request, client_address)
 
     def still_reading(self, request: socket.socket) -> bool:
