@@ -1,1 +1,2 @@
-"""Output kinds other than the HTML pages: feeds, calendar, open data, structured data, topic map."""
+"""The output kinds, one module each: pages, feeds, calendar, open data, cards, sitemap and the
+template helpers of structured data, topic map and timeline. See kind.py for what makes a kind."""

@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 from kaffee_site.config import SiteConfig
 from kaffee_site.i18n import catalogue
 from kaffee_site.model import Announcement, Session, Site
+from kaffee_site.outputs.kind import PageSpec
 from kaffee_site.text import slugify
 
+ORDER = 30
 TZID = "Europe/Berlin"
 LINE_OCTETS = 75
 CRLF = "\r\n"
@@ -234,3 +236,15 @@ def fold(line: str, limit: int = LINE_OCTETS) -> str:
         start, room = end, limit - 1  # continuation lines start with a space
     parts.append(data[start:])
     return b"\r\n ".join(parts).decode("utf-8")
+
+
+def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:
+    """termine.ics, then each session's termin.ics."""
+    urls, uids = site.config.urls, event_uids(site)
+    return [PageSpec(urls.calendar, "", producer=site_calendar),
+            *(PageSpec(f"{s.url_path}{urls.event}", "", (("session", s), ("uid", uids[s.slug])),
+                       producer=session_calendar) for s in site.sessions)]
+
+
+def template_globals(site: Site) -> dict:
+    return {"session_times": lambda session: session_times(session, site.config)}

@@ -24,7 +24,9 @@ from typing import Any, Iterator
 from kaffee_site.appearance import LIGHT
 from kaffee_site.i18n import catalogue
 from kaffee_site.model import Session, Site, Topic
+from kaffee_site.outputs.kind import PageSpec
 
+ORDER = 40
 CARD_FILE = "card.png"
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 80
@@ -127,8 +129,8 @@ def labels(site: Site) -> Labels:
     return Labels(catalogue(site.config.language))
 
 
-def planned(site: Site) -> list[dict[str, Any]]:
-    """The render plan's entries (PageSpec fields) for every card to draw; none when site.yaml
+def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:
+    """Every card to draw; none when site.yaml
     names an image. A card is a producer output, so a cached build keeps it while its text holds."""
     if site_image(site) is not None:
         return []
@@ -138,8 +140,11 @@ def planned(site: Site) -> list[dict[str, Any]]:
     cards += [(t.url_path + CARD_FILE, topic_text(site, t, texts)) for t in site.topics]
     # The card gets its text and colours as its context and reads nothing of the Site, so the
     # graph keeps a session's card through any site.yaml edit that changes neither.
-    return [{"url_path": path, "template": "", "context": (("text", text), ("colours", colours)), "producer": card_png}
-            for path, text in cards]
+    return [PageSpec(path, "", (("text", text), ("colours", colours)), producer=card_png) for path, text in cards]
+
+
+def template_globals(site: Site) -> dict[str, Any]:
+    return {"preview": lambda session=None, topic=None: preview_for(site, session, topic)}
 
 
 def preview_for(site: Site, session: Session | None = None, topic: Topic | None = None) -> Preview:

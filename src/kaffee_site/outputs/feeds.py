@@ -21,7 +21,9 @@ from typing import Iterator
 from kaffee_site.i18n import catalogue
 from kaffee_site.outputs.calendar import iso_with_offset, session_times
 from kaffee_site.model import Session, Site, Topic
+from kaffee_site.outputs.kind import PageSpec
 
+ORDER = 20
 FEED_FILE = "feed.xml"
 NO_DATE = "1970-01-01T00:00:00Z"  # a feed with no entry at all: a fixed date, not the clock
 
@@ -114,3 +116,17 @@ def entry(site: Site, session: Session, full: bool = True) -> Entry:
 def xml_text(text: str) -> str:
     """Drop the few characters XML cannot carry (escaping is the template's job)."""
     return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+
+
+def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:
+    """The archive's feed, then one per topic."""
+    feeds = [site_feed(site), *(topic_feed(site, t) for t in site.topics)]
+    return [PageSpec(feed.url_path, "feed.xml", (("feed", feed),)) for feed in feeds]
+
+
+def template_globals(site: Site) -> dict:
+    return {
+        "feed_entries": lambda feed: entries(site, feed),
+        "feed_id": lambda url_path: uri(site, url_path),
+        "feed_updated": lambda feed: updated(site, feed),
+    }

@@ -13,7 +13,9 @@ import json
 from typing import Any, Iterable
 
 from kaffee_site.model import Site
+from kaffee_site.outputs.kind import PageSpec
 
+ORDER = 50
 # Where they go: config.urls.json_file and .csv_file (daten/ or data/, see urls.py).
 CSV_COLUMNS = ("date", "number", "series", "title", "topics", "speakers", "organisations", "url")
 LIST_SEPARATOR = "; "  # between several topics or speakers inside one CSV cell
@@ -81,3 +83,8 @@ def _quoted(cell: str) -> str:
     if any(ch in cell for ch in ',;"\r\n'):
         return '"' + cell.replace('"', '""') + '"'
     return cell
+
+
+def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:
+    urls = site.config.urls
+    return [PageSpec(urls.json_file, "", producer=sessions_json), PageSpec(urls.csv_file, "", producer=sessions_csv)]

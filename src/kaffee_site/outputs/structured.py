@@ -17,6 +17,11 @@ from kaffee_site.text import plain_excerpt
 CONTEXT = "https://schema.org"
 
 
+def template_globals(site: Site) -> dict[str, Any]:
+    return {"event_data": lambda session: event_data(site, session),
+            "person_data": lambda person: person_data(site, person)}
+
+
 def event_data(site: Site, session: Session) -> dict[str, Any]:
     """A session as a schema.org Event held online."""
     config = site.config

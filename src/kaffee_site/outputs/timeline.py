@@ -88,6 +88,10 @@ def topic_timeline(site: Site, topic: Topic) -> Timeline:
                     _round(baseline + LABEL_ROOM - 5))
 
 
+def template_globals(site: Site) -> dict:
+    return {"topic_timeline": lambda topic: topic_timeline(site, topic)}
+
+
 def _per_year(site: Site, slugs: tuple[str, ...]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for slug in slugs:

@@ -113,6 +113,10 @@ def topic_map(site: Site) -> TopicMap:
                     _round(height))
 
 
+def template_globals(site: Site) -> dict:
+    return {"topic_map": lambda: topic_map(site)}
+
+
 def _round(value: float) -> float:
     """One decimal is plenty for pixels and keeps the SVG small and stable."""
     return round(value, 1) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -1,7 +1,8 @@
 """Year pages of the archive: `sitzungen/2024/` lists that year's sessions, without JavaScript.
 
 The archive page links every year; each year page links the years before and after it. This
-module plans the pages (their paths and what they list); the template draws them.
+module finds the years (their paths and what they list); pages.py plans the pages, the
+template draws them.
 """
 
 from __future__ import annotations
@@ -33,9 +34,3 @@ def year_pages(site: Site) -> tuple[YearPage, ...]:
         newer = years[index - 1][0] if index > 0 else None
         pages.append(YearPage(year, year_path(site, year), slugs, older, newer))
     return tuple(pages)
-
-
-def planned(site: Site) -> list[dict]:
-    """The render plan's entries (PageSpec fields) for the year pages."""
-    return [{"url_path": page.url_path, "template": "year.html", "context": (("year_page", page),)}
-            for page in year_pages(site)]
