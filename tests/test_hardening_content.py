@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -152,6 +153,50 @@ def test_a_link_that_stays_inside_the_content_folder_is_followed(archive: Archiv
     assert not (archive.output / "media" / "logo.png").is_symlink()
     assert "Später" in archive.page("sitzungen/spaeter/")
     assert "Früher" in archive.page("sitzungen/frueher/")
+
+
+def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behind_it(archive: Archive,
+                                                                                   tmp_path: Path):
+    """A race on a shared runner: between the scan (which checks every link) and the read, a media
+    file flips between a real file and a link to a secret outside, every 0.15 s. A media file is
+    read when it is written, late in the build, so many builds list a file and later open a link.
+    None may publish the secret; each ends with exit 0 or one line naming the file, no traceback."""
+    _good_archive(archive)
+    secret = tmp_path / "outside" / "token.txt"
+    secret.parent.mkdir()
+    secret.write_text("GEHEIMNIS-TOKEN-4711\n")
+    media = archive.content / "media" / "plan.png"
+    archive.write("media/plan.png", b"PNG-bytes")
+    stop = threading.Event()
+
+    def flip() -> None:
+        n = 0
+        while not stop.wait(0.15):
+            spare = media.with_name(f".plan.{n}")
+            if n % 2:
+                spare.write_bytes(b"PNG-bytes")
+            else:
+                spare.symlink_to(secret)
+            os.replace(spare, media)  # atomic: the name is always a file or a link
+            n += 1
+
+    flipper = threading.Thread(target=flip, daemon=True)
+    flipper.start()
+    results = []
+    try:
+        for _ in range(20):
+            results.append(archive.run("build", "--no-cache"))
+            if archive.output.exists():
+                assert not any(b"GEHEIMNIS" in p.read_bytes() for p in archive.output.rglob("*") if p.is_file())
+    finally:
+        stop.set()
+        flipper.join()
+    for result in results:
+        assert "Traceback" not in result.stderr and "GEHEIMNIS" not in result.stderr
+        assert result.returncode in (0, 1), result.stderr
+        if result.returncode:
+            assert result.stderr.startswith(str(media)), result.stderr
+    assert {r.returncode for r in results} == {0, 1}  # both states were met
 
 
 # --- control characters and what reaches the terminal ------------------------------------------

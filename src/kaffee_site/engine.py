@@ -24,6 +24,7 @@ from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
 from kaffee_site.pipeline.link import BodyJob, link_site, render_bodies_here
 from kaffee_site.pipeline.load import Content, media_source, read_source
+from kaffee_site.pipeline.scan import read_inside
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
 from kaffee_site.pipeline.parse import parse_session
 from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
@@ -303,7 +304,9 @@ def few_gc_pauses() -> Iterator[None]:
 
 def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
     """Media copied from the content, and the marker that makes the output folder ours."""
-    media = (Output(f"media/{rel}", source=media_source(options.content_dir, rel)) for rel in site.media)
+    # read through the same check as the content's text: a file swapped for a link since the scan is refused
+    media = (Output(f"media/{rel}", read_inside(media_source(options.content_dir, rel), options.content_dir))
+             for rel in site.media)
     marker = [Output(OUTPUT_MARKER, b"This folder is written by kaffee-site; it removes files it did not make.\n")]
     return chain(media, marker)
 
@@ -340,7 +343,7 @@ def quick_pages(engine: Engine, rels: set[str], watched: int) -> list[str]:
         if old is None or session is None:
             return []
         try:
-            raw = (engine.options.content_dir / rel).read_bytes()
+            raw = read_inside(engine.options.content_dir / rel, engine.options.content_dir)
             doc = read_source(raw, old.kind, rel, old.display)
         except (ContentError, OSError):
             return []

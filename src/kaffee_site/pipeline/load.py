@@ -19,7 +19,7 @@ import yaml
 from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.pipeline.limits import check_nodes, check_text
-from kaffee_site.pipeline.scan import Walk, display_path
+from kaffee_site.pipeline.scan import Walk, display_path, read_inside
 
 SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page",
             "people": "person", "organisations": "organisation"}
@@ -81,7 +81,7 @@ def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache:
     docs = []
     for path, kind, rel in found.sources:
         try:
-            docs.append(read_source(path.read_bytes(), kind, rel, display_path(display_root, rel), cache))
+            docs.append(read_source(read_inside(path, content_dir), kind, rel, display_path(display_root, rel), cache))
         except ContentError as err:
             diag.add(err.problem)
         except OSError as err:
@@ -139,7 +139,7 @@ def load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tupl
     if not path:
         return SiteConfig(), ""
     try:
-        raw = path.read_bytes()
+        raw = read_inside(path, content_dir)
     except OSError as err:
         diag.error(display, None, f"cannot read the file: {err.strerror}", "make it readable (chmod a+r)")
         return SiteConfig(), ""

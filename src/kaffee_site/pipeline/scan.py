@@ -159,6 +159,32 @@ class Walk:
                        "one of them writes an accented letter as letter + accent (as macOS does); keep one")
 
 
+def read_inside(path: Path | str, content_dir: Path | str) -> bytes:
+    """The bytes of a file the scan listed, read only if what is opened still lies inside the
+    content folder, on no hidden path.
+
+    The scan checked every link, but a file can be swapped for a link between the scan and the
+    read (a race on a shared runner): the check is made again on the file actually opened (the
+    kernel's name for the open descriptor), so nothing outside is read even then."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        try:
+            opened = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # no /proc (not Linux): resolve the name, which is what the scan did
+            opened = os.path.realpath(path)
+        inside = os.path.relpath(opened, os.path.realpath(content_dir))
+        if (inside == ".." or inside.startswith(".." + os.sep) or os.path.isabs(inside)
+                or any(part.startswith(".") for part in Path(inside).parts if part != ".")):
+            raise OSError(errno.EPERM, "it was replaced by a link that leads outside the content folder while "
+                          "the build ran; nothing behind it was read", str(path))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "it is no longer a regular file", str(path))
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def display_path(display_root: str, rel: str) -> str:
     """How messages name a content file: the content folder as given, then the path inside it."""
     return f"{display_root.rstrip('/')}/{rel}" if display_root not in ("", ".") else rel

@@ -73,7 +73,7 @@ class Sources:
     def _read(self, path: Path, kind: str, rel: str) -> load.SourceDoc | Problem:
         display = load.display_path(self.root, rel)
         try:
-            return load.read_source(path.read_bytes(), kind, rel, display, self.cache)
+            return load.read_source(load.read_inside(path, self.content_dir), kind, rel, display, self.cache)
         except ContentError as err:
             return err.problem
         except OSError as err:
