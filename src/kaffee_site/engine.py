@@ -116,7 +116,7 @@ class Engine:
         or the language changed."""
         key = f"{language}\x1d{self.theme_key()}"
         if self.theme is None or key != self._theme_key:
-            self.theme, self._theme_key = Theme(self.options.templates_dir, language), key
+            self.theme, self._theme_key = Theme(self.options.templates_dir, language, known=self.cache.front), key
         return self.theme
 
     def outputs(self, site: Site, theme: Theme, whole: bool = False) -> Iterator[Output]:

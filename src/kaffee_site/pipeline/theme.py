@@ -47,7 +47,10 @@ class Theme:
     `folder` may be missing: the archive then uses the default theme alone."""
 
     def __init__(self, folder: Path | None = None, language: str = DEFAULT_LANGUAGE,
-                 filters: dict[str, Callable] | None = None):
+                 filters: dict[str, Callable] | None = None, known: Any = None):
+        # `known`: a store (reuse/store.py) that keeps each template's references by its source's
+        # digest, so a build does not parse every template again only to learn what it includes
+        self.known = known
         self.default = default_theme_folder().resolve()
         self.words = catalogue(language)
         own = [folder] if folder is not None and folder.is_dir() else []
@@ -168,12 +171,22 @@ class Theme:
 
     def _references(self, name: str) -> list[str] | None:
         """Names `name` refers to; None if one of them is only known at run time."""
+        digest = self.source_digest(name)
+        key = f"template-references\x1f{digest}"
+        if digest is not None and self.known is not None:
+            found = self.known.get(key)
+            if found is not None:
+                dynamic, refs = found
+                return None if dynamic else list(refs)
         try:
             source, _, _ = self.env.loader.get_source(self.env, name)
             refs = list(jinja2.meta.find_referenced_templates(self.env.parse(source)))
         except jinja2.TemplateError:  # not found or broken: rendering reports it properly
             return []
-        return None if any(ref is None for ref in refs) else refs
+        dynamic = any(ref is None for ref in refs)
+        if digest is not None and self.known is not None:
+            self.known.put(key, (dynamic, [] if dynamic else refs))
+        return None if dynamic else refs
 
     # --- rendering -------------------------------------------------------------------------
 
