@@ -104,6 +104,30 @@ def test_one_session_edited(cached: Archive, tmp_path: Path, capsys) -> None:
     assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
 
 
+def test_a_body_edit_renders_only_the_outputs_that_show_the_body(cached: Archive, tmp_path: Path, capsys) -> None:
+    """Pages that list the session show its title, date and teaser, not its body: they are kept.
+    Rendered again: its page, its calendar file (made from the session record) and the site feed,
+    which carries the full text."""
+    build(cached, capsys)
+    path = cached.content / "sessions/2024/2024-01-15-sitzung-3.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Ein Zitat 3.", "Ein neues Zitat."), encoding="utf-8")
+    _, _, pages, all_pages = reused(build(cached, capsys))
+    assert all_pages - pages == 3
+    assert "Ein neues Zitat." in (cached.output / "feed.xml").read_text(encoding="utf-8")
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def test_a_free_page_body_edit_renders_that_page_alone(cached: Archive, tmp_path: Path, capsys) -> None:
+    """Every page's footer lists the free pages by title: a change to one page's text is not theirs."""
+    cached.write("pages/impressum.md", "---\ntitle: Impressum\n---\nHerausgeber: niemand.\n")
+    build(cached, capsys)
+    cached.write("pages/impressum.md", "---\ntitle: Impressum\n---\nHerausgeberin: jemand.\n")
+    _, _, pages, all_pages = reused(build(cached, capsys))
+    assert all_pages - pages == 1
+    assert "Herausgeberin: jemand." in cached.page("impressum/")
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
 def test_session_title_change_reaches_every_page_that_shows_it(cached: Archive, tmp_path: Path, capsys) -> None:
     build(cached, capsys)
     path = cached.content / "sessions/2024/2024-01-08-sitzung-2.md"
