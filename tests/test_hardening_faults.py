@@ -342,6 +342,16 @@ def _fill(folder: Path, leave: int) -> None:
         handle.write(b"\0" * max(free - leave, 0))
 
 
+def _new_bytes(old: Path, new: Path) -> tuple[int, int]:
+    """The space (in 4 KiB blocks) the files of `new` take that `old` does not hold with the same
+    bytes: (pages and feeds, search index)."""
+    before, after = tree_snapshot(old), tree_snapshot(new)
+    changed = [rel for rel, data in after.items() if before.get(rel) != data]
+    blocks = {rel: -(-(new / rel).stat().st_size // 4096) * 4096 for rel in changed}
+    index = sum(size for rel, size in blocks.items() if rel.startswith("pagefind/"))
+    return sum(blocks.values()) - index, index
+
+
 def _small_archive(root: Path, sessions: int = 30) -> Archive:
     archive = Archive(root)
     for n in range(sessions):
@@ -379,12 +389,17 @@ def test_a_full_disk_while_the_search_index_is_written_keeps_the_output(tmp_path
     output = disk("8m") / "output"
     assert _build_into(archive, output).returncode == 0
     before = tree_snapshot(output)
-    index = sum(p.stat().st_size for p in (output / "pagefind").rglob("*") if p.is_file())
     archive.write("sessions/s00.md", session_md("Sitzung 0", "2023-01-01", topics="[Verstetigung, Open Data]",
                                                 body="Ein kurzer neuer Bericht."))  # a few small pages change
-    # the nine changed pages and feeds take about half the index's size, the unchanged ones are
-    # links (no space): the pages fit, the index Pagefind writes anew does not
-    _fill(output.parent, index * 3 // 4)
+    # Unchanged files are links (no space), so the build needs room for the changed files only:
+    # a build of the same edit elsewhere shows how much the pages and the index take. The disk
+    # keeps room for the pages and half the new index files.
+    reference = tmp_path / "reference"
+    shutil.copytree(output, reference / "output")
+    assert _build_into(archive, reference / "output").returncode == 0
+    pages, index = _new_bytes(output, reference / "output")
+    assert index >= 3 * 4096, "the edit must change some of the index"
+    _fill(output.parent, pages + index // 2)
     result = _build_into(archive, output)
     assert result.returncode == 1
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr

@@ -34,7 +34,7 @@ from kaffee_site.pipeline.swap import recover_now
 from kaffee_site.pipeline.write import WriteReport, faults_as_errors, write_files, write_output
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
-from kaffee_site.reuse.manifest import cache_folder, manifest, manifest_for
+from kaffee_site.reuse.manifest import cache_folder, manifest, manifest_for, output_id
 from kaffee_site.reuse.sources import Sources
 
 # Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
@@ -243,7 +243,7 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None) -
     changes in one step from the previous build to the new one, search index included (write.py)."""
     started = time.perf_counter()
     check_folders(options)
-    search = SearchStep()
+    search = SearchStep(search_state(options))
     with faults_as_errors(options.output_dir):  # a full disk or a vanished folder: one clear line
         recover_now(options.output_dir)  # even a build that fails finds the previous output in place
         known = manifest_for(options) if options.cache else None
@@ -262,6 +262,11 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None) -
             unsaved += known.remember(checked.diagnostics.warnings, report.total, stats)
     warnings = checked.diagnostics.warnings + _unsaved_cache(options, unsaved)
     return BuildResult(checked.site, report, warnings, seconds, search.seconds, stats)
+
+
+def search_state(options: BuildOptions) -> Path | None:
+    """Where build and serve note what the search index was made from (none without a cache)."""
+    return cache_folder(options.output_dir) / f"search-{output_id(options.output_dir)}.json" if options.cache else None
 
 
 def _unsaved_cache(options: BuildOptions, failures: list[str]) -> tuple[Problem, ...]:

@@ -22,12 +22,28 @@ function fill(text, values) {
 let pagefind = null;
 let latest = 0;
 
-async function engine() {
+// The index comes in parts (a rebuild indexes only the parts whose pages changed): the first
+// lies in pagefind/ with Pagefind's script, parts.json lists the others, and Pagefind's
+// mergeIndex searches them all as one.
+async function load() {
+  const base = form.dataset.pagefind;
+  const api = await import(base + "pagefind.js");
+  // Result URLs are stored relative to the archive; the base makes them work under a sub-path.
+  const options = { baseUrl: form.dataset.base, excerptLength: 24 };
+  await api.options(options);
+  const ready = api.init();
+  const listing = await fetch(base + "parts.json");
+  const parts = listing.ok ? (await listing.json()).parts : [];
+  await Promise.all([ready, ...parts.map((part) => api.mergeIndex(base + part, options))]);
+  return api;
+}
+
+function engine() {
   if (!pagefind) {
-    pagefind = await import(form.dataset.pagefind + "pagefind.js");
-    // Result URLs are stored relative to the archive; the base makes them work under a sub-path.
-    await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24 });
-    pagefind.init();
+    pagefind = load();
+    pagefind.catch(() => {
+      pagefind = null; // the next search tries again
+    });
   }
   return pagefind;
 }

@@ -1,150 +1,250 @@
-"""The full-text search index: Pagefind, run over the written archive.
+"""The full-text search index: Pagefind, run over the written archive, one part at a time.
 
-Pagefind (PyPI `pagefind[extended]`, a self-contained binary: no network) reads the
-HTML pages and writes a static index with German stemming into `pagefind/`, which the
-search page's script queries in the browser. Only pages marked `data-pagefind-body`
-(sessions, topics, people) are indexed, so list pages do not show up twice.
+Pagefind (PyPI `pagefind[extended]`, a self-contained binary: no network) reads the HTML pages
+and writes a static index with German stemming into `pagefind/`, which the search page's script
+queries in the browser. Only pages marked `data-pagefind-body` (sessions, topics, people) are
+indexed, so list pages do not show up twice. The index is split into parts (search_parts.py),
+and a rebuild indexes again only the parts whose pages changed; the others stay as they are.
 
-`build` runs it over the stage, before the stage becomes the output (write.py), so the
-pages and their index are one build: if Pagefind fails, nothing changes. `serve` runs it over
-the live output between rebuilds; there the finished index replaces `pagefind/` in one
-exchange of folders, so a failed run leaves the previous index as it was.
-
-The command-line entry point is used rather than the Python API: the API answers each request
-after a 0.1 s poll, far too slow for thousands of pages, while one CLI run indexes a folder.
+`build` indexes the stage, before the stage becomes the output (write.py), so the pages and
+their index are one build: if Pagefind fails, nothing changes. `serve` indexes the live output
+between rebuilds; there the finished index replaces `pagefind/` in one exchange of folders, so
+a failed run leaves the previous index as it was.
 """
 
 from __future__ import annotations
 
-import ctypes
+import errno
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
-import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
-from kaffee_site.errors import FaultError
 from kaffee_site.pipeline.lock import output_lock
+from kaffee_site.pipeline.pagefind_service import SearchIndexFailed, build_indexes, identity, pagefind_binary
+from kaffee_site.pipeline.search_parts import (PARTS_FILE, Plan, Stat, entry_digest, html_pages, load_state,
+                                               page_url, part_folder, plan, save_state)
 from kaffee_site.pipeline.swap import exchange_folders
 from kaffee_site.pipeline.write import SEARCH_DIR, Stage
 
+__all__ = ["INDEX_DIR", "SearchIndexFailed", "SearchStep", "index_stage", "update_search_index"]
+
 INDEX_DIR = SEARCH_DIR
 SCRATCH_DIR = ".kaffee-pagefind"
-TIMEOUT_SECONDS = 600
-_PR_SET_PDEATHSIG = 1
-FULL_DISK_BYTES = 64 * 1024  # less free than this after a run: Pagefind's writes may have failed
+ENTRY = "pagefind-entry.json"
+_INDEX_FOLDERS = ("fragment/", "index/", "filter/")  # with the entry and meta files: one part's index
 _SERVE_KEPT = "the pages were written, the previous search index was kept"
 _BUILD_KEPT = "the output folder was not changed"
 
 
-class SearchIndexFailed(FaultError):
-    """Pagefind could not build the index; the message says what was kept."""
-
-
 class SearchStep:
-    """The search index of one build, written into its stage; `seconds` is how long it took
-    (None when search is off or the index could stay as it was)."""
+    """The search index of one build, written into its stage; `seconds` is how long Pagefind took
+    (None when search is off or no part had to be indexed again). `state` is the file that says
+    what the current index was made from (None: index everything, as `--no-cache` does)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: Path | None = None) -> None:
+        self.state = state
         self.seconds: float | None = None
 
     def __call__(self, stage: Stage, enabled: bool) -> None:
         if not enabled:
             return  # the stage has no index: an old one goes with the swap
-        report = stage.report()
-        if not report.removed and not any(rel.endswith(".html") for rel in report.changed) \
-                and stage.has_current(f"{INDEX_DIR}/pagefind.js"):
-            stage.carry(INDEX_DIR)  # no page Pagefind reads changed: the index is still right
-            return
         started = time.perf_counter()
-        index_stage(stage)
-        self.seconds = time.perf_counter() - started
+        if index_stage(stage, self.state):
+            self.seconds = time.perf_counter() - started
 
 
-def index_stage(stage: Stage) -> None:
-    """Index the pages in a build's stage into its `pagefind/`; unchanged index files stay linked."""
-    stage.prune()  # no page of an older build may be indexed
-    scratch = stage.path / SCRATCH_DIR
-    _run_pagefind(stage.path, scratch, _BUILD_KEPT)
-    try:
-        files = _index_files(scratch, stage.path, _BUILD_KEPT)
-        for made in files:
-            rel = f"{INDEX_DIR}/{made.relative_to(scratch).as_posix()}"
-            stage.writer.adopt(rel, made)
-            stage.apart.add(rel)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+def index_stage(stage: Stage, state: Path | None = None) -> bool:
+    """Index the pages in a build's stage into its `pagefind/`: the parts whose pages did not
+    change stay linked to the current output's files. True if Pagefind ran."""
+    rels = html_pages(stage.produced)
+    binary = pagefind_binary()
+    before = load_state(state)
+    current = sorted(rel for rel in stage.writer.current if rel.startswith(INDEX_DIR + "/"))
+    entries = _entries(stage.output / INDEX_DIR, before.entries if before else {})
+    made = plan(stage.path, rels, {rel: _stat(stage.path / rel) for rel in rels}, identity(binary), before, entries)
+    if not made.members:
+        stage.prune()
+        return False  # no page to search: no index (Pagefind would refuse to make an empty one)
+    target = _StageTarget(stage, _BUILD_KEPT)
+    _keep_fresh(target, made, current)
+    stage.prune()  # no page or index file of an older build stays in the stage
+    _index_parts(binary, made, stage.path, target)
+    made.state.entries = _entries(stage.path / INDEX_DIR, made.members)
+    save_state(state, made.state)
+    return bool(made.stale)
 
 
-def update_search_index(output_dir: Path, enabled: bool) -> None:
-    """Index the archive in `output_dir` in place (serve), or remove a stale index when search is off."""
+def update_search_index(output_dir: Path, enabled: bool, state: Path | None = None) -> None:
+    """Bring the index of the archive in `output_dir` up to date (serve), or remove a stale one
+    when search is off."""
     with output_lock(output_dir):
         index = output_dir / INDEX_DIR
         if not enabled:
             shutil.rmtree(index, ignore_errors=True)
             return
-        scratch = output_dir / SCRATCH_DIR
-        shutil.rmtree(scratch, ignore_errors=True)
+        stats = _walk_pages(output_dir)
+        rels = html_pages(stats)
+        binary = pagefind_binary()
+        before = load_state(state)
+        entries = _entries(index, before.entries if before else {})
+        made = plan(output_dir, rels, stats, identity(binary), before, entries)
+        if not made.members:
+            shutil.rmtree(index, ignore_errors=True)
+            return
+        if not made.stale:  # the index is right (the plan checked it is the one the state describes)
+            made.state.entries = entries
+            save_state(state, made.state)  # pages may have been written again with the same bytes
+            return
+        fresh = output_dir / SCRATCH_DIR
+        shutil.rmtree(fresh, ignore_errors=True)
         try:
-            _run_pagefind(output_dir, scratch, _SERVE_KEPT)
-            _index_files(scratch, output_dir, _SERVE_KEPT)
+            current = sorted(f"{INDEX_DIR}/{p.relative_to(index).as_posix()}" for p in index.rglob("*")
+                             if p.is_file() and not p.is_symlink()) if index.is_dir() and not index.is_symlink() else []
+            target = _FolderTarget(output_dir, fresh, _SERVE_KEPT)
+            fresh.mkdir()
+            _keep_fresh(target, made, current)
+            _index_parts(binary, made, output_dir, target)
+            made.state.entries = _entries(fresh, made.members)
             if index.is_dir() and not index.is_symlink():
-                exchange_folders(scratch, index)  # scratch now holds the previous index
+                exchange_folders(fresh, index)  # fresh now holds the previous index
             else:
                 index.unlink(missing_ok=True)
-                scratch.rename(index)
+                fresh.rename(index)
+            save_state(state, made.state)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(fresh, ignore_errors=True)
 
 
-def _index_files(scratch: Path, site: Path, kept: str) -> list[Path]:
-    """The files Pagefind wrote, once they are known to be whole.
-
-    Pagefind 1.5 exits with 0 even when its writes fail (a full disk leaves empty and cut-off
-    files behind), so the index is checked: the entry file parses and names a meta file, every
-    compressed file decompresses, no file is empty, and the disk was not full when it finished."""
-    files = sorted(p for p in scratch.rglob("*") if p.is_file())
-    if not any(p.name == "pagefind.js" for p in files):
-        raise SearchIndexFailed(f"pagefind finished but wrote no index; {kept}")
-    free = _free_bytes(scratch)
-    if free is not None and free < FULL_DISK_BYTES:
-        raise SearchIndexFailed(f"the search index (pagefind) is incomplete: the disk is full "
-                                f"({free // 1024} KiB free); {kept}")
-    damaged = _damaged(scratch, files)
-    if damaged:
-        raise SearchIndexFailed(f"the search index (pagefind) is incomplete: {damaged} is damaged; {kept}")
-    return files
+# --- the parts ---------------------------------------------------------------------------
 
 
-def _damaged(scratch: Path, files: list[Path]) -> str | None:
-    try:
-        entry = json.loads((scratch / "pagefind-entry.json").read_bytes())
-        metas = [scratch / f"pagefind.{language['hash']}.pf_meta" for language in entry["languages"].values()]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return "pagefind-entry.json"
-    for path in (*files, *metas):
-        try:
-            data = path.read_bytes()
-            if not data or (path.suffix.startswith(".pf_") or path.suffix == ".pagefind") and not _unzips(data):
-                return path.relative_to(scratch).as_posix()
-        except OSError:
-            return path.relative_to(scratch).as_posix()
-    return None
+def _index_parts(binary: str, made: Plan, site: Path, target) -> None:
+    """Pagefind indexes each stale part (pages read from `site`); its files go to `target`."""
+    stale = sorted(made.stale)
+    jobs = [[(page_url(rel), site / rel) for rel in made.members[part]] for part in stale]
+    for part, files in zip(stale, build_indexes(binary, jobs, target.kept)):
+        if ENTRY not in files:
+            raise SearchIndexFailed(f"pagefind finished but wrote no index; {target.kept}")
+        for name in sorted(files):
+            inner = part_folder(part) + name
+            if _part_files(inner, part):
+                target.put(f"{INDEX_DIR}/{inner}", files[name])
+    listing = json.dumps({"parts": made.folders[1:]}, separators=(",", ":")) + "\n"
+    target.put(f"{INDEX_DIR}/{PARTS_FILE}", listing.encode("utf-8"))
 
 
-def _unzips(data: bytes) -> bool:
-    stream = zlib.decompressobj(wbits=31)  # gzip
-    try:
-        stream.decompress(data)
-    except zlib.error:
+def _part_files(rel: str, part: int) -> bool:
+    """Whether the index file `rel` (inside the index folder) belongs to part `part`'s own index.
+    Part 0 also holds Pagefind's scripts and its WebAssembly, which every part shares."""
+    prefix = part_folder(part)
+    if not rel.startswith(prefix) or rel == PARTS_FILE:
         return False
-    return stream.eof  # a cut-off stream does not reach its end
+    inner = rel[len(prefix):]
+    if part == 0:
+        return not inner.startswith("part-")
+    return inner == ENTRY or inner.endswith(".pf_meta") or inner.startswith(_INDEX_FOLDERS)
+
+
+def _keep_fresh(target, made: Plan, current: list[str]) -> None:
+    """The index files of the parts that need no new run stay as they are."""
+    fresh = [part for part in made.members if part not in made.stale]
+    prefix = INDEX_DIR + "/"
+    for rel in current:
+        inner = rel[len(prefix):]
+        if any(_part_files(inner, part) for part in fresh):
+            target.keep(rel)
+
+
+def _entries(index: Path, parts) -> dict[int, str]:
+    """The digest of each part's entry file in the index folder (a missing one is left out)."""
+    found = {}
+    for part in parts:
+        try:
+            found[part] = entry_digest((index / part_folder(part) / ENTRY).read_bytes())
+        except OSError:
+            pass
+    return found
+
+
+class _StageTarget:
+    """Index files go into a build's stage: unchanged ones as links to the current output."""
+
+    def __init__(self, stage: Stage, kept: str):
+        self.stage, self.kept = stage, kept
+
+    def keep(self, rel: str) -> None:
+        if not self.stage.writer.keep(rel):  # a file system without hard links
+            self.put(rel, (self.stage.output / rel).read_bytes())
+        self.stage.apart.add(rel)
+
+    def put(self, rel: str, data: bytes) -> None:
+        with _disk_full_is_incomplete(self.stage.path, self.kept):
+            self.stage.writer.put(rel, data)
+        self.stage.apart.add(rel)
+
+
+class _FolderTarget:
+    """Index files go into a new folder that then replaces the live index (serve)."""
+
+    def __init__(self, output: Path, fresh: Path, kept: str):
+        self.output, self.fresh, self.kept = output, fresh, kept
+
+    def _path(self, rel: str) -> Path:
+        path = self.fresh / rel[len(INDEX_DIR) + 1:]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def keep(self, rel: str) -> None:
+        path = self._path(rel)
+        try:
+            os.link(self.output / rel, path, follow_symlinks=False)
+        except OSError:
+            self.put(rel, (self.output / rel).read_bytes())
+
+    def put(self, rel: str, data: bytes) -> None:
+        with _disk_full_is_incomplete(self.fresh, self.kept):
+            self._path(rel).write_bytes(data)
+
+
+@contextmanager
+def _disk_full_is_incomplete(folder: Path, kept: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        free = _free_bytes(folder)
+        raise SearchIndexFailed(f"the search index (pagefind) is incomplete: the disk is full "
+                                f"({(free or 0) // 1024} KiB free); {kept}") from None
+
+
+def _stat(path: Path) -> Stat:
+    info = os.stat(path, follow_symlinks=False)
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _walk_pages(root: Path) -> dict[str, Stat]:
+    """The HTML files of a live output folder with their stat (hidden folders and links skipped)."""
+    found: dict[str, Stat] = {}
+    pending = [("", str(root))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel != INDEX_DIR:
+                        pending.append((rel + "/", entry.path))
+                elif entry.name.endswith(".html") and entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns)
+    return found
 
 
 def _free_bytes(folder: Path) -> int | None:
@@ -153,46 +253,3 @@ def _free_bytes(folder: Path) -> int | None:
     except OSError:
         return None
     return info.f_bavail * info.f_frsize
-
-
-def _pagefind_binary() -> str:
-    """The binary shipped in the pagefind wheel (PAGEFIND_BINARY_PATH overrides it)."""
-    try:
-        from pagefind.service import get_executable  # imported here: a missing install gets a clear message
-    except ImportError:
-        raise SearchIndexFailed("pagefind is not installed: pip install 'pagefind[extended]', "
-                                "or set 'search: false' in site.yaml") from None
-    binary = get_executable()
-    if binary is None:
-        raise SearchIndexFailed("the pagefind binary is missing: reinstall 'pagefind[extended]', "
-                                "or set 'search: false' in site.yaml")
-    return str(binary)
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, Pagefind is killed when the build dies (even by SIGKILL): otherwise it would go
-    on writing into a stage the next build is already using. Only in a process without threads
-    (build, serve's indexer child), where running code between fork and exec is safe."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _run_pagefind(site_dir: Path, scratch: Path, kept: str) -> None:
-    # Called directly, not through `python -m pagefind`: saves starting a second interpreter.
-    command = [_pagefind_binary(), "--site", str(site_dir), "--output-path", str(scratch), "--silent"]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent())
-    except subprocess.TimeoutExpired:
-        raise SearchIndexFailed(f"the search index (pagefind) took more than {TIMEOUT_SECONDS} s; {kept}") from None
-    except OSError as err:
-        raise SearchIndexFailed(f"cannot run pagefind ({command[0]}): {err.strerror}; {kept}") from None
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        reason = detail[-1] if detail else f"exit code {result.returncode}"
-        raise SearchIndexFailed(f"the search index (pagefind) failed: {reason}; {kept}")

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 from watchdog.observers import Observer
 
 from kaffee_site.serve import livereload
-from kaffee_site.engine import OUTPUT_MARKER, BuildOptions, Engine, RebuildResult, check_folders
+from kaffee_site.engine import OUTPUT_MARKER, BuildOptions, Engine, RebuildResult, check_folders, search_state
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.pipeline.load import load_config
 from kaffee_site.serve.indexer import SearchIndexer
@@ -69,7 +69,8 @@ class DevServer:
         self._last_event = 0.0
         self._wake = threading.Condition()
         self._stopping = False
-        self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)))
+        self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)),
+                                     search_state(options))
         self._interruptions = 0
         self._output_names: frozenset[str] = frozenset()  # the output's top level after the last good rebuild
         self._restoring = ""  # the build version after which a deleted output was asked back
