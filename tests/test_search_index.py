@@ -10,11 +10,15 @@ from __future__ import annotations
 import gzip
 import json
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 from reader_support import built_sample, parse_html
-from support import Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot
+
+from kaffee_site.cli import main
+from kaffee_site.pipeline.search_parts import part_of
 
 SIGNATURE = b"pagefind_dcd"
 
@@ -22,7 +26,7 @@ SIGNATURE = b"pagefind_dcd"
 def _indexed(output: Path) -> dict[str, str]:
     """URL -> indexed text of every page in the search index."""
     pages = {}
-    for fragment in (output / "pagefind" / "fragment").glob("*.pf_fragment"):
+    for fragment in (output / "pagefind").rglob("*.pf_fragment"):  # every part's
         raw = gzip.decompress(fragment.read_bytes())
         assert raw.startswith(SIGNATURE)
         data = json.loads(raw[len(SIGNATURE):])
@@ -130,3 +134,106 @@ def test_a_missing_pagefind_binary_is_a_clear_error(archive: Archive, tmp_path: 
     assert result.returncode == 1
     assert "cannot run pagefind" in result.stderr and "No such file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- the index in parts (search_parts.py) --------------------------------------------------------
+
+def _parts(output: Path) -> list[str]:
+    return ["", *json.loads((output / "pagefind" / "parts.json").read_text("utf-8"))["parts"]]
+
+
+def _many(archive: Archive, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        archive.write(f"sessions/r{n:03d}.md", session_md(f"Runde {n}", f"20{19 + n % 6}-{n % 12 + 1:02d}-03",
+                                                         body=f"Bericht {n} über Förderprogramme."))
+
+
+def _clean_build(archive: Archive, tmp_path: Path, name: str) -> dict[str, bytes]:
+    """The same content built from nothing, without the cache, into a folder of its own."""
+    fresh = tmp_path / name / "output"
+    assert main(["build", "--content", str(archive.content), "--output", str(fresh), "--no-cache",
+                 "--templates", str(TEMPLATES)]) == 0
+    return tree_snapshot(fresh)
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_larger_archive_is_indexed_in_parts_and_every_page_once(archive: Archive):
+    _many(archive, 130)
+    assert archive.build() == 0
+    parts = _parts(archive.output)
+    assert parts == ["", "part-1/"]  # 130 pages: two parts of about 100
+    for part in parts:
+        entry = json.loads((archive.output / "pagefind" / part / "pagefind-entry.json").read_text("utf-8"))
+        assert 30 < entry["languages"]["de"]["page_count"] < 100
+        assert (archive.output / "pagefind" / part / f"pagefind.{entry['languages']['de']['hash']}.pf_meta").is_file()
+    assert not (archive.output / "pagefind" / "part-1" / "pagefind.js").exists()  # the scripts once, in part 0
+    indexed = _indexed(archive.output)
+    assert sorted(url for url in indexed if url.startswith("/sitzungen/")) == \
+        sorted(f"/sitzungen/r{n:03d}/" for n in range(130))
+
+
+def test_a_rebuild_indexes_only_the_part_of_the_changed_page(archive: Archive, tmp_path: Path, capsys):
+    _many(archive, 130)
+    assert archive.build() == 0
+    index = archive.output / "pagefind"
+    before = _inodes(index)
+    archive.write("sessions/r007.md", session_md("Runde 7", "2020-08-03", body="Milchschaum und Kaffeesatz."))
+    assert archive.build() == 0
+    assert "search index" in capsys.readouterr().out
+    after = _inodes(index)
+    changed = part_of("sitzungen/r007/index.html", 2)
+    other = "part-1/" if changed == 0 else ""
+    kept = [rel for rel in after if rel.startswith(other) and (other or not rel.startswith("part-"))]
+    assert kept and all(before.get(rel) == after[rel] for rel in kept)  # the other part: the same files
+    assert any(before.get(rel) != ino for rel, ino in after.items() if rel not in kept)
+    assert [url for url, text in _indexed(archive.output).items() if "Milchschaum" in text] == ["/sitzungen/r007/"]
+    assert tree_snapshot(archive.output) == _clean_build(archive, tmp_path, "clean")
+
+
+def test_cached_rebuilds_and_clean_builds_give_the_same_index_after_every_edit(archive: Archive, tmp_path: Path):
+    _many(archive, 95)
+    archive.write("site.yaml", "title: Archiv\nbase_url: https://example.org/k/\n")
+    edits = [
+        ("ten more reports: the index splits in two", lambda: _many(archive, 10, start=95)),
+        ("a body", lambda: archive.write("sessions/r003.md", session_md("Runde 3", "2022-04-03", body="Milchschaum"))),
+        ("a title", lambda: archive.write("sessions/r050.md", session_md("Neuer Titel", "2019-03-03", body="Text"))),
+        ("a report deleted", lambda: (archive.content / "sessions/r051.md").unlink()),
+        ("the state file damaged", lambda: [p.write_bytes(b"x" + p.read_bytes()[1:])
+                                            for p in (archive.root / ".kaffee-cache").glob("search-*.json")]),
+        ("search off and on", lambda: (archive.write("site.yaml", "title: Archiv\nsearch: false\n"),
+                                       archive.build(), archive.write("site.yaml", "title: Archiv\n"))),
+        ("reports deleted: one index again", lambda: [(archive.content / f"sessions/r{n:03d}.md").unlink()
+                                                     for n in range(60, 90)]),
+    ]
+    assert archive.build() == 0
+    assert _parts(archive.output) == [""]
+    for step, (what, edit) in enumerate(edits):
+        edit()
+        assert archive.build() == 0, what
+        assert tree_snapshot(archive.output) == _clean_build(archive, tmp_path, f"clean-{step}"), what
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):
+    """A small tmpfs (it lists files in another order than ext4); skipped where it cannot be mounted."""
+    point = tmp_path / "tmpfs"
+    point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(point)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): {done.stderr.strip()}")
+    yield point
+    subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def test_the_index_is_the_same_bytes_whatever_order_the_file_system_lists_pages_in(archive: Archive, tmpfs: Path,
+                                                                                  tmp_path: Path):
+    """Pagefind numbers pages in the order it meets them; they are handed to it in path order."""
+    _many(archive, 40)
+    first = _clean_build(archive, tmp_path, "on-disk")
+    second = tmpfs / "output"
+    assert main(["build", "--content", str(archive.content), "--output", str(second), "--no-cache",
+                 "--templates", str(TEMPLATES)]) == 0
+    assert tree_snapshot(second) == first
