@@ -117,7 +117,11 @@ class _Service:
                     raise self._failure()
                 self._buffer += chunk
             raw, _, self._buffer = self._buffer.partition(b",")
-            payload = json.loads(base64.b64decode(raw))["payload"]
+            try:
+                payload = json.loads(base64.b64decode(raw, validate=True))["payload"]
+            except (ValueError, KeyError, TypeError):
+                raise SearchIndexFailed(f"the search index (pagefind) failed: an answer of its service cannot be "
+                                        f"read; {self.kept}") from None
             if payload.get("type") == "Error":
                 raise SearchIndexFailed(f"the search index (pagefind) failed: {payload.get('message')}; {self.kept}")
             yield payload
@@ -182,7 +186,7 @@ def build_indexes(binary: str, jobs: list[list[Page]], kept: str) -> Iterator[di
                 for _ in service.answers(len(pages)):
                     pass
                 answer = next(service.answers(1))
-                yield {file["path"]: base64.b64decode(file["content"]) for file in answer.get("files") or ()}
+                yield _files(answer, kept)
         except SearchIndexFailed:
             writer.join()
             if failed:
@@ -191,3 +195,11 @@ def build_indexes(binary: str, jobs: list[list[Page]], kept: str) -> Iterator[di
         writer.join()
     finally:
         service.close()
+
+
+def _files(answer: dict, kept: str) -> dict[str, bytes]:
+    """The index files in a GetFiles answer: path inside the index folder -> bytes."""
+    try:
+        return {str(file["path"]): base64.b64decode(file["content"], validate=True) for file in answer["files"]}
+    except (ValueError, KeyError, TypeError):
+        raise SearchIndexFailed(f"the search index (pagefind) failed: its files cannot be read; {kept}") from None

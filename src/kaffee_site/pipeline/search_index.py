@@ -28,7 +28,7 @@ from kaffee_site.pipeline.pagefind_service import SearchIndexFailed, build_index
 from kaffee_site.pipeline.search_parts import (PARTS_FILE, Plan, Stat, entry_digest, html_pages, load_state,
                                                page_url, part_folder, plan, save_state)
 from kaffee_site.pipeline.swap import exchange_folders
-from kaffee_site.pipeline.write import SEARCH_DIR, Stage
+from kaffee_site.pipeline.write import SEARCH_DIR, Stage, safe_relative
 
 __all__ = ["INDEX_DIR", "SearchIndexFailed", "SearchStep", "index_stage", "update_search_index"]
 
@@ -130,7 +130,7 @@ def _index_parts(binary: str, made: Plan, site: Path, target) -> None:
         if ENTRY not in files:
             raise SearchIndexFailed(f"pagefind finished but wrote no index; {target.kept}")
         for name in sorted(files):
-            inner = part_folder(part) + name
+            inner = part_folder(part) + safe_relative(name).as_posix()  # never outside the index folder
             if _part_files(inner, part):
                 target.put(f"{INDEX_DIR}/{inner}", files[name])
     listing = json.dumps({"parts": made.folders[1:]}, separators=(",", ":")) + "\n"

@@ -127,15 +127,10 @@ def save_state(path: Path | None, state: State) -> None:
         scratch.write_bytes(entry_digest(body).encode("ascii") + b"\n" + body)
         os.replace(scratch, path)
     except OSError:
-        scratch.unlink(missing_ok=True)
-
-
-def forget_state(path: Path | None) -> None:
-    if path is not None:
         try:
-            path.unlink(missing_ok=True)
+            scratch.unlink(missing_ok=True)
         except OSError:
-            pass
+            pass  # a file where the cache folder goes: nothing was written
 
 
 @dataclass
