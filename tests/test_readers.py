@@ -224,9 +224,9 @@ def test_a_site_image_stands_in_where_a_page_has_none(archive):
 def test_the_card_font_has_every_german_letter():
     from PIL import Image, ImageDraw
 
-    from kaffee_site.outputs.cards import _font
+    from kaffee_site.outputs.card_image import font as card_font
 
-    font = _font(True, 60)
+    font = card_font(True, 60)
 
     def drawn(text: str) -> bytes:
         image = Image.new("L", (120, 100))

@@ -5,35 +5,24 @@ WebP: they ignore SVG), else the image named in `site.yaml`, else a card the bui
 1200 × 630 px, the title, date and series on the theme's colours (as Material for MkDocs'
 social cards), one per session and topic and one for the rest of the site.
 
-This is the only module that knows Pillow. Cards are drawn in palette mode: each text colour
-is an 85-step ramp from the background, so the antialiased text keeps its colour and a PNG
-is about 15 KB and quick to compress. The font is Lato from the `font-lato` package (German
-letters, dashes and guillemets), never the machine's fonts, so the bytes are the same on
-every machine with the same Pillow.
+The drawing itself (Pillow, the font, the palette) is card_image.py.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from kaffee_site.appearance import LIGHT
 from kaffee_site.i18n import catalogue
 from kaffee_site.model import Session, Site, Topic
+from kaffee_site.outputs.card_image import HEIGHT, WIDTH, draw_card
 from kaffee_site.outputs.kind import PageSpec
 
 ORDER = 40
 CARD_FILE = "card.png"
-WIDTH, HEIGHT = 1200, 630
-MARGIN = 80
-BAND = 20  # the accent stripe along the top
 RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 DEFAULT_COLOURS = {key: LIGHT[key] for key in ("bg", "fg", "muted", "accent")}  # the default theme, light
-_STEPS = 85  # antialiasing levels per colour: three ramps and the solid accent fit in 256 entries
 
 
 @dataclass(frozen=True)
@@ -170,139 +159,3 @@ def theme_colours(site: Site) -> tuple[tuple[str, str], ...]:
     theme = getattr(site.config, "theme", None)
     chosen.update((name, value) for name, value in (theme.light if theme else ()) if name in chosen)
     return tuple(sorted(chosen.items()))
-
-
-@lru_cache(maxsize=32)
-def _font(bold: bool, size: int):
-    import font_lato
-    from PIL import ImageFont
-
-    # The basic layout engine (FreeType alone): raqm, where installed, would shape differently and
-    # give other bytes on another machine.
-    return ImageFont.truetype(font_lato.font_files["LatoBold" if bold else "Lato"], size,
-                              layout_engine=ImageFont.Layout.BASIC)
-
-
-def _rgb(value: str) -> tuple[int, int, int]:
-    digits = value[1:] if len(value) == 7 else "".join(c * 2 for c in value[1:4])  # '#abc' = '#aabbcc'
-    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
-
-
-@lru_cache(maxsize=8)
-def _palette(colours: tuple[tuple[str, str], ...]) -> list[int]:
-    """Index 0-84: background to text; 85-169: to muted; 170-254: to accent; 255: accent."""
-    named = {k: _rgb(v) for k, v in colours}
-    bg = named["bg"]
-    palette: list[int] = []
-    for key in ("fg", "muted", "accent"):
-        target = named[key]
-        for step in range(_STEPS):
-            palette += [round(bg[c] + (target[c] - bg[c]) * step / (_STEPS - 1)) for c in range(3)]
-    return palette + list(named["accent"])
-
-
-CARD_CHARS = 300  # more never fits on a card: longer texts are cut before measuring
-
-
-def _printable(text: str) -> str:
-    """Control and format characters have no glyph: drop them (a title may hold any text)."""
-    return "".join(ch for ch in text[:CARD_CHARS] if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
-
-
-def draw_card(text: CardText, colours: tuple[tuple[str, str], ...]) -> bytes:
-    from PIL import Image, ImageDraw
-
-    text = CardText(_printable(text.kicker), _printable(text.title), _printable(text.footer))
-    canvas = Image.new("L", (WIDTH, HEIGHT), 0)
-    measure = ImageDraw.Draw(canvas)
-    width = WIDTH - 2 * MARGIN
-    top = BAND + 60
-    if text.kicker:
-        font = _font(True, 34)
-        _stamp(canvas, (MARGIN, top), _fit(measure, text.kicker, font, width, 1)[0], font, "accent")
-    top += 70
-    size, lines = _title_lines(measure, text.title, width)
-    for line in lines:
-        _stamp(canvas, (MARGIN, top), line, _font(True, size), "fg")
-        top += round(size * 1.22)
-    if text.footer:
-        font = _font(False, 34)
-        foot = _fit(measure, text.footer, font, width, 2)
-        y = HEIGHT - 70 - 46 * len(foot)
-        for line in foot:
-            _stamp(canvas, (MARGIN, y), line, font, "muted")
-            y += 46
-    measure.rectangle((0, 0, WIDTH, BAND - 1), fill=255)
-    canvas.putpalette(_palette(colours))
-    out = io.BytesIO()
-    canvas.save(out, "PNG")
-    return out.getvalue()
-
-
-_RAMP_START = {"fg": 0, "muted": _STEPS, "accent": 2 * _STEPS}
-# coverage 0-255 -> a step of the colour's ramp; and where there is ink at all
-_LUTS = {key: [base + round(v * (_STEPS - 1) / 255) for v in range(256)] for key, base in _RAMP_START.items()}
-_INK = [0] + [255] * 255
-
-
-def _stamp(canvas, xy: tuple[int, int], line: str, font, colour: str) -> None:
-    """Draw one line in one colour: antialiased on its own small image, then mapped to the ramp."""
-    from PIL import Image, ImageDraw
-
-    left, top, right, bottom = font.getbbox(line)
-    if right <= left or bottom <= top:
-        return
-    coverage = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(coverage).text((-left, -top), line, font=font, fill=255)
-    canvas.paste(coverage.point(_LUTS[colour]), (xy[0] + left, xy[1] + top), mask=coverage.point(_INK))
-
-
-def _title_lines(draw, title: str, width: int) -> tuple[int, list[str]]:
-    """The largest size at which the title fits three lines; cut with an ellipsis at the smallest."""
-    for size in (72, 64, 56, 48):
-        lines = _wrap(draw, title, _font(True, size), width)
-        if len(lines) <= 3:
-            return size, lines
-    return 48, _fit(draw, title, _font(True, 48), width, 4)
-
-
-def _fit(draw, text: str, font, width: int, max_lines: int) -> list[str]:
-    lines = _wrap(draw, text, font, width)
-    if len(lines) <= max_lines:
-        return lines
-    kept = lines[:max_lines]
-    last = kept[-1]
-    while last and draw.textlength(last + " …", font=font) > width:
-        last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
-    kept[-1] = last.rstrip(" ,;:–-") + " …"
-    return kept
-
-
-_BREAKS = re.compile(r"[ \t\r\n]+")
-
-
-def _wrap(draw, text: str, font, width: int) -> list[str]:
-    """Greedy line breaking at spaces; a word wider than the card is broken where it must be."""
-    lines: list[str] = []
-    current = ""
-    for word in _BREAKS.split(text.strip()):  # never at a no-break space ('5.\u00a0September')
-        candidate = f"{current} {word}" if current else word
-        if draw.textlength(candidate, font=font) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = word
-        while draw.textlength(current, font=font) > width:
-            low, high = 1, len(current) - 1  # the longest piece that fits, found by halving
-            while low < high:
-                middle = (low + high + 1) // 2
-                if draw.textlength(current[:middle], font=font) <= width:
-                    low = middle
-                else:
-                    high = middle - 1
-            lines.append(current[:low])
-            current = current[low:]
-    if current:
-        lines.append(current)
-    return lines
