@@ -31,7 +31,7 @@ from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages,
 from kaffee_site.pipeline.theme import Theme, default_theme_folder
 from kaffee_site.pipeline.search_index import SearchStep
 from kaffee_site.pipeline.swap import recover_now
-from kaffee_site.pipeline.write import WriteReport, faults_as_errors, write_files, write_output
+from kaffee_site.pipeline.write import Placed, StageWriter, WriteReport, faults_as_errors, write_files, write_output
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
 from kaffee_site.reuse.manifest import cache_folder, manifest, manifest_for, output_id
@@ -119,15 +119,17 @@ class Engine:
             self.theme, self._theme_key = Theme(self.options.templates_dir, language, known=self.cache.front), key
         return self.theme
 
-    def outputs(self, site: Site, theme: Theme, whole: bool = False) -> Iterator[Output]:
+    def outputs(self, site: Site, theme: Theme, whole: bool = False,
+                writer: StageWriter | None = None) -> Iterator[Output | Placed]:
         """Every file of the archive: rendered outputs (kept ones as themselves unless `whole`),
-        theme files, media."""
+        theme files, media. With the stage's `writer`, worker processes place what they render."""
         specs = plan_pages(site)
-        return chain(self._rendered(site, theme, specs, whole), support_outputs(site, theme),
+        return chain(self._rendered(site, theme, specs, whole, writer), support_outputs(site, theme),
                      unrendered_outputs(site, self.options))
 
-    def _rendered(self, site: Site, theme: Theme, specs: list[PageSpec], whole: bool) -> Iterator[Output]:
-        render = page_renderer(site, theme)
+    def _rendered(self, site: Site, theme: Theme, specs: list[PageSpec], whole: bool,
+                  writer: StageWriter | None) -> Iterator[Output | Placed]:
+        render = page_renderer(site, theme, writer)
         if not self.record:
             for output, _ in render(specs, False):
                 yield output
@@ -173,8 +175,8 @@ class Engine:
                 theme = self.current_theme(checked.site.config.language)
                 index = (lambda stage: search(stage, checked.site.config.search)) if search else None
                 with write_lock:  # the search index, when asked, is written into the stage (write.py)
-                    report = write_output(self.outputs(checked.site, theme, whole), self.options.output_dir,
-                                          index, waiting)
+                    report = write_output(lambda writer: self.outputs(checked.site, theme, whole, writer),
+                                          self.options.output_dir, index, waiting)
                 self.cache.graph.finish()
                 complete = healthy = True
         except _Interrupted:

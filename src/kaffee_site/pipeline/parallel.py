@@ -7,15 +7,26 @@ way in); chunks come back in order, so the output is the same, byte for byte, as
 one process. Small archives, a single core, or a process that already runs threads (forking
 those is unsafe, e.g. under `serve`) take the plain path in this process.
 
+Given the stage's writer, the workers put the pages they render into the stage themselves
+(write.place) and send back only each path and whether it was written: the build process no
+longer receives every page's bytes to write them alone while the workers wait.
+
+A worker dies with its build (on Linux, PR_SET_PDEATHSIG): a build killed with SIGKILL leaves
+no worker behind to print a BrokenPipeError, or to write into a stage the next build uses.
+Ctrl-C is the build's to handle: its workers ignore SIGINT and are ended by the pool.
+
 `KAFFEE_SITE_JOBS=N` sets the number of processes (1: never fork); with N > 1 even a small
 archive is spread, which the tests use to compare both paths.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections import deque
 from itertools import islice
@@ -23,6 +34,7 @@ from typing import Any, Iterator, Sequence
 
 from kaffee_site.pipeline.link import BodyJob, render_bodies_here
 from kaffee_site.pipeline.markdown import Body, LinkContext
+from kaffee_site.pipeline.write import StageWriter, place
 
 # Below these, forking and sending results back costs more than the work (measured: a body
 # takes 2–4 ms to render, a page 1–2 ms; a fork plus a pickled result about 5 ms per chunk).
@@ -59,7 +71,7 @@ def _pool_map(func: Any, count: int, processes: int, size: int) -> Iterator[Any]
     chunks = iter(_chunks(count, size))
     gc.freeze()  # the cycle collector in a worker would otherwise touch (and copy) every inherited page
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        with multiprocessing.get_context("fork").Pool(processes, _worker_start, (os.getpid(),)) as pool:
             pending = deque(pool.apply_async(func, (bounds,)) for bounds in islice(chunks, processes * 3))
             while pending:
                 result = pending.popleft().get()
@@ -70,6 +82,21 @@ def _pool_map(func: Any, count: int, processes: int, size: int) -> Iterator[Any]
     finally:
         gc.unfreeze()
         _STATE.clear()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_start(build: int) -> None:
+    """In each worker as it starts: die with the build, leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != build:  # the build died before the line above took effect
+        os._exit(0)
 
 
 # --- bodies ---------------------------------------------------------------------------------
@@ -105,15 +132,20 @@ def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, fr
 
 def _pages_chunk(bounds: tuple[int, int]) -> list[tuple[Any, frozenset]]:
     start, stop = bounds
-    site, theme, record = _STATE["site"], _STATE["theme"], _STATE["record"]
-    return [_render_one(site, theme, spec, record) for spec in _STATE["specs"][start:stop]]
+    site, theme, record, writer = _STATE["site"], _STATE["theme"], _STATE["record"], _STATE["writer"]
+    done = []
+    for spec in _STATE["specs"][start:stop]:
+        output, reads = _render_one(site, theme, spec, record)
+        done.append((output if writer is None else place(writer, output), reads))
+    return done
 
 
-def page_renderer(site: Any, theme: Any):
+def page_renderer(site: Any, theme: Any, writer: StageWriter | None = None):
     """render(specs, record) -> iterator of (Output, reads) in the order of `specs`.
 
     With `record`, `reads` names what the page read from the Site and the theme (graph.py);
-    otherwise it is empty.
+    otherwise it is empty. With a `writer`, pages rendered by workers come back as
+    write.Placed: already in the stage.
     """
     def render(specs: Sequence[Any], record: bool) -> Iterator[tuple[Any, frozenset]]:
         processes = workers(len(specs), MIN_PAGES)
@@ -122,7 +154,7 @@ def page_renderer(site: Any, theme: Any):
                 yield _render_one(site, theme, spec, record)
             return
         _warm(theme, specs)
-        _STATE.update(site=site, theme=theme, specs=list(specs), record=record)
+        _STATE.update(site=site, theme=theme, specs=list(specs), record=record, writer=writer)
         size = max(1, min(CHUNK, len(specs) // (processes * 4) or 1))
         for part in _pool_map(_pages_chunk, len(specs), processes, size):
             yield from part

@@ -66,6 +66,29 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
+def _output_rel(path: str) -> str:
+    """The stage path of an output; refused where the writer keeps its own files."""
+    rel = safe_relative(path).as_posix()
+    if rel.split("/")[0] == STAGING or rel.endswith(".kaffee-tmp"):
+        raise UnsafePath(f"two outputs want the same path '{rel}'")
+    return rel
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An output a worker process already put into the stage (parallel.py): only its path and
+    whether its bytes were written (False: the unchanged current file was linked) come back."""
+
+    path: str
+    written: bool
+
+
+def place(writer: "StageWriter", output: Output) -> Placed:
+    """Put a rendered output (bytes) into the stage through `writer`, in whichever process holds it."""
+    rel = _output_rel(output.path)
+    return Placed(rel, writer.put(rel, output.data))  # type: ignore[arg-type]
+
+
 class StageWriter:
     """Places files into a stage. Plain data, so forked or spawned workers can write their own files.
 
@@ -198,13 +221,16 @@ class Stage:
         self._done = self._pruned = False
 
     def record(self, rel: str, written: bool) -> None:
-        if rel in self.produced or rel.split("/")[0] == STAGING or rel.endswith(".kaffee-tmp"):
+        if rel in self.produced:
             raise UnsafePath(f"two outputs want the same path '{rel}'")
-        self.produced[rel] = written
+        self.produced[_output_rel(rel)] = written
 
-    def write(self, outputs: Iterable[Output]) -> None:
+    def write(self, outputs: Iterable[Output | Placed]) -> None:
         for output in outputs:
-            rel = safe_relative(output.path).as_posix()
+            if isinstance(output, Placed):  # a worker wrote it (a second output of one path: its
+                self.record(output.path, output.written)  # file was replaced, but the build fails here)
+                continue
+            rel = _output_rel(output.path)
             if rel in self.produced:
                 raise UnsafePath(f"two outputs want the same path '{rel}'")
             self.record(rel, self._place(output, rel))
@@ -263,15 +289,17 @@ class Stage:
         return WriteReport(len(changed), len(self.produced) - len(changed), removed, changed)
 
 
-def write_output(outputs: Iterable[Output], output_dir: Path, index: Callable[[Stage], object] | None = None,
+def write_output(outputs: Iterable[Output] | Callable[["StageWriter"], Iterable[Output | Placed]], output_dir: Path,
+                 index: Callable[[Stage], object] | None = None,
                  waiting: Callable[[str], None] | None = None) -> WriteReport:
     """Write a whole build into `output_dir`, holding the folder's lock (`waiting` hears if it has
-    to wait). `index(stage)` writes the search index into the stage before the swap; without it
-    the current index is kept as it is (serve brings it up to date apart)."""
+    to wait). `outputs` may be a function of the stage's writer, so that worker processes put
+    their files in place themselves. `index(stage)` writes the search index into the stage
+    before the swap; without it the current index is kept as it is (serve brings it up to date apart)."""
     with output_lock(output_dir, waiting):
         stage = Stage(output_dir)
         try:
-            stage.write(outputs)
+            stage.write(outputs(stage.writer) if callable(outputs) else outputs)
             if index is None:
                 stage.carry(SEARCH_DIR)
             else:

@@ -1,0 +1,111 @@
+"""Worker processes: they place the pages they render themselves, and die with their build."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until
+from test_cache import TOPICS, sessions
+
+from kaffee_site.engine import BuildOptions, Engine
+from kaffee_site.pipeline.parallel import page_renderer
+from kaffee_site.pipeline.render import plan_pages, render_page
+from kaffee_site.pipeline.write import Placed, Stage
+
+
+def _archive(archive: Archive, count: int) -> Archive:
+    archive.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\nsearch: false\n")
+    for rel, text in {**TOPICS, **sessions(count)}.items():
+        archive.write(rel, text)
+    return archive
+
+
+def test_workers_put_their_pages_into_the_stage_and_send_back_only_paths(archive: Archive, monkeypatch):
+    _archive(archive, 12)
+    monkeypatch.setenv("KAFFEE_SITE_JOBS", "2")
+    engine = Engine(BuildOptions(archive.content, archive.output, TEMPLATES))
+    site = engine.load().site
+    theme = engine.current_theme(site.config.language)
+    specs = plan_pages(site)
+    stage = Stage(archive.output)
+    try:
+        results = [output for output, _ in page_renderer(site, theme, stage.writer)(specs, False)]
+        assert [type(r) for r in results] == [Placed] * len(specs)  # no page's bytes came back
+        assert [r.path for r in results] == [spec.path for spec in specs]  # in the order of the plan
+        for spec in specs:  # each file in the stage is the page this process renders
+            assert (stage.path / spec.path).read_bytes() == render_page(site, theme, spec).data, spec.path
+    finally:
+        stage.discard()
+
+
+def test_cached_builds_in_workers_equal_a_clean_build_in_one_process(archive: Archive, tmp_path: Path):
+    """The workers write and record what each page read; a cached rebuild after an edit is
+    still byte for byte the clean one-process build."""
+    _archive(archive, 30)
+    parallel = {"KAFFEE_SITE_JOBS": "2"}
+    assert archive.run("build", env=parallel).returncode == 0
+    archive.write("sessions/2024/2024-01-08-sitzung-2.md", session_md(
+        "Sitzung 2 neu", "2024-01-08", "Ganz neu über *Verstetigung*.", number=2, topics="\n  - Verstetigung"))
+    again = archive.run("build", env=parallel)
+    assert again.returncode == 0, again.stderr
+    written, unchanged = map(int, re.search(r"\((\d+) written, (\d+) unchanged", again.stdout).groups())
+    assert written > 1 and unchanged > 50  # some pages rendered again in the workers, most kept
+    cached = tree_snapshot(archive.output)
+    shutil.rmtree(archive.output)
+    clean = archive.run("build", "--no-cache", env={"KAFFEE_SITE_JOBS": "1"})
+    assert clean.returncode == 0, clean.stderr
+    assert cached == tree_snapshot(archive.output)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found |= {int(c) for c in handle.read().split()}
+    except OSError:
+        pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_build_killed_while_workers_render_leaves_no_worker_and_prints_nothing(archive: Archive, tmp_path: Path):
+    _archive(archive, 150)
+    stage = tmp_path / ".output.kaffee-stage"
+    errors = tmp_path / "stderr.txt"
+    for attempt in range(3):  # the kill must fall while the workers render pages
+        shutil.rmtree(archive.output, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
+        with open(errors, "wb") as stderr:
+            build = subprocess.Popen([sys.executable, "-m", "kaffee_site", *archive.args("build", "--no-cache")],
+                                     stdout=subprocess.DEVNULL, stderr=stderr,
+                                     env={**os.environ, "KAFFEE_SITE_JOBS": "2"}, cwd=archive.root)
+        try:
+            wait_until(lambda: stage.is_dir() and sum(1 for _ in stage.rglob("index.html")) >= 20,
+                       "the build writes pages", timeout=120)
+            workers = _children(build.pid)
+        finally:
+            build.send_signal(signal.SIGKILL)
+            build.wait()
+        if len(workers) >= 2:
+            break
+    assert len(workers) >= 2, "the build ran no workers"
+    killed = time.monotonic()
+    wait_until(lambda: not any(_alive(pid) for pid in workers), "the workers end", timeout=30)
+    assert time.monotonic() - killed < 2  # they die with the build, not after their next chunk
+    time.sleep(0.2)
+    assert errors.read_text() == ""  # no BrokenPipeError traceback, nothing at all
