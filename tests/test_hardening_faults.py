@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,21 +52,20 @@ def _stamp(content: Path, number: int) -> None:
                                        "language: de\nseries: Smarter Kaffee\n", encoding="utf-8")
 
 
-def _pages(output: Path) -> dict[str, set[int]]:
-    """Every page (HTML, feed, calendar, open data) with the build stamps it carries."""
-    found = {}
-    for path in output.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".xml", ".json", ".ics", ".csv"):
-            found[path.relative_to(output).as_posix()] = {int(n) for n in STAMP.findall(path.read_text("utf-8"))}
-    return found
-
-
 def _one_build(output: Path, files: set[str]) -> int:
-    """The stamp of the one build the output holds; fails on a mix, a missing file or a torn index."""
-    stamps = {rel: s for rel, s in _pages(output).items() if s}
-    seen = set().union(*stamps.values())
+    """The stamp of the one build the output holds; fails on a mix, a missing file or a torn index.
+
+    One walk: every file is listed, and every page (HTML, feed, calendar, open data) is read
+    for the build stamps it carries."""
+    listed, seen = set(), set()
+    for folder, _, names in os.walk(output):
+        for name in names:
+            full = os.path.join(folder, name)
+            listed.add(os.path.relpath(full, output))
+            if name.endswith((".html", ".xml", ".json", ".ics", ".csv")):
+                with open(full, encoding="utf-8") as handle:
+                    seen.update(int(n) for n in STAMP.findall(handle.read()))
     assert len(seen) == 1, f"pages of builds {sorted(seen)} mixed in the output"
-    listed = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
     assert listed == files, f"missing {sorted(files - listed)[:5]}, extra {sorted(listed - files)[:5]}"
     entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
     for language in entry["languages"].values():  # the index's entry names its own meta file
@@ -100,9 +101,18 @@ def _no_process_writes_into(folder: Path) -> None:
         time.sleep(0.02)
 
 
-def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_path: Path):
-    content = _stamped_archive(tmp_path, 200)
-    output = tmp_path / "output"
+@dataclass
+class _Kills:
+    old: int = 0  # the kill left the previous build in place
+    new: int = 0  # the kill came after the swap: the new build is whole
+    staging: int = 0  # kills while the build held the output's lock (staging, indexing, swapping)
+
+
+def _kill_builds(root: Path, content: Path, kills: int, seed: int, compare_clean: bool) -> _Kills:
+    """Build `content` into root/output, then start `kills` builds with new stamps and SIGKILL each
+    at a random moment between Python's start and just after its swap; after every kill the output
+    must hold exactly one whole build, the previous one or the killed one."""
+    output = root / "output"
     subprocess.run(_command(content, output), check=True, capture_output=True)
     _stamp(content, 1000)
     started = time.monotonic()  # a build like the ones killed below: the cache has the bodies, not the pages
@@ -110,39 +120,58 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_p
     whole = time.monotonic() - started
     files = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
     assert _one_build(output, files) == 1000 and len(files) > 500
-    rng = random.Random(9)
-    current, outcomes, staging_at_kill, recent = 1000, {"old": 0, "new": 0}, 0, []
-    for number in range(1, 53):
-        if len(recent) >= 8 and "new" not in recent[-8:]:  # the machine got slower: measure a build again
+    rng = random.Random(seed)
+    current, found_so_far, recent = 1000, _Kills(), []
+    for number in range(1, kills + 1):
+        if len(recent) >= 6 and "new" not in recent[-6:]:  # the machine got slower: measure a build again
             _stamp(content, number + 2000)
             started = time.monotonic()
             subprocess.run(_command(content, output), check=True, capture_output=True)
             whole, current, recent = time.monotonic() - started, number + 2000, []
         _stamp(content, number)
-        build = subprocess.Popen(_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        build = subprocess.Popen(_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(0.05, whole * 1.1))  # from starting Python to after the swap
-        staging_at_kill += _locked(tmp_path / ".output.kaffee-lock")
+        found_so_far.staging += _locked(root / ".output.kaffee-lock")
         build.send_signal(signal.SIGKILL)
         build.wait()
-        _no_process_writes_into(tmp_path / ".output.kaffee-stage")  # Pagefind dies with its build
+        _no_process_writes_into(root / ".output.kaffee-stage")  # Pagefind dies with its build
+        printed = build.communicate(timeout=10)[1]  # until its workers, too, have gone
+        # nothing but the summary of a build that finished before the kill (no worker's traceback)
+        assert all(line.startswith(b"cache: ") for line in printed.splitlines()), \
+            f"kill {number}: the killed build printed {printed[-300:]!r}"
         found = _one_build(output, files)
         assert found in (current, number), f"kill {number}: the output holds build {found}"
         recent.append("new" if found == number else "old")
-        outcomes[recent[-1]] += 1
+        setattr(found_so_far, recent[-1], getattr(found_so_far, recent[-1]) + 1)
         current = found
-    assert outcomes["old"] >= 3 and outcomes["new"] >= 3, outcomes  # kills fell before and after the swap
-    assert staging_at_kill >= 10  # and many while a stage was being written or indexed
     _stamp(content, 99)
     finished = subprocess.run(_command(content, output), capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert _one_build(output, files) == 99
-    fresh = tmp_path / "fresh"
-    subprocess.run(_command(content, fresh / "output", "--no-cache"), check=True, capture_output=True)
-    assert tree_snapshot(output) == tree_snapshot(fresh / "output")  # the reused stage left nothing stale
-    shutil.rmtree(fresh)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".kaffee-cache", ".output.kaffee-lock",
-                                                          ".output.kaffee-stage", "content", "output"]
-    assert not list((tmp_path / ".output.kaffee-stage").rglob("*.kaffee-tmp"))  # scratch of killed builds gone
+    if compare_clean:  # one of the two archives: the reused stage left nothing stale
+        fresh = root / "fresh"
+        subprocess.run(_command(content, fresh / "output", "--no-cache"), check=True, capture_output=True)
+        assert tree_snapshot(output) == tree_snapshot(fresh / "output")
+        shutil.rmtree(fresh)
+    assert sorted(p.name for p in root.iterdir()) == [".kaffee-cache", ".output.kaffee-lock",
+                                                      ".output.kaffee-stage", "content", "output"]
+    assert not list((root / ".output.kaffee-stage").rglob("*.kaffee-tmp"))  # scratch of killed builds gone
+    return found_so_far
+
+
+def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_path: Path):
+    """50 kills over builds of 200 sessions: two archives are killed side by side, so both cores
+    work while a build waits for its turn to be killed (a build alone keeps about 1.4 of them busy)."""
+    content = _stamped_archive(tmp_path / "a", 200)
+    shutil.copytree(content, tmp_path / "b" / "content")
+    with ThreadPoolExecutor(2) as pool:
+        loops = [pool.submit(_kill_builds, tmp_path / name, tmp_path / name / "content", 25, seed, name == "a")
+                 for name, seed in (("a", 9), ("b", 10))]
+        results = [loop.result() for loop in loops]
+    old, new, staging = (sum(getattr(r, name) for r in results) for name in ("old", "new", "staging"))
+    assert old + new == 50
+    assert old >= 3 and new >= 3, results  # kills fell before and after the swap
+    assert staging >= 10, results  # and many while a stage was being written or indexed
 
 
 # --- an interrupted first build, two builds at once ---------------------------------------------
