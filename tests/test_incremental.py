@@ -129,6 +129,30 @@ def test_a_body_edit_rewrites_its_own_page_first_and_leaves_unrelated_pages_alon
     assert_same_as_clean_build(archive, theme, tmp_path)
 
 
+def test_serve_renders_only_the_outputs_that_show_what_changed(setup, tmp_path):
+    """A body edit renders the page, its termin.ics and the site feed (the full text) again,
+    not the topic, person or neighbour pages that list the session; a title edit renders those
+    too and writes every one whose bytes changed."""
+    archive, rebuilder, theme = setup
+    body = "Was bleibt, wenn Geld fehlt?\n\nEin zweiter Absatz."
+    path = archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+        "Verstetigung", "2024-09-05", 4, "[Verstetigung]", body, image="\n  src: media/bild.svg\n  alt: Ein Bild"))
+    result = step(rebuilder, path)
+    stats = rebuilder.cache.stats
+    assert stats["pages_total"] - stats["pages"] == 3
+    assert sorted(result.written) == ["feed.xml", "sitzungen/2024-09-05-verstetigung/index.html"]
+    assert_same_as_clean_build(archive, theme, tmp_path)
+    archive.write("sessions/2024/2024-09-05-verstetigung.md", session(
+        "Was bleibt", "2024-09-05", 4, "[Verstetigung]", body, image="\n  src: media/bild.svg\n  alt: Ein Bild"))
+    result = step(rebuilder, path)
+    rendered = rebuilder.cache.stats["pages_total"] - rebuilder.cache.stats["pages"]
+    assert {"themen/verstetigung/index.html", "sitzungen/2024-07-11-digitallotsen/index.html", "index.html",
+            "termine.ics", "daten/sessions.json"} <= set(result.written)
+    assert "themen/open-data/index.html" not in result.written
+    assert len(result.written) <= rendered < stats["pages_total"] // 2
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
 def test_a_template_edit_rewrites_the_pages_made_with_it(setup, tmp_path):
     archive, rebuilder, theme = setup
     template = theme / "session.html"

@@ -178,10 +178,17 @@ def calendar_bytes(events: Iterable[Event], name: str, language: str = "de") -> 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//kaffee-site//Smarter Kaffee//{language.upper()}",
              "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{escape_text(name)}",
              f"X-WR-TIMEZONE:{TZID}", *VTIMEZONE]
-    for event in events:
-        lines.extend(_event_lines(event))
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines).encode("utf-8")
+    head = "".join(fold(line) + CRLF for line in lines)
+    return (head + "".join(map(event_text, events)) + "END:VCALENDAR" + CRLF).encode("utf-8")
+
+
+# The calendar is assembled from one piece of text per event, kept for the events seen last:
+# a warm engine (`serve`) that renders termine.ics again after one session changed folds and
+# escapes that session's event alone. An Event is a frozen value, so equal events give equal text.
+@lru_cache(maxsize=1 << 15)
+def event_text(event: Event) -> str:
+    """The folded lines of one VEVENT, each ended by CRLF."""
+    return "".join(fold(line) + CRLF for line in _event_lines(event))
 
 
 def _event_lines(event: Event) -> Iterator[str]:

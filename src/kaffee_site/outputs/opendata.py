@@ -10,6 +10,7 @@ spreadsheet formula.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Iterable
 
 from kaffee_site.model import Site
@@ -38,12 +39,34 @@ def session_records(site: Site) -> list[dict[str, Any]]:
 
 
 def sessions_json(site: Site) -> bytes:
-    data = {
-        "title": site.config.title,
-        "url": site.config.absolute_url(""),
-        "sessions": session_records(site),
-    }
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    """The same bytes as json.dumps of the whole document with indent=2, assembled from one
+    piece per session (kept for the sessions seen last: a warm engine encodes the changed one)."""
+    head = json.dumps({"title": site.config.title, "url": site.config.absolute_url("")},
+                      ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
+    records = session_records(site)
+    sessions = ("[\n" + ",\n".join(_record_json(_frozen(r)) for r in records) + "\n  ]") if records else "[]"
+    return (head + ',\n  "sessions": ' + sessions + "\n}\n").encode("utf-8")
+
+
+def _frozen(value: Any) -> Any:
+    """A record as a hashable value that keeps its keys' order (dicts become tagged tuples)."""
+    if isinstance(value, dict):
+        return ("{", tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("[", tuple(_frozen(v) for v in value))
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return {k: _thawed(v) for k, v in value[1]} if value[0] == "{" else [_thawed(v) for v in value[1]]
+    return value
+
+
+@lru_cache(maxsize=1 << 15)
+def _record_json(record: Any) -> str:
+    """One session record as it stands in the document: two levels deep, at indent 2."""
+    return "    " + json.dumps(_thawed(record), ensure_ascii=False, indent=2).replace("\n", "\n    ")
 
 
 def sessions_csv(site: Site) -> bytes:
