@@ -14,10 +14,6 @@ from pathlib import Path
 from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until
 from test_cache import TOPICS, sessions
 
-from kaffee_site.engine import BuildOptions, Engine
-from kaffee_site.pipeline.parallel import page_renderer
-from kaffee_site.pipeline.render import plan_pages, render_page
-from kaffee_site.pipeline.write import Placed, Stage
 
 
 def _archive(archive: Archive, count: int) -> Archive:
@@ -27,22 +23,36 @@ def _archive(archive: Archive, count: int) -> Archive:
     return archive
 
 
-def test_workers_put_their_pages_into_the_stage_and_send_back_only_paths(archive: Archive, monkeypatch):
+# Run in a process of its own: the build forks workers only when it is the process's one thread
+# (parallel.workers), and threads of earlier tests (serve's, a pool's) may still be ending here.
+_WORKERS_PLACE = """
+import sys
+from pathlib import Path
+
+content, output, templates = map(Path, sys.argv[1:4])
+engine = Engine(BuildOptions(content, output, templates))
+site = engine.load().site
+theme = engine.current_theme(site.config.language)
+specs = plan_pages(site)
+stage = Stage(output)
+try:
+    results = [result for result, _ in page_renderer(site, theme, stage.writer)(specs, False)]
+    assert [type(r) for r in results] == [Placed] * len(specs), "page bytes came back from the workers"
+    assert [r.path for r in results] == [spec.path for spec in specs], "not in the order of the plan"
+    for spec in specs:  # each file in the stage is the page this process renders
+        assert (stage.path / spec.path).read_bytes() == render_page(site, theme, spec).data, spec.path
+finally:
+    stage.discard()
+print(len(specs), "pages placed by the workers")
+"""
+
+
+def test_workers_put_their_pages_into_the_stage_and_send_back_only_paths(archive: Archive):
     _archive(archive, 12)
-    monkeypatch.setenv("KAFFEE_SITE_JOBS", "2")
-    engine = Engine(BuildOptions(archive.content, archive.output, TEMPLATES))
-    site = engine.load().site
-    theme = engine.current_theme(site.config.language)
-    specs = plan_pages(site)
-    stage = Stage(archive.output)
-    try:
-        results = [output for output, _ in page_renderer(site, theme, stage.writer)(specs, False)]
-        assert [type(r) for r in results] == [Placed] * len(specs)  # no page's bytes came back
-        assert [r.path for r in results] == [spec.path for spec in specs]  # in the order of the plan
-        for spec in specs:  # each file in the stage is the page this process renders
-            assert (stage.path / spec.path).read_bytes() == render_page(site, theme, spec).data, spec.path
-    finally:
-        stage.discard()
+    done = subprocess.run([sys.executable, "-c", _WORKERS_PLACE, str(archive.content), str(archive.output),
+                           str(TEMPLATES)], capture_output=True, text=True, env={**os.environ, "KAFFEE_SITE_JOBS": "2"})
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"(\d+) pages placed by the workers\n", done.stdout) and int(done.stdout.split()[0]) > 30
 
 
 def test_cached_builds_in_workers_equal_a_clean_build_in_one_process(archive: Archive, tmp_path: Path):
