@@ -28,6 +28,10 @@ def _archive(archive: Archive, count: int) -> Archive:
 _WORKERS_PLACE = """
 import sys
 from pathlib import Path
+from kaffee_site.engine import BuildOptions, Engine
+from kaffee_site.pipeline.parallel import page_renderer
+from kaffee_site.pipeline.render import plan_pages, render_page
+from kaffee_site.pipeline.write import Placed, Stage
 
 content, output, templates = map(Path, sys.argv[1:4])
 engine = Engine(BuildOptions(content, output, templates))
@@ -69,7 +73,7 @@ def test_cached_builds_in_workers_equal_a_clean_build_in_one_process(archive: Ar
     assert written > 1 and unchanged > 50  # some pages rendered again in the workers, most kept
     cached = tree_snapshot(archive.output)
     shutil.rmtree(archive.output)
-    clean = archive.run("build", "--no-cache", env={"KAFFEE_SITE_JOBS": "1"})
+    clean = archive.run("build", "--no-cache", env={"KAFFEE_SITE_JOBS": "2"})
     assert clean.returncode == 0, clean.stderr
     assert cached == tree_snapshot(archive.output)
 
