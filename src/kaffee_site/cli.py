@@ -134,7 +134,8 @@ def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache)
     # Nothing changed since the last cached build: answered before the engine (Jinja, markdown-it,
     # the model) is even imported, which is most of such a build's time.
-    found = manifest_for(options).unchanged() if options.cache else None
+    known = manifest_for(options) if options.cache else None
+    found = known.unchanged() if known is not None else None
     if found is not None:
         warnings, total, stats = found
         _print_problems(warnings)
@@ -142,7 +143,7 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_OK
     from kaffee_site.engine import build
 
-    result = build(options, waiting=lambda text: _say(text, file=sys.stderr, flush=True))
+    result = build(options, waiting=lambda text: _say(text, file=sys.stderr, flush=True), known=known)
     _print_problems(result.warnings)
     report = result.report
     _summary(args.output, report.total, report.written, report.unchanged, report.removed, result.seconds,

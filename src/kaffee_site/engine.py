@@ -12,6 +12,7 @@ everything to the one writer (write.py), which swaps it in whole or not at all.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ from kaffee_site.pipeline.swap import recover_now
 from kaffee_site.pipeline.write import Placed, StageWriter, WriteReport, faults_as_errors, write_files, write_output
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
-from kaffee_site.reuse.manifest import cache_folder, manifest, manifest_for, output_id
+from kaffee_site.reuse.manifest import Manifest, cache_folder, manifest, manifest_for, output_id
 from kaffee_site.reuse.sources import Sources
 
 # Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
@@ -239,16 +240,20 @@ class Engine:
         return self._quick_written
 
 
-def build(options: BuildOptions, waiting: Callable[[str], None] | None = None) -> BuildResult:
+def build(options: BuildOptions, waiting: Callable[[str], None] | None = None,
+          known: Manifest | None = None) -> BuildResult:
     """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on
     errors. One build at a time per output folder (`waiting` hears if this one waits); the output
-    changes in one step from the previous build to the new one, search index included (write.py)."""
+    changes in one step from the previous build to the new one, search index included (write.py).
+
+    `known`: the inputs' manifest when the caller has computed it already (cli.py asks it
+    before importing this module), so the content folder is not walked twice."""
     started = time.perf_counter()
     check_folders(options)
     search = SearchStep(search_state(options))
     with faults_as_errors(options.output_dir):  # a full disk or a vanished folder: one clear line
         recover_now(options.output_dir)  # even a build that fails finds the previous output in place
-        known = manifest_for(options) if options.cache else None
+        known = known if known is not None or not options.cache else manifest_for(options)
         if known is not None:
             found = known.unchanged()
             if found is not None:  # nothing changed since the last cached build: nothing to do
@@ -312,7 +317,8 @@ def few_gc_pauses() -> Iterator[None]:
 def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
     """Media copied from the content, and the marker that makes the output folder ours."""
     # read through the same check as the content's text: a file swapped for a link since the scan is refused
-    media = (Output(f"media/{rel}", read_inside(media_source(options.content_dir, rel), options.content_dir))
+    real_root = os.path.realpath(options.content_dir)
+    media = (Output(f"media/{rel}", read_inside(media_source(options.content_dir, rel), real_root))
              for rel in site.media)
     marker = [Output(OUTPUT_MARKER, b"This folder is written by kaffee-site; it removes files it did not make.\n")]
     return chain(media, marker)
@@ -350,7 +356,7 @@ def quick_pages(engine: Engine, rels: set[str], watched: int) -> list[str]:
         if old is None or session is None:
             return []
         try:
-            raw = read_inside(engine.options.content_dir / rel, engine.options.content_dir)
+            raw = read_inside(engine.options.content_dir / rel, os.path.realpath(engine.options.content_dir))
             doc = read_source(raw, old.kind, rel, old.display)
         except (ContentError, OSError):
             return []

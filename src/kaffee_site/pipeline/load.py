@@ -78,10 +78,10 @@ def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache:
     for problem in found.problems:
         diag.add(problem)
     config, config_digest = load_config(content_dir, display_root, diag)
-    docs = []
+    docs, real_root = [], os.path.realpath(content_dir)
     for path, kind, rel in found.sources:
         try:
-            docs.append(read_source(read_inside(path, content_dir), kind, rel, display_path(display_root, rel), cache))
+            docs.append(read_source(read_inside(path, real_root), kind, rel, display_path(display_root, rel), cache))
         except ContentError as err:
             diag.add(err.problem)
         except OSError as err:
@@ -139,7 +139,7 @@ def load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tupl
     if not path:
         return SiteConfig(), ""
     try:
-        raw = read_inside(path, content_dir)
+        raw = read_inside(path, os.path.realpath(content_dir))
     except OSError as err:
         diag.error(display, None, f"cannot read the file: {err.strerror}", "make it readable (chmod a+r)")
         return SiteConfig(), ""

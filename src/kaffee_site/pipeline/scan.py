@@ -159,20 +159,21 @@ class Walk:
                        "one of them writes an accented letter as letter + accent (as macOS does); keep one")
 
 
-def read_inside(path: Path | str, content_dir: Path | str) -> bytes:
+def read_inside(path: Path | str, real_root: str) -> bytes:
     """The bytes of a file the scan listed, read only if what is opened still lies inside the
     content folder, on no hidden path.
 
     The scan checked every link, but a file can be swapped for a link between the scan and the
     read (a race on a shared runner): the check is made again on the file actually opened (the
-    kernel's name for the open descriptor), so nothing outside is read even then."""
+    kernel's name for the open descriptor), so nothing outside is read even then. `real_root` is
+    the content folder's os.path.realpath, resolved once by the caller for all its reads."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
         try:
             opened = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:  # no /proc (not Linux): resolve the name, which is what the scan did
             opened = os.path.realpath(path)
-        inside = os.path.relpath(opened, os.path.realpath(content_dir))
+        inside = os.path.relpath(opened, real_root)
         if (inside == ".." or inside.startswith(".." + os.sep) or os.path.isabs(inside)
                 or any(part.startswith(".") for part in Path(inside).parts if part != ".")):
             raise OSError(errno.EPERM, "it was replaced by a link that leads outside the content folder while "

@@ -2,8 +2,8 @@
 
 A file is read again only when its stat signature changed (or the watcher named it), so a
 warm engine (`serve`) reads one file per save; a cold one (`build`, `check`) reads them all,
-through the same code. It also answers whether anything at all changed since the last
-successful run (`manifest`): every input file by name and stat signature.
+through the same code. Whether anything at all changed since the last successful run is
+manifest.py's question, answered before this module is even imported.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any, Collection
 from kaffee_site.config import CONFIG_FILE
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.pipeline import load
-from kaffee_site.reuse.manifest import manifest  # noqa: F401 - the stat listing, shared with the engine
 
 Signature = tuple[int, int, int]
 
@@ -47,12 +46,13 @@ class Sources:
         found = load.scan_content(self.content_dir, self.root)
         for problem in found.problems:
             diag.add(problem)
+        real_root = os.path.realpath(self.content_dir)
         for path, kind, rel in found.sources:
             seen.add(rel)
             sig = signature(path)
             cached = self._files.get(rel)
             if cached is None or cached[0] != sig or rel in force:
-                cached = (sig, self._read(path, kind, rel))
+                cached = (sig, self._read(path, kind, rel, real_root))
                 self._files[rel] = cached
                 changed.add(rel)
             if isinstance(cached[1], Problem):
@@ -70,10 +70,10 @@ class Sources:
         found = self._files.get(rel)
         return found[1] if found and isinstance(found[1], load.SourceDoc) else None
 
-    def _read(self, path: Path, kind: str, rel: str) -> load.SourceDoc | Problem:
+    def _read(self, path: Path, kind: str, rel: str, real_root: str) -> load.SourceDoc | Problem:
         display = load.display_path(self.root, rel)
         try:
-            return load.read_source(load.read_inside(path, self.content_dir), kind, rel, display, self.cache)
+            return load.read_source(load.read_inside(path, real_root), kind, rel, display, self.cache)
         except ContentError as err:
             return err.problem
         except OSError as err:
