@@ -376,7 +376,12 @@ _NO_BREAK = tuple((re.compile(pattern), "\\1\u00a0\\2") for pattern in (
 ))
 
 
+_DIGIT = re.compile(r"\d")  # every pattern above needs one: most text has none, and is left at once
+
+
 def _no_break(text: str) -> str:
+    if _DIGIT.search(text) is None:
+        return text
     for pattern, replacement in _NO_BREAK:
         text = pattern.sub(replacement, text)
     return text
