@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.test-stamp
 NODE_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: build test check serve bench clean browser-deps
+.PHONY: build test check serve bench clean browser-deps bytecode
 
 # An editable install: the package runs from src/ and finds its default theme in templates/
 # (no build/ folder is left in the repository).
@@ -18,26 +18,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
 
+# The package's bytecode, written here once: an editable install has none, and where
+# PYTHONDONTWRITEBYTECODE is set (as on our CI machines) every build process would compile the
+# whole package again (about 0.1 s of CPU each). compileall rewrites only what changed.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q src/kaffee_site
+
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(TEST_STAMP)
 
-build: $(STAMP)
+build: $(STAMP) bytecode
 	$(BIN)/kaffee-site build
 
-check: $(STAMP)
+check: $(STAMP) bytecode
 	$(BIN)/kaffee-site check --strict
 
-serve: $(STAMP)
+serve: $(STAMP) bytecode
 	$(BIN)/kaffee-site serve
 
 # The speed benchmark of issue 6 (bench/run.py): peers go into bench/work/, never into .venv.
 # BENCH_ARGS="--sizes 1000 --runs 1" for a quick run.
 BENCH_ARGS ?=
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-test: $(TEST_STAMP) browser-deps $(NODE_STAMP)
+test: $(TEST_STAMP) bytecode browser-deps $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests (tests/browser/, marker `browser`) need Debian's chromium, Java for the Nu HTML

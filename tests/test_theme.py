@@ -147,3 +147,35 @@ def test_every_package_under_src_ships_in_the_wheel():
     found = {".".join(p.parent.relative_to(src).parts) for p in src.rglob("__init__.py")}
     assert found | {"kaffee_site.themes.default"} == listed
     assert re.search(r'"kaffee_site.themes.default" = "templates"', (ROOT / "pyproject.toml").read_text())
+
+
+def test_a_cached_build_compiles_only_the_templates_that_changed(here: Archive, monkeypatch):
+    """The build cache keeps the compiled theme (Jinja's bytecode cache): a rebuild compiles no
+    template again, an edited override is compiled afresh, and the output is a clean build's."""
+    import jinja2
+
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    override = here.root / "templates" / "base.html"
+    override.parent.mkdir()
+    override.write_text(OVERRIDE_BASE, encoding="utf-8")
+    assert main(["build"]) == 0
+    assert "base.html" in compiled and "default/base.html" in compiled and "session.html" in compiled
+    compiled.clear()
+    here.write("site.yaml", "title: Umbenanntes Archiv\nsearch: false\n")  # every page renders again
+    assert main(["build"]) == 0
+    assert compiled == []
+    assert "Umbenanntes Archiv" in here.page("")
+    override.write_text(OVERRIDE_BASE.replace("Unser Fuß", "Neuer Fuß"), encoding="utf-8")
+    assert main(["build"]) == 0
+    assert compiled == ["base.html"]
+    assert "Neuer Fuß" in here.page("") and "Unser Fuß" not in here.page("")
+    cached = tree_snapshot(here.output)
+    assert main(["build", "--no-cache", "--output", str(here.root / "clean")]) == 0
+    assert tree_snapshot(here.root / "clean") == cached

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import jinja2
+import jinja2.bccache
 import jinja2.meta
 
 from kaffee_site.errors import KaffeeError, TemplateProblem  # noqa: F401 - callers import it here
@@ -68,6 +69,7 @@ class Theme:
             auto_reload=False,
             cache_size=-1,
             extensions=["jinja2.ext.i18n"],
+            bytecode_cache=_KnownBytecode(known) if known is not None else None,
         )
         # {% trans %} blocks may span lines: their text is joined the way gettext's tools extract it
         self.env.policies["ext.i18n.trimmed"] = True
@@ -201,6 +203,31 @@ class Theme:
         except Exception as err:  # a template fails however its expressions can: report file and line
             problem = template_problem(err, str(self.resolve(template) or template))
             raise TemplateProblem(problem.path, problem.line, problem.message, problem.hint) from None
+
+
+class _KnownBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in the build cache, so a cached build does not compile the theme
+    again (about 0.23 s for the default theme, before any page renders).
+
+    An entry is found by the template's name, its file and the digest of its source (Jinja's
+    bucket), so an edited or newly overriding template is compiled afresh; the store's salt holds
+    Jinja's and Python's versions and this package's source, which decide how a template compiles.
+    The code is run when a page renders: the cache folder is as trusted as the theme it came
+    from (the README says so); its checksum guards against damage, not against a writer."""
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def _key(self, bucket: jinja2.bccache.Bucket) -> str:
+        return f"template-code\x1f{bucket.key}\x1f{bucket.checksum}"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.get(self._key(bucket))
+        if isinstance(code, bytes):
+            bucket.bytecode_from_string(code)  # a wrong magic or checksum leaves the bucket empty
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store.put(self._key(bucket), bucket.bytecode_to_string())
 
 
 class _SearchPathLoader(jinja2.BaseLoader):
