@@ -374,6 +374,32 @@ def test_a_broken_first_start_knows_the_base_path_and_recovers(archive: Archive)
         dev.stop()
 
 
+_HOLD_LOCK = ("import fcntl, os, sys\n"
+              "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+              "fcntl.lockf(fd, fcntl.LOCK_EX)\n"
+              "print('held', flush=True)\n"
+              "sys.stdin.read()\n")
+
+
+def test_a_save_while_a_build_holds_the_output_writes_nothing_until_it_is_done(server: DevServer, archive: Archive):
+    """A build holds the output's lock from staging to its swap (here a process that holds it the
+    same way): serve writes nothing into the folder meanwhile, not even the saved page it would
+    otherwise write at once, and writes it as soon as the lock is free."""
+    page = archive.output / "sitzungen/2025-03-13-live/index.html"
+    wait_until(page.is_file, "the first build")
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(archive.output.parent / ".output.kaffee-lock")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Während eines Builds."))
+        time.sleep(1.5)  # the saved page alone is written within 200 ms when nobody holds the folder
+        assert "Während eines Builds." not in page.read_text(encoding="utf-8")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    wait_until(lambda: "Während eines Builds." in page.read_text(encoding="utf-8"), "the page once the lock is free")
+
+
 def _delete_everything(output: Path) -> None:
     shutil.rmtree(output)
 

@@ -26,6 +26,7 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.pipeline.link import BodyJob, link_site, render_bodies_here
 from kaffee_site.pipeline.load import Content, media_source, read_source
 from kaffee_site.pipeline.scan import read_inside
+from kaffee_site.pipeline.lock import output_lock
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
 from kaffee_site.pipeline.parse import parse_session
 from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
@@ -372,4 +373,6 @@ def quick_pages(engine: Engine, rels: set[str], watched: int) -> list[str]:
         spec = engine._specs.get(page_path(session.url_path))
         if spec is not None:
             outputs.append(render_page(quick, theme, replace(spec, context=(("session", session),))))
-    return write_files(outputs, engine.options.output_dir)
+    with output_lock(engine.options.output_dir, wait=False) as free:
+        # another build writes the folder: the full rebuild, which waits for it, writes the page
+        return write_files(outputs, engine.options.output_dir) if free else []

@@ -45,22 +45,32 @@ def real_output(output_dir: Path) -> Path:
 
 
 @contextmanager
-def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the output folder's lock; if another process holds it, tell `waiting` and wait."""
+def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None,
+                wait: bool = True) -> Iterator[bool]:
+    """Hold the output folder's lock; if another process holds it, tell `waiting` and wait.
+
+    The context gives whether no other process writes the folder. With `wait=False` a folder
+    that another process holds is not waited for: the block runs without the lock and gets False
+    (serve's single-page writes, which the full rebuild does later). If another thread of this
+    process holds it, no other process can, and the block runs at once with True: the lock file
+    is then not touched, since closing any descriptor of it would drop that thread's lock."""
     output = real_output(output_dir)
     key = str(output)
     held: dict[str, int] = _held.__dict__.setdefault("counts", {})
     if held.get(key):
         held[key] += 1
         try:
-            yield
+            yield True
         finally:
             held[key] -= 1
         return
     with _threads_guard:
         in_process = _threads.setdefault(key, threading.Lock())
     path = sibling(output, "lock")
-    with in_process:
+    if not in_process.acquire(blocking=wait):
+        yield True  # another thread of this process holds the folder: no other process writes it
+        return
+    try:
         fd, writable = _open(path, output_dir)
         mode = fcntl.LOCK_EX if writable else fcntl.LOCK_SH  # a record lock for writing needs a writable file
         try:
@@ -69,6 +79,11 @@ def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None) 
             except OSError as err:
                 if err.errno not in (errno.EACCES, errno.EAGAIN):
                     raise FaultError(f"{output_dir}: cannot lock {path}: {err.strerror}") from None
+                if not wait:
+                    os.close(fd)
+                    fd = -1
+                    yield False
+                    return
                 if waiting is not None:
                     waiting(f"waiting for another kaffee-site{_holder(fd)} to finish writing {output_dir} "
                             f"(it holds {path})")
@@ -76,11 +91,14 @@ def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None) 
             _note_holder(fd)
             held[key] = 1
             try:
-                yield
+                yield True
             finally:
                 held.pop(key, None)
         finally:
-            os.close(fd)  # releases the lock
+            if fd >= 0:
+                os.close(fd)  # releases the lock
+    finally:
+        in_process.release()
 
 
 def _open(path: Path, output_dir: Path) -> tuple[int, bool]:
