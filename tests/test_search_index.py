@@ -193,6 +193,27 @@ def test_a_rebuild_indexes_only_the_part_of_the_changed_page(archive: Archive, t
     assert tree_snapshot(archive.output) == _clean_build(archive, tmp_path, "clean")
 
 
+def test_a_new_site_title_writes_every_page_again_but_runs_no_pagefind(archive: Archive, tmp_path: Path, capsys):
+    """The title is in every page's header, outside what Pagefind reads (search_view.py): every
+    page is written again, no part of the index is, and the index is a clean build's."""
+    _many(archive, 130)
+    archive.write("site.yaml", "title: Archiv\nbase_url: https://example.org/k/\n")
+    assert archive.build() == 0
+    index = archive.output / "pagefind"
+    before = _inodes(index)
+    capsys.readouterr()
+    archive.write("site.yaml", "title: Ganz anderes Archiv\nbase_url: https://example.org/k/\n")
+    assert archive.build() == 0
+    out = capsys.readouterr().out
+    assert "search index" not in out and "Ganz anderes Archiv" in archive.page("sitzungen/r007/")
+    assert _inodes(index) == before  # every index file linked from the previous build
+    assert tree_snapshot(archive.output) == _clean_build(archive, tmp_path, "clean")
+    archive.write("sessions/r007.md", session_md("Runde 7", "2020-08-03", body="Milchschaum und Kaffeesatz."))
+    assert archive.build() == 0  # words inside a page's indexed part still index it again
+    assert "search index" in capsys.readouterr().out
+    assert [url for url, text in _indexed(archive.output).items() if "Milchschaum" in text] == ["/sitzungen/r007/"]
+
+
 def test_cached_rebuilds_and_clean_builds_give_the_same_index_after_every_edit(archive: Archive, tmp_path: Path):
     _many(archive, 95)
     archive.write("site.yaml", "title: Archiv\nbase_url: https://example.org/k/\n")

@@ -13,10 +13,11 @@ the site has a `data-pagefind-body` element, only such pages are indexed; otherw
 
 What each index was made from is remembered in a state file beside the build cache (never in
 the output, whose bytes depend on content only): for every HTML page its inode, size and
-modification time, whether it has `data-pagefind-body`, and a digest of each part's entry
-file, which ties the state to the index actually in the output folder. Pages are never
-changed in place (write.py), so a page with the same inode, size and time is the page that
-was indexed. Anything the state cannot vouch for (no state, another output, another Pagefind,
+modification time, whether it has `data-pagefind-body`, the digest of what Pagefind reads from
+it (search_view.py), and a digest of each part's entry file, which ties the state to the index
+actually in the output folder. Pages are never changed in place (write.py), so a page with the
+same inode, size and time is the page that was indexed; a page written again with the same
+search view (only the site's title in its header changed, say) leaves its part as it is. Anything the state cannot vouch for (no state, another output, another Pagefind,
 a page written by `serve` without indexing) is indexed again.
 """
 
@@ -25,22 +26,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kaffee_site.pipeline.search_view import BODY, search_view
 
 PAGES_PER_PART = 100
 MAX_PARTS = 32
 PARTS_FILE = "parts.json"
-_FORMAT = 1
-_BODY = re.compile(rb"<[a-zA-Z][^>]*\sdata-pagefind-body[\s=/>]")
+_FORMAT = 2
 
 Stat = tuple[int, int, int]  # inode, size, modification time (ns)
 
 
 def has_body(html: bytes) -> bool:
     """Whether the page marks its indexed part with data-pagefind-body (text cannot hold a '<')."""
-    return _BODY.search(html) is not None
+    return BODY.search(html) is not None
 
 
 def part_count(indexed: int) -> int:
@@ -76,11 +77,11 @@ class State:
 
     engine: str  # the Pagefind binary (path, size, time): another version means a new index
     parts: int
-    pages: dict[str, tuple[Stat, bool]]  # rel -> (stat, has data-pagefind-body)
+    pages: dict[str, tuple[Stat, bool, str]]  # rel -> (stat, has data-pagefind-body, search view)
     entries: dict[int, str] = field(default_factory=dict)  # part -> digest of its pagefind-entry.json
 
     def indexed(self) -> list[str]:
-        return indexed_pages({rel: body for rel, (_, body) in self.pages.items()})
+        return indexed_pages({rel: body for rel, (_, body, _) in self.pages.items()})
 
 
 def indexed_pages(bodies: dict[str, bool]) -> list[str]:
@@ -106,7 +107,7 @@ def load_state(path: Path | None) -> State | None:
         data = json.loads(body)
         if data["format"] != _FORMAT:
             return None
-        pages = {rel: ((int(s[0]), int(s[1]), int(s[2])), bool(s[3])) for rel, s in data["pages"].items()}
+        pages = {rel: ((int(s[0]), int(s[1]), int(s[2])), bool(s[3]), str(s[4])) for rel, s in data["pages"].items()}
         entries = {int(k): str(v) for k, v in data["entries"].items()}
         return State(str(data["engine"]), int(data["parts"]), pages, entries)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
@@ -119,7 +120,7 @@ def save_state(path: Path | None, state: State) -> None:
         return
     body = json.dumps({"format": _FORMAT, "engine": state.engine, "parts": state.parts,
                        "entries": {str(k): v for k, v in sorted(state.entries.items())},
-                       "pages": {rel: [*stat, int(body)] for rel, (stat, body) in sorted(state.pages.items())}},
+                       "pages": {rel: [*stat, int(body), view] for rel, (stat, body, view) in sorted(state.pages.items())}},
                       separators=(",", ":")).encode("utf-8")
     scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
@@ -152,7 +153,7 @@ def plan(root: Path, rels: list[str], stats: dict[str, Stat], engine: str, befor
     only if `current_entries`, the digests of the index now in the output, are the ones it names)."""
     if before is not None and (before.engine != engine or before.entries != current_entries):
         before = None
-    pages: dict[str, tuple[Stat, bool]] = {}
+    pages: dict[str, tuple[Stat, bool, str]] = {}
     changed: set[str] = set()
     for rel in rels:
         known = before.pages.get(rel) if before else None
@@ -160,12 +161,13 @@ def plan(root: Path, rels: list[str], stats: dict[str, Stat], engine: str, befor
             pages[rel] = known
             continue
         try:
-            body = has_body((root / rel).read_bytes())
+            html = (root / rel).read_bytes()
         except OSError:
             continue  # gone meanwhile (serve): Pagefind would not find it either
-        pages[rel] = (stats[rel], body)
-        changed.add(rel)
-    bodies = {rel: body for rel, (_, body) in pages.items()}
+        pages[rel] = (stats[rel], has_body(html), search_view(html))
+        if known is None or known[1:] != pages[rel][1:]:
+            changed.add(rel)  # written again with other words for Pagefind (or new)
+    bodies = {rel: body for rel, (_, body, _) in pages.items()}
     indexed = indexed_pages(bodies)
     parts = part_count(len(indexed))
     members: dict[int, list[str]] = {}
@@ -174,7 +176,7 @@ def plan(root: Path, rels: list[str], stats: dict[str, Stat], engine: str, befor
     if len(members) < parts:  # an empty part would have no index: one index for everything then
         parts, members = 1, ({0: indexed} if indexed else {})
     state = State(engine, parts, pages)
-    if before is None or before.parts != parts or any(bodies.values()) != any(b for _, b in before.pages.values()):
+    if before is None or before.parts != parts or any(bodies.values()) != any(b for _, b, _ in before.pages.values()):
         return Plan(state, members, set(members))
     was, now = set(before.indexed()), set(indexed)
     touched = {rel for rel in changed if rel in was or rel in now} | {rel for rel in was if rel not in pages}
