@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from datetime import time
 from types import MappingProxyType
@@ -66,7 +68,7 @@ class SiteConfig:
     urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
-    @property
+    @functools.cached_property  # asked for by every link of every page: urlsplit once per config
     def base_path(self) -> str:
         """The path the archive is hosted under, always with slashes at both ends: '/kaffee/'."""
         path = urlsplit(self.base_url).path or "/"
