@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from support import Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot
 from test_links import broken_links
 
 
@@ -395,3 +396,37 @@ def test_the_output_folder_is_created_with_its_parents(archive: Archive):
     assert main(["build", "--content", str(archive.content), "--output", str(deep),
                  "--templates", str(Path(__file__).parent.parent / "templates")]) == 0
     assert (deep / "index.html").is_file()
+
+
+def test_a_one_off_build_keeps_neither_the_files_text_nor_copies_of_the_model(archive: Archive):
+    """--no-cache reads every file once: after linking, the raw text of the files is let go and
+    no memory store holds a second copy of each session and body (the memory of a big archive).
+    A cached build keeps both, for its next run."""
+    from kaffee_site.engine import BuildOptions, Engine
+
+    archive.write("site.yaml", "title: Test\nsearch: false\n")
+    archive.write("sessions/2024-09-05-a.md", session_md("Eins", "2024-09-05", "Ein Text über nichts."))
+    one_off = Engine(BuildOptions(archive.content, archive.output, TEMPLATES, cache=False))
+    checked, _, _ = one_off.run()
+    assert checked.content is None and one_off.sources.doc("sessions/2024-09-05-a.md") is None
+    assert not one_off.cache.sessions.data and not any(store.data for store in one_off.cache.bodies)
+    assert "Ein Text über nichts." in archive.page("sitzungen/2024-09-05-a/")
+    cached = Engine(BuildOptions(archive.content, archive.output, TEMPLATES, cache=True))
+    checked, _, _ = cached.run()
+    assert checked.content is not None and cached.sources.doc("sessions/2024-09-05-a.md") is not None
+    assert cached.cache.sessions.data and any(store.data for store in cached.cache.bodies)
+
+
+def test_bodies_are_held_as_utf8_and_shown_as_written(archive: Archive):
+    """German text is never pure ASCII, so a Python str of it takes two bytes a character:
+    the Site holds every body as UTF-8 instead, and pages and feeds show the same text."""
+    from kaffee_site.engine import BuildOptions, load_site
+
+    archive.write("site.yaml", "title: Test\nsearch: false\n")
+    archive.write("sessions/2024-09-05-a.md", session_md("Eins", "2024-09-05", "Grüße aus Görlitz – 😀 und <b>."))
+    body = load_site(BuildOptions(archive.content, archive.output, TEMPLATES)).site.sessions[0].body
+    assert type(body.utf8) is bytes and body.html == "<p>Grüße aus Görlitz – 😀 und &lt;b&gt;.</p>\n"
+    assert len(body.utf8) < sys.getsizeof(body.html) - sys.getsizeof("")
+    assert archive.run("build").returncode == 0
+    assert body.html in archive.page("sitzungen/2024-09-05-a/")
+    assert "Grüße aus Görlitz – 😀 und &amp;lt;b&amp;gt;." in (archive.output / "feed.xml").read_text()

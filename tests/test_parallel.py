@@ -123,3 +123,29 @@ def test_a_build_killed_while_workers_render_leaves_no_worker_and_prints_nothing
     assert time.monotonic() - killed < 2  # they die with the build, not after their next chunk
     time.sleep(0.2)
     assert errors.read_text() == ""  # no BrokenPipeError traceback, nothing at all
+
+
+# In a process of its own, as above. Each output says which process made it.
+_WORKERS_RENEWED = """
+import os
+from kaffee_site.outputs.kind import PageSpec
+from kaffee_site.pipeline import parallel
+
+parallel.WORKER_LIFE = 10
+specs = [PageSpec(f"p{i}.txt", "", producer=lambda site, i=i: f"{i} {os.getpid()}".encode()) for i in range(200)]
+made = [output.data.decode().split() for output, _ in parallel.page_renderer(None, None)(specs, False)]
+assert [int(i) for i, _ in made] == list(range(200)), "not in the order of the plan"
+pids = [int(pid) for _, pid in made]
+assert os.getpid() not in pids, "rendered here, not in workers"
+print(len(set(pids)), max(pids.count(pid) for pid in set(pids)))
+"""
+
+
+def test_workers_are_replaced_by_fresh_forks_so_none_copies_the_whole_site():
+    """A worker copies every page of the build's memory it touches; after WORKER_LIFE items a
+    fresh fork takes over (25 items a chunk here, so a pool of two workers renders 50)."""
+    done = subprocess.run([sys.executable, "-c", _WORKERS_RENEWED], capture_output=True, text=True,
+                          env={**os.environ, "KAFFEE_SITE_JOBS": "2"})
+    assert done.returncode == 0, done.stderr
+    processes, most = map(int, done.stdout.split())
+    assert processes >= 4 and most <= 50

@@ -155,7 +155,7 @@ def encode(value: Any) -> Any:
         return (type(value).__name__, *(encode(getattr(value, f.name)) for f in dataclasses.fields(value)))
     if isinstance(value, tuple):
         return [encode(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if value is None or isinstance(value, (str, bytes, int, float, bool)):
         return value
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
