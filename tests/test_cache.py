@@ -117,6 +117,25 @@ def test_a_body_edit_renders_only_the_outputs_that_show_the_body(cached: Archive
     assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
 
 
+def test_the_graph_names_each_read_once_and_a_body_edit_keeps_its_size(cached: Archive, tmp_path: Path,
+                                                                        capsys) -> None:
+    """What the outputs read is kept as numbers into one table of reads (graph.py), so the
+    stored graph stays small (it was about 1.3 KB per output with every read written out in
+    every entry, 47 MB at 10,000 sessions); an edit that adds no new read does not grow it."""
+    for rel, text in sessions(30).items():
+        cached.write(rel, text)
+    _, _, _, outputs = reused(build(cached, capsys))
+    store = next((tmp_path / ".kaffee-cache").glob("pages-*.marshal"))
+    size = store.stat().st_size
+    assert size < 400 * outputs, f"{size} bytes for {outputs} outputs"
+    path = cached.content / "sessions/2024/2024-01-15-sitzung-3.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Ein Zitat 3.", "Ein neues Zitat."), encoding="utf-8")
+    _, _, pages, all_pages = reused(build(cached, capsys))
+    assert all_pages - pages == 3
+    assert abs(store.stat().st_size - size) < 200
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
 def test_a_free_page_body_edit_renders_that_page_alone(cached: Archive, tmp_path: Path, capsys) -> None:
     """Every page's footer lists the free pages by title: a change to one page's text is not theirs."""
     cached.write("pages/impressum.md", "---\ntitle: Impressum\n---\nHerausgeber: niemand.\n")

@@ -29,6 +29,7 @@ from kaffee_site.pipeline.scan import read_inside
 from kaffee_site.pipeline.lock import output_lock
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
 from kaffee_site.pipeline.parse import parse_session
+from kaffee_site.pipeline.relations import related_sessions
 from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
 from kaffee_site.pipeline.theme import Theme, default_theme_folder
 from kaffee_site.pipeline.search_index import SearchStep
@@ -106,9 +107,11 @@ class Engine:
         content = self.sources.load(diag, force)
         if self.record:
             render, parse = self.cache.body_renderer(render_bodies_parallel), self.cache.session_parser(parse_session)
+            relate = self.cache.relater(related_sessions)
         else:  # nothing runs again: the memory stores would only hold a second copy of every session and body
-            render, parse = render_bodies_parallel, parse_session
-        site = link_site(content, diag, drafts=self.options.drafts, render_bodies=render, session_parser=parse)
+            render, parse, relate = render_bodies_parallel, parse_session, related_sessions
+        site = link_site(content, diag, drafts=self.options.drafts, render_bodies=render, session_parser=parse,
+                         relate=relate)
         return Checked(site, diag, content)
 
     def theme_key(self) -> str:
@@ -139,8 +142,9 @@ class Engine:
                 yield output
             return
         graph, digests = self.cache.graph, Digests(site, self.cache.body_keys, theme)
+        graph.begin(digests)
         keys = [graph.key(self.cache.salt, spec, digests) for spec in specs]
-        kept = set() if whole else {spec.path for spec, key in zip(specs, keys) if graph.holds(spec.path, key, digests)}
+        kept = set() if whole else {spec.path for spec, key in zip(specs, keys) if graph.holds(spec.path, key)}
         self.cache.stats["pages"], self.cache.stats["pages_total"] = len(kept), len(specs)
         todo = [(spec, key) for spec, key in zip(specs, keys) if spec.path not in kept]
         pending = iter(zip(todo, render([spec for spec, _ in todo], True)))
@@ -150,7 +154,7 @@ class Engine:
                 continue
             self._checkpoint()
             (_, key), (output, reads) = next(pending)
-            graph.remember(spec.path, key, reads, digests)
+            graph.remember(spec.path, key, reads)
             yield output
         self._specs = {spec.path: spec for spec in specs}
 

@@ -40,6 +40,7 @@ class BodyJob:
 
 BodyRenderer = Callable[[Sequence[BodyJob], LinkContext], list[Body]]
 SessionParser = Callable[[SourceDoc, SiteConfig, Diagnostics], Session | None]
+Relater = Callable[[list[Session]], list[Session]]  # related_sessions, or a memo of it (cache.py)
 
 
 def render_bodies_here(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
@@ -49,8 +50,8 @@ def render_bodies_here(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
 
 def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
               render_bodies: BodyRenderer = render_bodies_here,
-              session_parser: SessionParser = parse_session) -> Site:
-    """`session_parser` lets `serve` reuse the sessions parsed from unchanged files."""
+              session_parser: SessionParser = parse_session, relate: Relater = related_sessions) -> Site:
+    """`session_parser` and `relate` let the engine reuse what unchanged files gave before."""
     config = content.config
     docs = {doc.rel: doc for doc in content.docs}
     sessions, rejected = _parse_sessions(content, diag, drafts, session_parser)
@@ -95,7 +96,7 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     orgs.warn_close_names(diag)
     sessions = _link_series(sessions)
     sessions, upcoming = _link_announcements(sessions, docs, diag)
-    sessions = related_sessions(sessions)
+    sessions = relate(sessions)
     person_list, organisations = link_people(sessions, people, orgs, registry.topics)
     person_list = tuple(replace(p, folder=config.urls.people) for p in person_list)  # the site's folder names
     organisations = tuple(replace(o, folder=config.urls.organisations) for o in organisations)

@@ -149,7 +149,7 @@ def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Bo
 
 def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
     from kaffee_site.pipeline.render import render_page
-    from kaffee_site.reuse.graph import render_recorded
+    from kaffee_site.reuse.recording import render_recorded
 
     if not record:
         return render_page(site, theme, spec), frozenset()

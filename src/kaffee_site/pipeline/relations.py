@@ -42,6 +42,13 @@ def _features(session: Session) -> set[str]:
     return {f"t:{t}" for t in session.topics} | {f"p:{s.person}" for s in session.speakers}
 
 
+def related_inputs(sessions: Sequence[Session], limit: int = MAX_RELATED) -> str:
+    """Everything related_sessions reads, as text: the same text, the same relations (so a
+    cached build whose edits touched no date, topic or speaker need not rank them again)."""
+    return "\x1e".join(f"{s.slug}\x1f{s.date.toordinal()}\x1f{','.join(s.topics)}\x1f"
+                        f"{','.join(speaker.person for speaker in s.speakers)}" for s in sessions) + f"\x1d{limit}"
+
+
 def related_sessions(sessions: Sequence[Session], limit: int = MAX_RELATED) -> list[Session]:
     """Each session with up to `limit` related ones. `sessions` must be newest first."""
     masks, weights = feature_weights(sessions)

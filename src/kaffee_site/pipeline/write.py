@@ -60,15 +60,23 @@ class WriteReport:
 
 def safe_relative(path: str) -> PurePosixPath:
     """Refuse anything that could escape the output folder: absolute paths, '..', empty parts."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or not pure.parts or any(p in ("..", ".", "") for p in pure.parts) or "\\" in path:
+    return PurePosixPath(_plain(path))
+
+
+def _plain(path: str) -> str:
+    """`path` itself when it is a plain relative path (so it is its own PurePosixPath.as_posix(),
+    found without building one: this runs for every output of every build)."""
+    if not path or "\\" in path or any(part in _UNSAFE_PARTS for part in path.split("/")):
         raise UnsafePath(f"refusing to write '{path}': it is not a plain path inside the output folder")
-    return pure
+    return path
+
+
+_UNSAFE_PARTS = frozenset({"", ".", ".."})  # an empty first part is an absolute path
 
 
 def _output_rel(path: str) -> str:
     """The stage path of an output; refused where the writer keeps its own files."""
-    rel = safe_relative(path).as_posix()
+    rel = _plain(path)
     if rel.split("/")[0] == STAGING or rel.endswith(".kaffee-tmp"):
         raise UnsafePath(f"two outputs want the same path '{rel}'")
     return rel

@@ -4,7 +4,8 @@ A git-ignored folder `.kaffee-cache/` next to the output folder keeps five store
 
 - front matter, keyed by the file's content hash: the YAML is not parsed again;
 - parsed sessions, keyed by the file's content hash, its path and site.yaml, with the
-  problems found in them (reported again on every run);
+  problems found in them (reported again on every run), and beside them the related
+  sessions, keyed by what ranking them reads (relations.related_inputs);
 - rendered bodies, keyed by the file's content hash and everything `render_body` reads
   (its line, path, own topic and the link context: base path and topic names always, the
   wikilink targets only when the text has a `[[`), so adding a session re-renders no body;
@@ -28,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 from kaffee_site.errors import Diagnostics
 from kaffee_site.pipeline.markdown import Body, LinkContext
+from kaffee_site.pipeline.relations import related_inputs
 from kaffee_site.reuse.graph import Graph, digest_text
 from kaffee_site.reuse.manifest import cache_folder, code_salt, output_id
 from kaffee_site.reuse.store import Store, decode, encode, pack, unpack
@@ -143,6 +145,21 @@ class BuildCache:
                 diag.add(problem)
             return known[0]
         return parse
+
+    # related sessions (link stage)
+    def relater(self, inner: Callable) -> Callable:
+        """related_sessions for link_site: the ranking is kept by a digest of what it reads
+        (every session's slug, date, topics and speakers, in order), so a body edit, or any edit
+        of other fields, does not rank ten thousand sessions again."""
+        def relate(sessions: list) -> list:
+            key = _hash(self.salt, "related", related_inputs(sessions))
+            known = self.sessions.get(key)
+            if isinstance(known, tuple) and len(known) == len(sessions) and all(type(r) is tuple for r in known):
+                return [dataclasses.replace(s, related=r) for s, r in zip(sessions, known)]
+            linked = inner(sessions)
+            self.sessions.put(key, tuple(s.related for s in linked))
+            return linked
+        return relate
 
     # bodies (link stage)
     def body_key(self, job: Any, ctx_key: str, wiki_key: str) -> str:

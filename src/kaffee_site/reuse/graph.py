@@ -1,28 +1,28 @@
 """The dependency graph: for every output, what it read while it rendered.
 
-Nothing is declared. While a page renders, the Site it sees is a RecordingSite that notes
-every record and Site attribute the page reads: a record by the group of fields read (its
-body, its links to other records, its dates, the rest: _GROUPS), a list of records by the order
-of its slugs, so a page listing titles is kept when a body changes; its template counts with every template it
-extends, includes or imports (theme.template_digest). Each output's entry holds its key (URL, template, its own record),
-those reads, one digest over what they were, and the stat of the file written. On the next
-run, whether `build`, `check` or a warm `serve`, an output is kept without rendering when
-its key is the same, the digest of its reads in the new Site is the same, and the file in
-the output folder is still the one written; everything else is rendered again. A change in
-any theme, to anything any template shows, reaches exactly the outputs that read it.
+Nothing is declared. While a page renders it sees a RecordingSite (recording.py) that notes
+every record, group of a record's fields and Site attribute it reads; its template counts with
+every template it extends, includes or imports (theme.template_digest). On the next run,
+whether `build`, `check` or a warm `serve`, an output is kept without rendering when its key
+(URL, template, its own record) is the same, nothing it read changed, and the file in the
+output folder is still the one written; everything else is rendered again. A change in any
+theme, to anything any template shows, reaches exactly the outputs that read it.
 
-Digests are computed once per record and run (Digests memoises them by identity).
+Digests are computed once per record and run (Digests memoises them by identity), and once per
+item read, however many outputs read it (Graph.begin).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from array import array
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from kaffee_site.model import Organisation, Page, Person, Session, Site, Topic
 from kaffee_site.pipeline.markdown import Body
+from kaffee_site.reuse.recording import KEYED, group_fields
 from kaffee_site.reuse.store import _PLAIN, Store, _field_names
 
 
@@ -77,7 +77,7 @@ class Digests:
         """The record of a kind by slug in this Site, or None."""
         if self._by_slug is None:
             self._by_slug = {kind: {record.slug: record for record in getattr(self.site, name)}
-                             for name, kind in _KEYED.items()}
+                             for name, kind in KEYED.items()}
         return self._by_slug[kind].get(slug)
 
     def _group(self, record: Any, group: str) -> str:
@@ -119,240 +119,120 @@ class Digests:
         return found
 
 
-# What a page reads of a record, in groups, so a page that lists a session's title is not
-# rendered again when only its body changed: 'body' (the rendered text), 'links' (what the
-# link stage computes from other records: neighbours, related sessions, a topic's sessions),
-# 'when' (a session's date and times: years, timelines, calendars) and 'card' (everything else,
-# with a session's teaser, which comes from the body's first paragraph when there is no summary).
-# A field not named here is 'card'; a property is read as the groups it is computed from; any
-# other name as every group.
-_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
-    Session: {"body": ("body",), "previous": ("links",), "following": ("links",), "related": ("links",),
-              "date": ("when",), "time": ("when",), "end": ("when",), "teaser": ("card",),
-              "url_path": ("card",), "announcement": ("card", "links")},
-    Topic: {"description": ("body",), "carried": ("links",), "mentioned": ("links",), "sentences": ("links",),
-            "related": ("links",), "speakers": ("links",), "sessions": ("links",), "url_path": ("card",),
-            "names": ("card",)},
-    Person: {"body": ("body",), "sessions": ("links",), "organisations": ("links",), "topics": ("links",),
-             "url_path": ("card",)},
-    Organisation: {"body": ("body",), "people": ("links",), "sessions": ("links",), "topics": ("links",),
-                   "url_path": ("card",)},
-    Page: {"body": ("body",), "url_path": ("card",)},
-}
-_KINDS = {Session: "session", Topic: "topic", Person: "person", Organisation: "organisation", Page: "page"}
-# the Site's tuples of records, and the kind of record each holds
-_KEYED = {"sessions": "session", "topics": "topic", "people": "person", "organisations": "organisation",
-          "pages": "page"}
-_DERIVED_CARD = {Session: ("teaser",)}  # properties whose value the 'card' digest includes
-
-
-def _field_groups(kind: type) -> dict[str, tuple[str, ...]]:
-    """Every field and known property of a record type -> the groups reading it records."""
-    found = _FIELD_GROUPS.get(kind)
-    if found is None:
-        named = _GROUPS[kind]
-        found = {name: named.get(name, ("card",)) for name in _field_names(kind)}
-        found.update(named)
-        _FIELD_GROUPS[kind] = found
-    return found
-
-
-_FIELD_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {}
-_ALL_GROUPS = ("body", "card", "links", "when")
-
-
-def group_fields(kind: type, group: str) -> tuple[str, ...]:
-    """The fields (and, for 'card', the derived properties) one group's digest covers."""
-    named = _GROUPS[kind]
-    fields = tuple(name for name in _field_names(kind) if named.get(name, ("card",)) == (group,))
-    return fields + (_DERIVED_CARD.get(kind, ()) if group == "card" else ())
-
-
-class _RecordedRecord:
-    """A record as one page sees it: each attribute read notes the group it belongs to."""
-
-    __slots__ = ("_record", "_kind", "_slug", "_reads", "_groups")
-
-    def __init__(self, record: Any, reads: set):
-        kind = type(record)
-        self._record, self._kind, self._slug = record, _KINDS[kind], record.slug
-        self._reads, self._groups = reads, _field_groups(kind)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._record, name)
-        for group in self._groups.get(name, _ALL_GROUPS):
-            self._reads.add((f"{self._kind}.{group}", self._slug))
-        return value
-
-    def __eq__(self, other: Any) -> bool:
-        return self._record == (other._record if isinstance(other, _RecordedRecord) else other)
-
-    def __hash__(self) -> int:
-        return hash(self._record)
-
-    def __dir__(self) -> list[str]:
-        return dir(self._record)  # what a template error suggests for a misspelt attribute
-
-
-def _recorded(value: Any, reads: set) -> Any:
-    return _RecordedRecord(value, reads) if type(value) in _KINDS else value
-
-
-class _RecordedSequence:
-    """A tuple of the Site (sessions, topics, ...) as a page sees it: asking only for its length
-    (`| length`, `if site.upcoming`) records the count; going through it records which records
-    stand in it in which order, and each record what is read of it (see _RecordedRecord). A
-    tuple of other values (announcements, media) is recorded whole when it is gone through. So
-    a topic page that shows how many sessions there are is not rendered again when a report's
-    text changes, nor the archive page that lists every title."""
-
-    __slots__ = ("_items", "_name", "_reads", "_keyed")
-
-    def __init__(self, items: tuple, name: str, reads: set):
-        self._items, self._name, self._reads = items, name, reads
-        self._keyed = name in _KEYED
-
-    def _whole(self) -> tuple:
-        if self._keyed:
-            self._reads.add(("order", self._name))
-            reads = self._reads
-            return tuple(_RecordedRecord(item, reads) for item in self._items)
-        self._reads.add(("attr", self._name))
-        return self._items
-
-    def __len__(self) -> int:
-        self._reads.add(("count", self._name))
-        return len(self._items)
-
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
-    def __iter__(self) -> Any:
-        if not self._keyed:
-            return iter(self._whole())
-        self._reads.add(("order", self._name))
-        reads = self._reads
-        return (_RecordedRecord(item, reads) for item in self._items)
-
-    def __reversed__(self) -> Any:
-        return reversed(self._whole())
-
-    def __getitem__(self, index: Any) -> Any:
-        if not self._keyed:
-            return self._whole()[index]
-        self._reads.add(("order", self._name))
-        found = self._items[index]
-        if isinstance(index, slice):
-            return tuple(_RecordedRecord(item, self._reads) for item in found)
-        return _RecordedRecord(found, self._reads)
-
-    def __contains__(self, item: Any) -> bool:
-        self._reads.add(("attr", self._name))
-        return item in self._items
-
-    def __eq__(self, other: Any) -> bool:
-        self._reads.add(("attr", self._name))
-        return self._items == (other._items if isinstance(other, _RecordedSequence) else other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __add__(self, other: Any) -> tuple:
-        return self._whole() + tuple(other)
-
-
-class RecordingSite:
-    """Stands in for the Site while one output renders and notes every record it reads."""
-
-    _LOOKUPS = frozenset({"session", "topic", "person", "organisation"})
-
-    def __init__(self, site: Any, reads: set | None = None):
-        self._site = site
-        self.reads: set[tuple] = reads if reads is not None else set()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._site, name)
-        if name in self._LOOKUPS:
-            reads = self.reads
-
-            def lookup(slug: str, _get=value, _kind=name) -> Any:
-                try:
-                    return _RecordedRecord(_get(slug), reads)
-                except KeyError:
-                    reads.add((_kind, slug))  # not there: the page changes when it comes
-                    raise
-            return lookup
-        if type(value) is tuple:
-            return _RecordedSequence(value, name, self.reads)
-        method = getattr(type(self._site), name, None)
-        if callable(method) and not isinstance(method, type):  # a method of the Site, run over this
-            return method.__get__(self)  # recording view, so it records what it reads itself
-        self.reads.add(("attr", name))
-        return value
-
-    def __dir__(self) -> list[str]:
-        return dir(self._site)  # what a template error suggests for a misspelt 'site.…'
-
-
-def render_recorded(render: Any, site: Any, theme: Any, spec: Any) -> tuple[Any, frozenset]:
-    """render(site, theme, spec) against a RecordingSite; the template read is the page's own."""
-    reads: set[tuple] = {("template", spec.template)} if spec.template and spec.producer is None else set()
-    output = render(RecordingSite(site, reads), theme, spec)
-    return output, frozenset(reads)
+_VALUE = "graph"  # the one entry of the graph's store
+_NUMBERS = "I"  # array typecode of the item numbers an entry read
 
 
 class Graph:
-    """The entries of one output folder: output path -> (key, reads, digest of reads, file stat)."""
+    """What every output of one folder read, and what those reads were in the last good run.
+
+    The store holds one value, (items, digests, entries): `items` are the reads any output made
+    ('session.body\x1fslug', numbered by position), `digests` what each was in the last
+    successful run, and `entries` map an output path to its key, the numbers of the items it
+    read (packed, so 35,000 entries load as one small file) and the stat of the file written.
+    After every successful run each entry was rendered against exactly those digests: an output
+    that read a changed item was rendered again. So a run digests each item once (begin), and
+    an output is kept when its key is the same, none of its items changed and its file is the
+    one written; nothing is digested per output. A run that fails changes nothing stored."""
 
     def __init__(self, store: Store, output_dir: Path):
         self.store = store
         self.output_dir = output_dir
         self._output = str(output_dir)
-        self.rendered: dict[str, tuple[str, str, str]] = {}  # this run's entries, until finish()
+        items, digests, entries = _loaded(store.get(_VALUE))
+        self.items, self.digests, self.entries = items, digests, entries
+        self.numbers = {item: number for number, item in enumerate(items)}
+        self.current: list[str] = list(digests)  # this run's digest of every item
+        self.changed: set[int] = set()  # numbers of the items whose digest changed since the last good run
+        self.kept: set[str] = set()
+        self.rendered: dict[str, tuple[str, bytes]] = {}  # this run's entries, until finish()
+
+    def begin(self, digests: Digests) -> None:
+        """A new run over the Site `digests` describes: which items changed since the last good run."""
+        read = digests.read
+        self.current = [read(item) for item in self.items]
+        self.changed = {n for n, (old, new) in enumerate(zip(self.digests, self.current)) if old != new}
+        self.kept, self.rendered = set(), {}
+        self._digests = digests
 
     def key(self, salt: str, spec: Any, digests: Digests) -> str:
         producer = f"{spec.producer.__module__}.{spec.producer.__qualname__}" if spec.producer else ""
         return digest_text(salt, spec.url_path, spec.template, producer,
                            *(f"{name}={digests.value(value)}" for name, value in spec.context))
 
-    def holds(self, path: str, key: str, digests: Digests) -> bool:
-        """True when the entry holds: same key, same reads, and the file is the one written."""
-        entry = self.store.get(path)
+    def holds(self, path: str, key: str) -> bool:
+        """True when the entry holds: same key, none of its reads changed, the file is the one written."""
+        entry = self.entries.get(path)
         if entry is None:
             return False
         try:
-            entry_key, reads, combined, stat = entry
-            if entry_key != key:
-                return False
-            read = digests.read
-            if digest_text(*[read(item) for item in reads.split("\x1e")] if reads else ()) != combined:
+            entry_key, numbers, stat = entry
+            if entry_key != key or (self.changed and not self.changed.isdisjoint(array(_NUMBERS, numbers))):
                 return False
             found = os.stat(os.path.join(self._output, path))
             if (found.st_size, found.st_mtime_ns, found.st_ino) != tuple(stat):
                 return False
         except (OSError, TypeError, ValueError):
             return False
+        self.kept.add(path)
         return True
 
-    def remember(self, path: str, key: str, reads: Iterable[tuple], digests: Digests) -> None:
-        ordered = sorted(reads)
-        text = "\x1e".join(f"{kind}\x1f{name}" for kind, name in ordered)
-        self.rendered[path] = (key, text, _reads_digest(ordered, digests))
+    def remember(self, path: str, key: str, reads: Iterable[tuple]) -> None:
+        numbers = array(_NUMBERS, sorted(self._number(f"{kind}\x1f{name}") for kind, name in reads))
+        self.rendered[path] = (key, numbers.tobytes())
 
-    def forget(self, paths: Iterable[str]) -> None:
-        for path in paths:
-            self.store.drop(path)
+    def _number(self, item: str) -> int:
+        number = self.numbers.get(item)
+        if number is None:  # read for the first time: its digest in this run is what it was rendered with
+            number = self.numbers[item] = len(self.items)
+            self.items.append(item)
+            self.digests.append("")
+            self.current.append(self._digests.read(item))
+        return number
 
     def finish(self) -> None:
-        """After a successful write: note each rendered output's file, so the next run can keep it."""
-        for path, (key, reads, combined) in self.rendered.items():
+        """After a successful write: note each rendered output's file, so the next run can keep it,
+        and forget the outputs this run did not make."""
+        if not self.rendered and len(self.kept) == len(self.entries) and not self.changed:
+            return  # nothing to note: the stored graph stands as it is
+        entries = {path: self.entries[path] for path in self.kept}
+        for path, (key, numbers) in self.rendered.items():
             try:
-                found = os.stat(self.output_dir / path)
+                found = os.stat(os.path.join(self._output, path))
             except OSError:
                 continue
-            self.store.put(path, (key, reads, combined, (found.st_size, found.st_mtime_ns, found.st_ino)))
-        self.rendered.clear()
+            entries[path] = (key, numbers, (found.st_size, found.st_mtime_ns, found.st_ino))
+        self.entries, self.digests, self.rendered = entries, self.current, {}
+        self.changed = set()
+        if len(self.items) > 2 * 1000 and len(self.items) > 2 * len(self._used_numbers()):
+            self._compact()
+        self.store.put(_VALUE, (tuple(self.items), tuple(self.digests), self.entries))
+
+    def _used_numbers(self) -> set[int]:
+        used: set[int] = set()
+        for _, numbers, _ in self.entries.values():
+            used.update(array(_NUMBERS, numbers))
+        return used
+
+    def _compact(self) -> None:
+        """Number only the items some output still reads (after many were deleted or renamed)."""
+        used = sorted(self._used_numbers())
+        renumber = {old: new for new, old in enumerate(used)}
+        self.items = [self.items[n] for n in used]
+        self.digests = [self.digests[n] for n in used]
+        self.current = list(self.digests)
+        self.numbers = {item: number for number, item in enumerate(self.items)}
+        self.entries = {path: (key, array(_NUMBERS, [renumber[n] for n in array(_NUMBERS, numbers)]).tobytes(), stat)
+                        for path, (key, numbers, stat) in self.entries.items()}
 
 
-def _reads_digest(reads: Sequence[tuple], digests: Digests) -> str:
-    """One digest over everything an output read, in a fixed order."""
-    return digest_text(*(digests.dep(dep) for dep in reads))
+def _loaded(value: Any) -> tuple[list[str], list[str], dict[str, tuple]]:
+    """The stored graph, or an empty one when there is none or it is not what this version writes."""
+    try:
+        items, digests, entries = value
+        if isinstance(items, tuple) and isinstance(digests, tuple) and isinstance(entries, dict) \
+                and len(items) == len(digests) and array(_NUMBERS).itemsize == 4:
+            return list(items), list(digests), entries
+    except (TypeError, ValueError):
+        pass
+    return [], [], {}
