@@ -217,12 +217,15 @@ def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, s
     warm = Engine(options("warm", False), warm=True)
     first = warm.rebuild()
     assert first.ok, first.problems
+    relinked = 0
     for step in range(STEPS):
         touched = archive.edit()
         # a watcher names the files; a second look names none: both must find the change
         result = warm.rebuild(touched if rng.random() < 0.7 else [])
         assert result.ok, (archive.log, [p.format() for p in result.problems])
+        relinked += warm.cache.stats["linked"] == 1  # a body edit relinks its session alone (relink.py)
         build(options("cached", True))
         shutil.rmtree(tmp_path / "clean", ignore_errors=True)
         build(options("clean", False))
         outputs_agree(archive, tmp_path / "warm" / "out", tmp_path / "cached" / "out", tmp_path / "clean" / "out")
+    assert relinked, "no step took the relink of one session: the property no longer covers it"

@@ -153,6 +153,47 @@ def test_serve_renders_only_the_outputs_that_show_what_changed(setup, tmp_path):
     assert_same_as_clean_build(archive, theme, tmp_path)
 
 
+def test_a_body_edit_relinks_that_session_alone_and_anything_else_links_all(setup, tmp_path):
+    """A save that changes a session's text and not its front matter or mentions relinks that
+    one record (relink.py), a new mention too (with the topic it mentions); a changed field links
+    every file again.
+    After each the output is what a clean build gives."""
+    archive, rebuilder, theme = setup
+    files = rebuilder.cache.stats["linked"]
+    assert files == 7  # every Markdown file: four sessions, two topics, one page
+    rel = "sessions/2024/2024-07-11-digitallotsen.md"
+    front = dict(next="\n  date: 2024-09-05\n  title: Verstetigung")
+    path = archive.write(rel, session("Digitallotsen", "2024-07-11", 3, "[Open Data, Digitallotsen]",
+                                      "Lotsen helfen, [[Impressum]] ausgenommen.", **front))
+    step(rebuilder, path)
+    assert rebuilder.cache.stats["linked"] == 1
+    assert "Impressum" in (archive.output / "sitzungen/2024-07-11-digitallotsen/index.html").read_text("utf-8")
+    assert_same_as_clean_build(archive, theme, tmp_path)
+    path = archive.write(rel, session("Digitallotsen", "2024-07-11", 3, "[Open Data, Digitallotsen]",
+                                      "Lotsen helfen mit Verstetigung.", **front))  # a new mention: a topic page changes
+    result = step(rebuilder, path)
+    assert rebuilder.cache.stats["linked"] == 1
+    assert "themen/verstetigung/index.html" in result.written
+    assert "Lotsen helfen mit" in (archive.output / "themen/verstetigung/index.html").read_text("utf-8")
+    assert_same_as_clean_build(archive, theme, tmp_path)
+    path = archive.write(rel, session("Digitallotsen", "2024-07-11", 3, "[Open Data]",
+                                      "Lotsen helfen mit Verstetigung.", **front))  # a field
+    step(rebuilder, path)
+    assert rebuilder.cache.stats["linked"] == files
+    assert_same_as_clean_build(archive, theme, tmp_path)
+    path = archive.write(rel, session("Digitallotsen", "2024-07-11", 3, "[Open Data]",
+                                      "Lotsen helfen mit Verstetigung. Und [[Nirgendwo]].", **front))
+    result = rebuilder.rebuild([path])  # a body's problem (a broken link) comes and goes with its body
+    assert rebuilder.cache.stats["linked"] == 1 and not result.ok
+    assert [p.message for p in result.problems if "Nirgendwo" in p.message]
+    path = archive.write(rel, session("Digitallotsen", "2024-07-11", 3, "[Open Data]",
+                                      "Lotsen helfen mit Verstetigung.", **front))
+    result = step(rebuilder, path)
+    assert rebuilder.cache.stats["linked"] == 1
+    assert not [p.message for p in result.problems if "Nirgendwo" in p.message]
+    assert_same_as_clean_build(archive, theme, tmp_path)
+
+
 def test_a_template_edit_rewrites_the_pages_made_with_it(setup, tmp_path):
     archive, rebuilder, theme = setup
     template = theme / "session.html"

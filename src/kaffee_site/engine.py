@@ -30,6 +30,7 @@ from kaffee_site.pipeline.lock import output_lock
 from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
 from kaffee_site.pipeline.parse import parse_session
 from kaffee_site.pipeline.relations import related_sessions
+from kaffee_site.pipeline.relink import Linked, bodies_of, link_whole, relink
 from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
 from kaffee_site.pipeline.theme import Theme, default_theme_folder
 from kaffee_site.pipeline.search_index import SearchStep
@@ -88,6 +89,11 @@ class Engine:
         self.cache = BuildCache(options.output_dir, persist=options.cache)
         # without a store to keep it in, a one-off build need not note what its pages read
         self.record = options.cache or warm
+        self.warm = warm
+        self._linked: Linked | None = None  # a warm engine's last link (relink.py), with its bodies' keys
+        self._body_keys: dict[int, str] = {}
+        self._whole_cache_kept = False  # this run relinked: what the cache holds for other records stays
+        self._digest_memo: tuple[dict, dict] = ({}, {})  # a warm engine's record digests by identity (graph.py)
         self.sources = Sources(options.content_dir, self.cache if options.cache else None)
         self.site: Site | None = None  # the last good build
         self.theme: Theme | None = None
@@ -110,9 +116,22 @@ class Engine:
             relate = self.cache.relater(related_sessions)
         else:  # nothing runs again: the memory stores would only hold a second copy of every session and body
             render, parse, relate = render_bodies_parallel, parse_session, related_sessions
-        site = link_site(content, diag, drafts=self.options.drafts, render_bodies=render, session_parser=parse,
-                         relate=relate)
-        return Checked(site, diag, content)
+        linked = relink(self._linked, content, self.sources.changed, render) if self._linked else None
+        if linked is None:
+            self.cache.body_keys.clear()  # bodies of a relink given up may be gone: their ids with them
+            linked = link_whole(content, lambda found: link_site(
+                content, found, drafts=self.options.drafts, render_bodies=render, session_parser=parse,
+                relate=relate), lambda: self.cache.link_context)
+        else:  # the other records are the same objects as before, and so are their bodies
+            self.cache.body_keys.update((id(body), self._body_keys[id(body)]) for body in bodies_of(linked.site)
+                                        if id(body) in self._body_keys and id(body) not in self.cache.body_keys)
+            self._whole_cache_kept = True
+        self.cache.stats["linked"] = linked.records
+        if self.warm:  # kept for the next run to relink against (build and check run once)
+            self._linked, self._body_keys = linked, dict(self.cache.body_keys)
+        for problem in linked.problems:
+            diag.add(problem)
+        return Checked(linked.site, diag, content)
 
     def theme_key(self) -> str:
         """Every file on the theme's search path by name and stat: whether to compile it anew."""
@@ -141,7 +160,7 @@ class Engine:
             for output, _ in render(specs, False):
                 yield output
             return
-        graph, digests = self.cache.graph, Digests(site, self.cache.body_keys, theme)
+        graph, digests = self.cache.graph, Digests(site, self.cache.body_keys, theme, self._digest_memo)
         graph.begin(digests)
         keys = [graph.key(self.cache.salt, spec, digests) for spec in specs]
         kept = set() if whole else {spec.path for spec, key in zip(specs, keys) if graph.holds(spec.path, key)}
@@ -157,6 +176,8 @@ class Engine:
             graph.remember(spec.path, key, reads)
             yield output
         self._specs = {spec.path: spec for spec in specs}
+        if self.warm:
+            self._digest_memo = digests.memo()
 
     # --- one run ----------------------------------------------------------------------
 
@@ -172,6 +193,7 @@ class Engine:
         check_folders(self.options)
         self._interrupted = interrupted
         self.cache.begin()
+        self._whole_cache_kept = False
         complete, healthy = False, False
         try:
             with few_gc_pauses():
@@ -195,7 +217,9 @@ class Engine:
             raise
         finally:
             self._healthy = healthy
-            self.unsaved = self.cache.save(complete)  # parsed and rendered work stays valid even when the run failed
+            # parsed and rendered work stays valid even when the run failed; after a relink the
+            # other records were not asked for, but their entries are as good as before
+            self.unsaved = self.cache.save(complete and not self._whole_cache_kept)
         self.site = checked.site
         return checked, report, first
 

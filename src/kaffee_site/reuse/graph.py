@@ -39,9 +39,14 @@ _WITH_BODIES = frozenset({Session, Topic, Page, Person, Organisation, Site})
 class Digests:
     """Stable digests of one Site's records and of the templates; a body stands in by its key."""
 
-    def __init__(self, site: Any, body_keys: dict[int, str], theme: Any = None):
+    def __init__(self, site: Any, body_keys: dict[int, str], theme: Any = None,
+                 kept: tuple[dict, dict] = ({}, {})):
+        """`kept`: memo() of the run before (a warm engine), whose records that are still the
+        same objects need not be digested again."""
         self.site, self.body_keys, self.theme = site, body_keys, theme
         self._memo: dict[int, tuple[Any, str]] = {}
+        self._groups: dict[tuple[int, str], tuple[Any, str]] = {}
+        self._kept_memo, self._kept_groups = kept
         self._deps: dict[tuple, str] = {}
         self._items: dict[str, str] = {}
         self._by_slug: dict[str, dict[str, Any]] | None = None
@@ -55,7 +60,12 @@ class Digests:
             return "body:" + (key if key is not None else digest_text(repr(value)))
         if kind in _WITH_BODIES or (kind is tuple and value and type(value[0]) in _WITH_BODIES):
             memo = self._memo.get(id(value))
-            if memo is None:  # the value is kept with its digest, so its id cannot be reused
+            if memo is None:
+                memo = self._kept_memo.get(id(value))
+                if memo is not None and memo[0] is value:
+                    self._memo[id(value)] = memo
+                    return memo[1]
+                # the value is kept with its digest, so its id cannot be reused
                 memo = (value, self._record(value) if kind is not tuple
                         else digest_text("tuple", *(self.value(v) for v in value)))
                 self._memo[id(value)] = memo
@@ -81,9 +91,17 @@ class Digests:
         return self._by_slug[kind].get(slug)
 
     def _group(self, record: Any, group: str) -> str:
-        kind = type(record)
-        parts = [f"{name}={self.value(getattr(record, name))}" for name in group_fields(kind, group)]
-        return digest_text(kind.__qualname__, group, *parts)
+        memo = self._groups.get((id(record), group)) or self._kept_groups.get((id(record), group))
+        if memo is None or memo[0] is not record:
+            kind = type(record)
+            parts = [f"{name}={self.value(getattr(record, name))}" for name in group_fields(kind, group)]
+            memo = (record, digest_text(kind.__qualname__, group, *parts))
+        self._groups[(id(record), group)] = memo
+        return memo[1]
+
+    def memo(self) -> tuple[dict, dict]:
+        """What this run digested, by identity, for the next run of a warm engine (`kept`)."""
+        return self._memo, self._groups
 
     def read(self, item: str) -> str:
         """dep() of a read as stored in an entry ('kind\\x1fname')."""
