@@ -310,3 +310,27 @@ def test_the_search_index_follows_the_saves_and_stops_with_the_server(archive: A
     finally:
         server.stop()
     assert server.indexer._child is None or server.indexer._child.poll() is not None
+
+
+def test_a_save_while_the_search_index_runs_stops_it_and_the_index_follows_later(archive: Archive):
+    """Pagefind holds the output folder while it runs (seconds on a large archive): a save stops
+    it, so the rebuild does not queue behind it, and the index is made once saves are quiet."""
+    pytest.importorskip("pagefind")
+    archive.write("site.yaml", SITE.replace("search: false", "search: true"))
+    archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Ein erster Bericht."))
+    for n in range(150):  # enough pages that Pagefind is still at work when the save comes
+        archive.write(f"sessions/2024/s{n}.md", session_md(f"Sitzung {n}", f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+                                                           body=f"Bericht {n} über Daten und Wege. " * 20))
+    server = DevServer(BuildOptions(archive.content, archive.output, TEMPLATES), "127.0.0.1", 0)
+    server.start()
+    try:
+        indexer = server.indexer
+        child = wait_until(lambda: indexer._child, "the search indexer started", timeout=30)
+        archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Ein Bericht über Breitband."))
+        wait_until(lambda: child.poll() is not None, "the indexer stopped for the save", timeout=5)
+        page = archive.output / "sitzungen/2025-03-13-live/index.html"
+        wait_until(lambda: b"Breitband" in page.read_bytes(), "the saved page", timeout=10)
+        wait_until(lambda: (archive.output / "pagefind" / "pagefind.js").is_file(), "the index made later", timeout=60)
+    finally:
+        server.stop()
+    assert child.returncode != 0  # it was ended, not finished

@@ -4,8 +4,9 @@ It is the build's mechanism (search_index.py): only the parts of the index whose
 since the last run are indexed again. Pagefind still takes a while, so it runs in a child
 process of its own (a new session, at a lower priority): rebuilds keep the CPU the editor is
 waiting for, and `stop()` ends Pagefind with the server instead of leaving it running. It
-never overlaps a full write of the output folder (`lock`); a failure is reported and the next
-rebuild tries again.
+never overlaps a full write of the output folder (`lock`), so a save stops a run under way
+(postpone): the rebuild goes first, the index follows once saves are quiet again. A failure
+is reported and the next rebuild tries again.
 """
 
 from __future__ import annotations
@@ -50,12 +51,26 @@ class SearchIndexer:
         self._enabled = False
         self._stopping = False
         self._child: subprocess.Popen | None = None
+        self._cancelled = False  # the running child was stopped by postpone()
 
     def request(self, enabled: bool) -> None:
         """A rebuild wrote files: index them after DELAY seconds without another request."""
         with self._wake:
             self._due, self._enabled = time.monotonic() + DELAY, enabled
             self._wake.notify_all()
+
+    def postpone(self) -> None:
+        """A save came in: the rebuild it starts must not wait for Pagefind, which holds the
+        output folder while it runs (seconds at 10,000 sessions; saves queued behind it for a
+        minute). A run that is due waits DELAY again; one under way is stopped, and runs anew
+        once saves are quiet (what it did is redone: the index is written whole or not at all)."""
+        with self._wake:
+            if self._due is not None:
+                self._due = time.monotonic() + DELAY
+            child = self._child
+            if child is not None and child.poll() is None:
+                self._cancelled = True
+                _end(child)
 
     def run(self) -> None:
         while True:
@@ -82,6 +97,12 @@ class SearchIndexer:
                                            stderr=subprocess.PIPE, text=True, start_new_session=True)
         _, err = self._child.communicate()
         code, self._child = self._child.returncode, None
+        with self._wake:
+            cancelled, self._cancelled = self._cancelled, False
+            if cancelled and not self._stopping:  # stopped for a save: again once saves are quiet
+                if self._due is None:
+                    self._due = time.monotonic() + DELAY
+                return
         if code != 0 and not self._stopping:
             lines = err.strip().splitlines()
             self.failed(lines[-1] if lines else f"the search indexer stopped with exit code {code}")
@@ -92,7 +113,11 @@ class SearchIndexer:
             self._wake.notify_all()
             child = self._child
         if child is not None and child.poll() is None:
-            try:
-                os.killpg(child.pid, signal.SIGTERM)  # Pagefind too: it runs in the child's session
-            except ProcessLookupError:
-                pass
+            _end(child)
+
+
+def _end(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGTERM)  # Pagefind too: it runs in the child's session
+    except ProcessLookupError:
+        pass

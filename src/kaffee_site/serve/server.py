@@ -156,6 +156,7 @@ class DevServer:
 
     def changed(self, paths: Iterable[Path]) -> None:
         """Called by the watcher for every relevant event."""
+        self.indexer.postpone()  # the rebuild goes first; the search index follows when saves are quiet
         with self._wake:
             self._pending.update(paths)
             self._last_event = time.monotonic()
