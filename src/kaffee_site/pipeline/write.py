@@ -66,7 +66,7 @@ def safe_relative(path: str) -> PurePosixPath:
 def _plain(path: str) -> str:
     """`path` itself when it is a plain relative path (so it is its own PurePosixPath.as_posix(),
     found without building one: this runs for every output of every build)."""
-    if not path or "\\" in path or any(part in _UNSAFE_PARTS for part in path.split("/")):
+    if not path or "\\" in path or not _UNSAFE_PARTS.isdisjoint(path.split("/")):
         raise UnsafePath(f"refusing to write '{path}': it is not a plain path inside the output folder")
     return path
 
