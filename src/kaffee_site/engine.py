@@ -168,8 +168,9 @@ class Engine:
         todo = [(spec, key) for spec, key in zip(specs, keys) if spec.path not in kept]
         pending = iter(zip(todo, render([spec for spec, _ in todo], True)))
         for spec in specs:
-            if spec.path in kept:
-                yield Output(spec.path, source=self.options.output_dir / spec.path)
+            if spec.path in kept:  # the file in place is the output: linked into the stage as it is
+                linked = writer is not None and writer.keep(spec.path)
+                yield Placed(spec.path, False) if linked else Output(spec.path, source=self.options.output_dir / spec.path)
                 continue
             self._checkpoint()
             (_, key), (output, reads) = next(pending)

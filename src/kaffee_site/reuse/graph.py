@@ -164,6 +164,8 @@ class Graph:
         self.changed: set[int] = set()  # numbers of the items whose digest changed since the last good run
         self.kept: set[str] = set()
         self.rendered: dict[str, tuple[str, bytes]] = {}  # this run's entries, until finish()
+        self._keys: dict[str, tuple] = {}  # output path -> (plan, context, key) of the run before
+        self._next_keys: dict[str, tuple] = {}
 
     def begin(self, digests: Digests) -> None:
         """A new run over the Site `digests` describes: which items changed since the last good run."""
@@ -172,11 +174,21 @@ class Graph:
         self.changed = {n for n, (old, new) in enumerate(zip(self.digests, self.current)) if old != new}
         self.kept, self.rendered = set(), {}
         self._digests = digests
+        if self._next_keys:
+            self._keys, self._next_keys = self._next_keys, {}
 
     def key(self, salt: str, spec: Any, digests: Digests) -> str:
         producer = f"{spec.producer.__module__}.{spec.producer.__qualname__}" if spec.producer else ""
-        return digest_text(salt, spec.url_path, spec.template, producer,
-                           *(f"{name}={digests.value(value)}" for name, value in spec.context))
+        # the same plan with the very same records as the run before (a warm engine): the same key
+        plan = (spec.url_path, spec.template, producer,
+                tuple((name, value, type(value)) if type(value) in _PLAIN else (name, id(value))
+                      for name, value in spec.context))
+        known = self._keys.get(spec.path)
+        if known is None or known[0] != plan:
+            known = (plan, spec.context, digest_text(salt, spec.url_path, spec.template, producer,
+                                                     *(f"{name}={digests.value(value)}" for name, value in spec.context)))
+        self._next_keys[spec.path] = known  # with the context, so the ids in the plan stay taken
+        return known[2]
 
     def holds(self, path: str, key: str) -> bool:
         """True when the entry holds: same key, none of its reads changed, the file is the one written."""
