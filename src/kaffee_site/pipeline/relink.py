@@ -8,8 +8,9 @@ same lines), a full link would give the same Site with that session's new body, 
 mentions differently with their lists of mentions updated, and the same problems with the new
 body's in place of the old one's. Then only that body is rendered and put in, and every other
 record stays the very same object, so what is kept by identity (rendered bodies' keys, record
-digests: graph.py) stays valid. Anything else (a new or deleted file, site.yaml, media, another
-kind of file, a changed field) is a full link.
+digests: graph.py) stays valid. When no file was read anew (a template saved) the last Site
+stands as it is. Anything else (a new or deleted file, site.yaml, media, another kind of file,
+a changed field) is a full link.
 """
 
 from __future__ import annotations
@@ -42,11 +43,13 @@ class Linked:
 
 def relink(last: Linked, content: Content, changed: set[str], render_bodies: BodyRenderer) -> Linked | None:
     """The Site with the changed sessions' new bodies, or None when a full link is needed."""
-    if not changed or content.config_digest != last.config_digest or content.media != last.media:
+    if content.config_digest != last.config_digest or content.media != last.media:
         return None
     docs = {doc.rel: doc for doc in content.docs}
     if len(docs) != len(last.docs) or docs.keys() != last.docs.keys():
         return None
+    if not changed:  # no file read anew (a template saved, a second look): the same Site
+        return replace(last, records=0)
     places = {session.rel: index for index, session in enumerate(last.site.sessions)}
     sessions = list(last.site.sessions)
     todo = []
