@@ -66,3 +66,26 @@ def test_a_card_is_the_same_png_every_time_and_shows_all_four_colours():
         used = {index for _, index in card.getcolors()}
     assert 0 in used and 255 in used  # background and the accent band
     assert used & set(range(1, 85)) and used & set(range(86, 170)) and used & set(range(171, 255))
+
+
+@pytest.mark.parametrize("pattern", ["cards", "blank", "stripes", "noise", "one-row"])
+def test_the_png_writer_gives_exactly_the_pixels_and_palette_it_was_given(pattern):
+    """card_image writes the PNG itself (runs of one-colour rows spliced in compressed once):
+    Pillow reads back every pixel and palette entry, whatever the mix of runs and text rows."""
+    rng = random.Random(pattern)
+    width, height = (7, 1) if pattern == "one-row" else (120, 63)
+    rows = []
+    for y in range(height):
+        if pattern == "blank" or (pattern == "stripes" and y % 9 < 5):
+            rows.append(bytes([0 if y % 2 or pattern == "blank" else 255]) * width)
+        elif pattern == "cards" and (y < 4 or 30 < y < 40):
+            rows.append(b"\xff" * width if y < 4 else bytes(width))
+        else:
+            rows.append(bytes(rng.randrange(256) if rng.random() < 0.3 else 0 for _ in range(width)))
+    pixels = b"".join(rows)
+    palette = [rng.randrange(256) for _ in range(768)]
+    image = Image.open(io.BytesIO(card_image.palette_png(pixels, width, height, palette)))
+    image.load()
+    assert (image.mode, image.size) == ("P", (width, height))
+    assert image.tobytes() == pixels and image.getpalette() == palette
+

@@ -13,12 +13,12 @@ basic layout adds exactly these, in 1/64 px, so the sums equal `getlength`), and
 bitmap, laid at the pen positions FreeType uses and blended the way it blends them, so a line
 has the very pixels `ImageDraw.text` gives it (tests/test_card_image.py compares them). The
 PNG is compressed with zlib's run-length strategy: the card is mostly runs of one colour, so
-that takes 1.6 ms instead of 7.5 ms for about 30 KB instead of 22 KB.
+that takes 1.6 ms instead of 7.5 ms for about 30 KB instead of 22 KB; rows of one colour are
+compressed once per run length (`palette_png`, below).
 """
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 import zlib
@@ -63,10 +63,55 @@ def draw_card(text: CardLines, colours: tuple[tuple[str, str], ...]) -> bytes:
             face.stamp(canvas, (MARGIN, y), line, "muted")
             y += 46
     ImageDraw.Draw(canvas).rectangle((0, 0, WIDTH, BAND - 1), fill=255)
-    canvas.putpalette(_palette(colours))
-    out = io.BytesIO()
-    canvas.save(out, "PNG", compress_type=zlib.Z_RLE)
-    return out.getvalue()
+    return palette_png(canvas.tobytes(), WIDTH, HEIGHT, _palette(colours))
+
+
+# --- PNG ----------------------------------------------------------------------------------
+# Written here rather than by Pillow: most rows of a card are one colour (the stripe, the
+# background between the lines of text), and zlib would scan each of their 1,201 bytes again.
+# A run of equal rows is compressed once per length and spliced into the stream after a full
+# flush (which makes what follows independent of what came before, so it may be any valid
+# deflate data): 1.4 ms a card instead of 1.9 ms, the same pixels.
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window; (0x78 * 256 + 0x01) % 31 == 0
+
+
+def palette_png(pixels: bytes, width: int, height: int, palette: list[int]) -> bytes:
+    """An 8-bit palette PNG of `pixels` (one byte a pixel, row after row), rows unfiltered."""
+    rows = [pixels[start:start + width] for start in range(0, width * height, width)]
+    uniform = {bytes([value]) * width for value in (0, 255)}
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_RLE)
+    parts, adler, y = [], 1, 0
+    while y < height:
+        stop = y + 1
+        if rows[y] in uniform:
+            while stop < height and rows[stop] == rows[y]:
+                stop += 1
+            run = (b"\0" + rows[y]) * (stop - y)
+            parts += [deflate.flush(zlib.Z_FULL_FLUSH), _compressed_run(rows[y], stop - y)]
+        else:
+            while stop < height and rows[stop] not in uniform:
+                stop += 1
+            run = b"\0" + b"\0".join(rows[y:stop])  # each row starts with its filter type, 0: none
+            parts.append(deflate.compress(run))
+        adler = zlib.adler32(run, adler)
+        y = stop
+    parts.append(deflate.flush())
+    idat = _ZLIB_HEADER + b"".join(parts) + adler.to_bytes(4, "big")
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 3, 0, 0, 0])
+    return _PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", bytes(palette)) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+@lru_cache(maxsize=256)
+def _compressed_run(row: bytes, count: int) -> bytes:
+    """`count` unfiltered copies of `row` as raw deflate blocks ending on a full flush."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_RLE)
+    return deflate.compress((b"\0" + row) * count) + deflate.flush(zlib.Z_FULL_FLUSH)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
 
 
 def _printable(text: str) -> str:
