@@ -184,7 +184,9 @@ def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behi
     flipper.start()
     results = []
     try:
-        for _ in range(20):
+        # at least 20 builds, and on until both states were met (a build passes only when it found
+        # a file at every look, so a run of failures can be long), at most 60
+        while len(results) < 20 or ({r.returncode for r in results} != {0, 1} and len(results) < 60):
             results.append(archive.run("build", "--no-cache"))
             if archive.output.exists():
                 assert not any(b"GEHEIMNIS" in p.read_bytes() for p in archive.output.rglob("*") if p.is_file())
