@@ -385,13 +385,13 @@ def quick_pages(engine: Engine, rels: set[str], watched: int) -> list[str]:
     if not rels or len(rels) != watched or ctx is None:
         return []
     by_rel = {s.rel: s for s in site.sessions}
-    fresh = {}
+    fresh, real_root = {}, os.path.realpath(engine.options.content_dir)
     for rel in rels:
         old, session = engine.sources.doc(rel), by_rel.get(rel)
         if old is None or session is None:
             return []
         try:
-            raw = read_inside(engine.options.content_dir / rel, os.path.realpath(engine.options.content_dir))
+            raw = read_inside(engine.options.content_dir / rel, real_root)
             doc = read_source(raw, old.kind, rel, old.display)
         except (ContentError, OSError):
             return []

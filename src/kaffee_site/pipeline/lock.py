@@ -80,9 +80,7 @@ def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None,
                 if err.errno not in (errno.EACCES, errno.EAGAIN):
                     raise FaultError(f"{output_dir}: cannot lock {path}: {err.strerror}") from None
                 if not wait:
-                    os.close(fd)
-                    fd = -1
-                    yield False
+                    yield False  # the descriptor is closed below, once the block is done
                     return
                 if waiting is not None:
                     waiting(f"waiting for another kaffee-site{_holder(fd)} to finish writing {output_dir} "
@@ -95,8 +93,7 @@ def output_lock(output_dir: Path, waiting: Callable[[str], None] | None = None,
             finally:
                 held.pop(key, None)
         finally:
-            if fd >= 0:
-                os.close(fd)  # releases the lock
+            os.close(fd)  # releases the lock
     finally:
         in_process.release()
 

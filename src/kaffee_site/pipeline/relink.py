@@ -58,8 +58,8 @@ def relink(last: Linked, content: Content, changed: set[str], render_bodies: Bod
         if index is None or not same_front_matter(last.docs[rel], docs[rel]):
             return None  # a draft, a session with errors, a topic or page file, or new fields
         todo.append(index)
-    jobs = [BodyJob(docs[sessions[i].rel].body, docs[sessions[i].rel].body_line, sessions[i].source, None,
-                    docs[sessions[i].rel].digest) for i in todo]
+    fresh = [(sessions[i], docs[sessions[i].rel]) for i in todo]
+    jobs = [BodyJob(doc.body, doc.body_line, session.source, None, doc.digest) for session, doc in fresh]
     problems = last.problems.copy()
     topics = {topic.slug: topic for topic in last.site.topics}
     order = {session.slug: index for index, session in enumerate(sessions)}
@@ -109,8 +109,6 @@ def same_front_matter(old: SourceDoc, new: SourceDoc) -> bool:
     the line of each (which problems name)."""
     return (old.kind == new.kind and old.display == new.display and old.body_line == new.body_line
             and old.lines == new.lines and repr(old.meta) == repr(new.meta))
-
-
 
 
 class Counted(Diagnostics):

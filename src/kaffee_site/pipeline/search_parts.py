@@ -17,8 +17,9 @@ modification time, whether it has `data-pagefind-body`, the digest of what Pagef
 it (search_view.py), and a digest of each part's entry file, which ties the state to the index
 actually in the output folder. Pages are never changed in place (write.py), so a page with the
 same inode, size and time is the page that was indexed; a page written again with the same
-search view (only the site's title in its header changed, say) leaves its part as it is. Anything the state cannot vouch for (no state, another output, another Pagefind,
-a page written by `serve` without indexing) is indexed again.
+search view (only the site's title in its header changed, say) leaves its part as it is.
+Anything the state cannot vouch for (no state, another output, another Pagefind, a page
+written by `serve` without indexing) is indexed again.
 """
 
 from __future__ import annotations
