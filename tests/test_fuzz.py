@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from kaffee_site.engine import BuildOptions, load_site
 from kaffee_site.cli import main
-from kaffee_site.pipeline.parse import SESSION_KEYS
-from kaffee_site.pipeline.render import Theme, plan_pages, render_page
+from kaffee_site.content.parse import SESSION_KEYS
+from kaffee_site.render.render import Theme, plan_pages, render_page
 from support import TEMPLATES, session_md, tree_snapshot
 
 THEME = Theme(TEMPLATES)  # compiled once: rendering is what is tested, not compiling

@@ -247,7 +247,7 @@ def test_a_build_killed_between_the_two_renames_of_the_fallback_gets_its_output_
                                                                                     monkeypatch):
     """Where renameat2 cannot exchange folders, two renames do; a kill between them leaves the
     previous build beside the output, and the next build puts it back first."""
-    from kaffee_site.pipeline import swap
+    from kaffee_site.publish import exchange as swap
 
     monkeypatch.setattr(swap, "_renameat2", None)  # as on a system without renameat2
     archive.write("sessions/a.md", session_md("A"))

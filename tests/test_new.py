@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaffee_site.cli import main
-from kaffee_site.pipeline.limits import CONTROL
-from kaffee_site.pipeline.load import read_source
+from kaffee_site.content.limits import CONTROL
+from kaffee_site.content.load import read_source
 from kaffee_site.commands.new import session_text
 from support import TEMPLATES, Archive, session_md
 

@@ -68,7 +68,7 @@ def test_every_output_kind_is_found_and_the_render_stage_names_none():
     # planning kinds in ORDER (pages first, the sitemap that lists them last), then helpers
     assert names == ["pages", "feeds", "calendar", "cards", "opendata", "sitemap",
                      "structured", "timeline", "topicmap"]
-    render = (PACKAGE / "pipeline" / "render.py").read_text(encoding="utf-8")
+    render = (PACKAGE / "render" / "render.py").read_text(encoding="utf-8")
     imports = [line for line in render.splitlines() if line.startswith(("from kaffee_site.outputs", "import kaffee"))]
     assert imports == ["from kaffee_site.outputs.kind import Output, PageSpec, kinds, page_path"
                        "  # noqa: F401 - Output, page_path for callers"]

@@ -29,9 +29,9 @@ _WORKERS_PLACE = """
 import sys
 from pathlib import Path
 from kaffee_site.engine import BuildOptions, Engine
-from kaffee_site.pipeline.parallel import page_renderer
-from kaffee_site.pipeline.render import plan_pages, render_page
-from kaffee_site.pipeline.write import Placed, Stage
+from kaffee_site.render.parallel import page_renderer
+from kaffee_site.render.render import plan_pages, render_page
+from kaffee_site.publish.stage import Placed, Stage
 
 content, output, templates = map(Path, sys.argv[1:4])
 engine = Engine(BuildOptions(content, output, templates))
@@ -129,7 +129,7 @@ def test_a_build_killed_while_workers_render_leaves_no_worker_and_prints_nothing
 _WORKERS_RENEWED = """
 import os
 from kaffee_site.outputs.kind import PageSpec
-from kaffee_site.pipeline import parallel
+from kaffee_site.render import parallel
 
 parallel.WORKER_LIFE = 10
 specs = [PageSpec(f"p{i}.txt", "", producer=lambda site, i=i: f"{i} {os.getpid()}".encode()) for i in range(200)]

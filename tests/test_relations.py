@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from kaffee_site.model import Session, Speaker
-from kaffee_site.pipeline.relations import feature_weights, related_sessions
+from kaffee_site.link.relations import feature_weights, related_sessions
 
 
 def make_sessions(seed: int, count: int) -> list[Session]:

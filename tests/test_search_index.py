@@ -18,7 +18,7 @@ from reader_support import built_sample, parse_html
 from support import TEMPLATES, Archive, session_md, tree_snapshot
 
 from kaffee_site.cli import main
-from kaffee_site.pipeline.search_parts import part_of
+from kaffee_site.search.parts import part_of
 
 SIGNATURE = b"pagefind_dcd"
 

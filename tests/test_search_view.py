@@ -1,4 +1,4 @@
-"""What Pagefind reads from a page (pipeline/search_view.py): two pages with the same digest give
+"""What Pagefind reads from a page (search/view.py): two pages with the same digest give
 Pagefind the same words, so their index part need not be made again. Every case where a page
 could give Pagefind other words must change the digest; the ones that cannot, may keep it."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kaffee_site.pipeline.search_view import search_view
+from kaffee_site.search.view import search_view
 
 PAGE = ("<!doctype html>\n<html lang=\"de\">\n<head><title>{title}</title>{head}</head>\n<body>\n"
         "<header><a class=\"site-title\" href=\"/\">{site}</a>{header}</header>\n"

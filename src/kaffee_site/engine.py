@@ -23,19 +23,19 @@ from typing import Callable, Collection, ContextManager, Iterable, Iterator
 from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
 from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
-from kaffee_site.pipeline.link import BodyJob, link_site, render_bodies_here
-from kaffee_site.pipeline.load import Content, media_source, read_source
-from kaffee_site.pipeline.scan import read_inside
-from kaffee_site.pipeline.lock import output_lock
-from kaffee_site.pipeline.parallel import page_renderer, render_bodies_parallel
-from kaffee_site.pipeline.parse import parse_session
-from kaffee_site.pipeline.relations import related_sessions
-from kaffee_site.pipeline.relink import Linked, bodies_of, link_whole, relink
-from kaffee_site.pipeline.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
-from kaffee_site.pipeline.theme import Theme, default_theme_folder
-from kaffee_site.pipeline.search_index import SearchStep
-from kaffee_site.pipeline.swap import recover_now
-from kaffee_site.pipeline.write import Placed, StageWriter, WriteReport, faults_as_errors, write_files, write_output
+from kaffee_site.link.link import BodyJob, link_site, render_bodies_here
+from kaffee_site.content.load import Content, media_source, read_source
+from kaffee_site.content.scan import read_inside
+from kaffee_site.publish.lock import output_lock
+from kaffee_site.render.parallel import page_renderer, render_bodies_parallel
+from kaffee_site.content.parse import parse_session
+from kaffee_site.link.relations import related_sessions
+from kaffee_site.reuse.relink import Linked, bodies_of, link_whole, relink
+from kaffee_site.render.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
+from kaffee_site.render.theme import Theme, default_theme_folder
+from kaffee_site.search.index import SearchStep
+from kaffee_site.publish.exchange import recover_now
+from kaffee_site.publish.stage import Placed, StageWriter, WriteReport, faults_as_errors, write_files, write_output
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
 from kaffee_site.reuse.manifest import Manifest, cache_folder, manifest, manifest_for, output_id

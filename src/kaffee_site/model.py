@@ -18,7 +18,7 @@ from kaffee_site.config import SiteConfig
 from kaffee_site.urls import DEFAULT_URLS
 
 if TYPE_CHECKING:  # a body is rendered by the link stage; the model only holds it
-    from kaffee_site.pipeline.markdown import Body
+    from kaffee_site.markdown.body import Body
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 FOLDERS = DEFAULT_URLS  # the default language's folders; records get the site's own from config.urls

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from support import Archive, session_md
 
 from kaffee_site.cli import main as kaffee_site
-from kaffee_site.pipeline.search_parts import part_count, part_of
+from kaffee_site.search.parts import part_count, part_of
 
 pytestmark = [
     pytest.mark.browser,

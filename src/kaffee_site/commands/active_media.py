@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Iterable
 
 from kaffee_site.errors import Diagnostics
-from kaffee_site.pipeline.load import media_source
-from kaffee_site.pipeline.scan import display_path
+from kaffee_site.content.load import media_source
+from kaffee_site.content.scan import display_path
 
 PAGES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
 XML = (".svg", ".svgz", ".xml")

@@ -21,13 +21,13 @@ from urllib.parse import unquote
 from kaffee_site.commands.active_media import check_active_media
 from kaffee_site.engine import BuildOptions, load_site, render_in_memory
 from kaffee_site.errors import Diagnostics, Problem, printable
-from kaffee_site.pipeline.load import Content, SourceDoc
-from kaffee_site.pipeline.markdown import Body, BodyLink
+from kaffee_site.content.load import Content, SourceDoc
+from kaffee_site.markdown.body import Body, BodyLink
 from kaffee_site.model import Session, Site
 from kaffee_site.commands.editor_checks import check_editor_leftovers
 from kaffee_site.commands.new import PLACEHOLDERS, numbered_sessions
-from kaffee_site.pipeline.template_errors import compile_problems
-from kaffee_site.pipeline.theme import TemplateProblem, Theme
+from kaffee_site.render.template_errors import compile_problems
+from kaffee_site.render.theme import TemplateProblem, Theme
 from kaffee_site.text import fold, slugify
 
 _FILE_NAME = re.compile(r"^[^\s/]+\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.IGNORECASE)

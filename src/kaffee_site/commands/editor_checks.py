@@ -15,7 +15,7 @@ from kaffee_site.commands.new import numbered_sessions, session_body
 from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import available_languages
 from kaffee_site.model import Site
-from kaffee_site.pipeline.load import Content, SourceDoc
+from kaffee_site.content.load import Content, SourceDoc
 
 # the sentences of the body `new` writes, in every language; its headings may well stay
 SKELETON = frozenset(line.strip() for language in available_languages() for line in session_body(language).splitlines()

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue
-from kaffee_site.pipeline.limits import CONTROL, control_message
-from kaffee_site.pipeline.load import Content, SourceDoc, load_content
+from kaffee_site.content.limits import CONTROL, control_message
+from kaffee_site.content.load import Content, SourceDoc, load_content
 from kaffee_site.text import fold, slugify
 
 

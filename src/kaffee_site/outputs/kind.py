@@ -6,7 +6,7 @@ A module of this package is an output kind when it defines one or both of
     def plan(site, planned) -> list[PageSpec]   # its outputs; `planned`: the kinds' before it
     def template_globals(site) -> dict  # names its templates may call ('feed_entries', ...)
 
-The render stage (pipeline/render.py) asks every kind found here, in ORDER, so a new kind of
+The render stage (render/render.py) asks every kind found here, in ORDER, so a new kind of
 output is one new file in outputs/ and no other module changes. Modules without either (pagination,
 year pages' geometry) are helpers of the kinds.
 """

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from kaffee_site.errors import Diagnostics
-from kaffee_site.pipeline.markdown import Body, LinkContext
-from kaffee_site.pipeline.relations import related_inputs
+from kaffee_site.markdown.body import Body, LinkContext
+from kaffee_site.link.relations import related_inputs
 from kaffee_site.reuse.graph import Graph, digest_text
 from kaffee_site.reuse.manifest import cache_folder, code_salt, output_id
 from kaffee_site.reuse.store import Store, decode, encode, pack, unpack

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kaffee_site.model import Organisation, Page, Person, Session, Site, Topic
-from kaffee_site.pipeline.markdown import Body
+from kaffee_site.markdown.body import Body
 from kaffee_site.reuse.recording import KEYED, group_fields
 from kaffee_site.reuse.store import _PLAIN, Store, _field_names
 

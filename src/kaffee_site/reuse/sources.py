@@ -14,7 +14,7 @@ from typing import Any, Collection
 
 from kaffee_site.config import CONFIG_FILE
 from kaffee_site.errors import ContentError, Diagnostics, Problem
-from kaffee_site.pipeline import load
+from kaffee_site.content import load
 
 Signature = tuple[int, int, int]
 

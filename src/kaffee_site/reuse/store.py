@@ -140,7 +140,7 @@ def _dataclasses_of(module: Any) -> list[type]:
 
 def _registered() -> None:
     from kaffee_site import model
-    from kaffee_site.pipeline import markdown
+    from kaffee_site.markdown import body as markdown
 
     _TYPES.update({cls.__name__: cls for cls in (markdown.Body, Problem, *_dataclasses_of(markdown))})
     _RECORDS.update(_TYPES)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from kaffee_site.pipeline.search_index import update_search_index
+from kaffee_site.search.index import update_search_index
 
 DELAY = 2.0  # seconds of quiet before the index is brought up to date
 
@@ -28,7 +28,7 @@ _CHILD = """
 import os, sys
 from pathlib import Path
 from kaffee_site.errors import KaffeeError
-from kaffee_site.pipeline.search_index import update_search_index
+from kaffee_site.search.index import update_search_index
 if hasattr(os, "nice"):
     os.nice(10)
 try:

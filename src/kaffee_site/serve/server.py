@@ -23,7 +23,7 @@ from watchdog.observers import Observer
 from kaffee_site.serve import livereload
 from kaffee_site.engine import OUTPUT_MARKER, BuildOptions, Engine, RebuildResult, check_folders, search_state
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
-from kaffee_site.pipeline.load import load_config
+from kaffee_site.content.load import load_config
 from kaffee_site.serve.indexer import SearchIndexer
 from kaffee_site.serve.http import bind
 from kaffee_site.serve.watch import Watch, WatchForFolder

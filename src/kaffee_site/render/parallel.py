@@ -32,9 +32,9 @@ from collections import deque
 from itertools import islice
 from typing import Any, Iterator, Sequence
 
-from kaffee_site.pipeline.link import BodyJob, render_bodies_here
-from kaffee_site.pipeline.markdown import Body, LinkContext
-from kaffee_site.pipeline.write import StageWriter, place
+from kaffee_site.link.link import BodyJob, render_bodies_here
+from kaffee_site.markdown.body import Body, LinkContext
+from kaffee_site.publish.stage import StageWriter, place
 
 # Below these, forking and sending results back costs more than the work (measured: a body
 # takes 2–4 ms to render, a page 1–2 ms; a fork plus a pickled result about 5 ms per chunk).
@@ -148,7 +148,7 @@ def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Bo
 # --- pages ----------------------------------------------------------------------------------
 
 def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
-    from kaffee_site.pipeline.render import render_page
+    from kaffee_site.render.render import render_page
     from kaffee_site.reuse.recording import render_recorded
 
     if not record:

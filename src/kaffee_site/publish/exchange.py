@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from kaffee_site.pipeline.lock import output_lock, real_output, sibling
+from kaffee_site.publish.lock import output_lock, real_output, sibling
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

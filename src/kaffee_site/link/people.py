@@ -19,8 +19,8 @@ from typing import Iterable, Sequence
 
 from kaffee_site.errors import Diagnostics
 from kaffee_site.model import Organisation, Person, Session, Topic
-from kaffee_site.pipeline.load import SourceDoc
-from kaffee_site.pipeline.registry import claim_names
+from kaffee_site.content.load import SourceDoc
+from kaffee_site.link.registry import claim_names
 from kaffee_site.text import edit_distance, fold, slugify, transliterate
 
 # Endings that name a legal form, not the organisation ('e.V.' is read as the words 'e', 'v')

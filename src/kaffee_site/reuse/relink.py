@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from kaffee_site.errors import Diagnostics, Problem
 from kaffee_site.model import Session, Site, Topic
-from kaffee_site.pipeline.link import BodyJob, BodyRenderer
-from kaffee_site.pipeline.load import Content, SourceDoc
-from kaffee_site.pipeline.markdown import Body, LinkContext
+from kaffee_site.link.link import BodyJob, BodyRenderer
+from kaffee_site.content.load import Content, SourceDoc
+from kaffee_site.markdown.body import Body, LinkContext
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import jinja2.meta
 
 from kaffee_site.errors import KaffeeError, TemplateProblem  # noqa: F401 - callers import it here
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
-from kaffee_site.pipeline.template_errors import Undefined, template_problem
+from kaffee_site.render.template_errors import Undefined, template_problem
 from kaffee_site.text import german_date, plain_excerpt
 from kaffee_site.themes import default_theme_folder  # noqa: F401 - callers import it here
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
-from kaffee_site.pipeline.load import SourceDoc
+from kaffee_site.content.load import SourceDoc
 from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
 from kaffee_site.text import NAME_MAX, closest, fits_file_name, impossible_day, is_slug, slugify
 from kaffee_site.urls import DEFAULT_URLS

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from kaffee_site.errors import Diagnostics
-from kaffee_site.pipeline.load import Content, SourceDoc
-from kaffee_site.pipeline.parse import (ORGANISATION_KEYS, PAGE_KEYS, PERSON_KEYS, SESSION_KEYS,
+from kaffee_site.content.load import Content, SourceDoc
+from kaffee_site.content.parse import (ORGANISATION_KEYS, PAGE_KEYS, PERSON_KEYS, SESSION_KEYS,
                                         TOPIC_KEYS)
 from kaffee_site.text import closest
 

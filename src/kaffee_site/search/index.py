@@ -23,12 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from kaffee_site.pipeline.lock import output_lock
-from kaffee_site.pipeline.pagefind_service import SearchIndexFailed, build_indexes, identity, pagefind_binary
-from kaffee_site.pipeline.search_parts import (PARTS_FILE, Plan, Stat, entry_digest, html_pages, load_state,
+from kaffee_site.publish.lock import output_lock
+from kaffee_site.search.pagefind import SearchIndexFailed, build_indexes, identity, pagefind_binary
+from kaffee_site.search.parts import (PARTS_FILE, Plan, Stat, entry_digest, html_pages, load_state,
                                                page_url, part_folder, plan, save_state)
-from kaffee_site.pipeline.swap import exchange_folders
-from kaffee_site.pipeline.write import SEARCH_DIR, Stage, safe_relative
+from kaffee_site.publish.exchange import exchange_folders
+from kaffee_site.publish.stage import SEARCH_DIR, Stage, safe_relative
 
 __all__ = ["INDEX_DIR", "SearchIndexFailed", "SearchStep", "index_stage", "update_search_index"]
 

@@ -30,7 +30,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaffee_site.pipeline.search_view import BODY, search_view
+from kaffee_site.search.view import BODY, search_view
 
 PAGES_PER_PART = 100
 MAX_PARTS = 32

@@ -18,8 +18,8 @@ import yaml
 
 from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
 from kaffee_site.errors import ContentError, Diagnostics, Problem
-from kaffee_site.pipeline.limits import check_nodes, check_text
-from kaffee_site.pipeline.scan import Walk, display_path, read_inside
+from kaffee_site.content.limits import check_nodes, check_text
+from kaffee_site.content.scan import Walk, display_path, read_inside
 
 SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page",
             "people": "person", "organisations": "organisation"}

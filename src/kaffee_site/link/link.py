@@ -16,14 +16,14 @@ from typing import Callable, Iterable, Sequence
 from kaffee_site.appearance import check_logo
 from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
-from kaffee_site.pipeline.load import Content, SourceDoc
-from kaffee_site.pipeline.markdown import Body, LinkContext, WikiTarget, render_body
+from kaffee_site.content.load import Content, SourceDoc
+from kaffee_site.markdown.body import Body, LinkContext, WikiTarget, render_body
 from kaffee_site.model import Announcement, Page, Session, Site, Topic
-from kaffee_site.pipeline.keys import check_keys
-from kaffee_site.pipeline.parse import parse_organisation, parse_page, parse_person, parse_session, parse_topic
-from kaffee_site.pipeline.people import NameRegistry, link_people, resolve_speakers
-from kaffee_site.pipeline.registry import TopicRegistry
-from kaffee_site.pipeline.relations import co_occurring_topics, related_sessions
+from kaffee_site.content.keys import check_keys
+from kaffee_site.content.parse import parse_organisation, parse_page, parse_person, parse_session, parse_topic
+from kaffee_site.link.people import NameRegistry, link_people, resolve_speakers
+from kaffee_site.link.registry import TopicRegistry
+from kaffee_site.link.relations import co_occurring_topics, related_sessions
 from kaffee_site.text import fold
 
 

@@ -1,1 +1,0 @@
-"""The stages of the build: load -> parse -> link -> render -> write."""
