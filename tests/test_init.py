@@ -162,3 +162,34 @@ def test_new_session_speaks_the_archive_language(tmp_path: Path):
     assert "  - name: First Last\n    org: Organisation\n" in text and "## Discussion" in text
     check = run(tmp_path, "check")
     assert "warning: the speaker 'First Last' (Organisation) is still the placeholder" in check.stdout
+
+
+# --- what init's files leave out of git, and what the tool calls itself ------------------------
+
+def test_git_add_after_a_build_stages_no_generated_file(tmp_path: Path):
+    """A build leaves the output, the cache, and beside the output a stage and a lock file; none of
+    them may end up in the commit that `init` suggests (`git add .`)."""
+    assert run(tmp_path, "init", "--date", "2025-03-13").returncode == 0
+    sources = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for args in (("build",), ("build",), ("build", "--output", "public")):
+        assert run(tmp_path, *args).returncode == 0
+    made = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+            if p.is_file() and ".git/" not in p.relative_to(tmp_path).as_posix() + "/"}
+    assert any(".kaffee-" in name for name in made - sources)  # the build did leave files beside its output
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=tmp_path, check=True,
+                            capture_output=True, text=True).stdout.split()
+    assert set(staged) == sources
+
+
+def test_the_help_and_init_name_no_particular_series(tmp_path: Path):
+    for args in (("--help",), ("build", "--help"), ("init", "--help"), ("new", "--help")):
+        result = run(tmp_path, *args)
+        assert result.returncode == 0 and "usage: kaffee-site" in result.stdout
+        assert "Kaffee" not in result.stdout and "Smart" not in result.stdout, args
+    result = run(tmp_path, "init", "--language", "en", "--title", "Round Table", "--date", "2025-03-13")
+    new = run(tmp_path, "new", "Second round", "--date", "2025-04-10")
+    for text in (result.stdout, result.stderr, new.stdout, new.stderr):
+        assert "Kaffee" not in text and "Nr." not in text, text
+    assert new.stderr.startswith("Round Table, no. 2, on 2025-04-10: ")

@@ -25,7 +25,9 @@ def _say(text: object, file=None, flush: bool = False) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kaffee-site", description="Static archive of »Smarter Kaffee« reports.")
+    parser = argparse.ArgumentParser(
+        prog="kaffee-site", description="A static website from the reports of a recurring meeting series.",
+        epilog="'kaffee-site COMMAND --help' tells more about each command.")
     parser.add_argument("--version", action="version", version=f"kaffee-site {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -200,7 +202,7 @@ def _new(args: argparse.Namespace) -> int:
         _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_CONTENT
     _say(created.path)
-    _say(f"{created.series} Nr. {created.number} am {day.isoformat()}: fill in topics, speakers and the report",
+    _say(f"{created.series}, no. {created.number}, on {day.isoformat()}: fill in topics, speakers and the report",
           file=sys.stderr)
     return EXIT_OK
 
