@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from kaffee_site.engine import BuildOptions, load_site
 from kaffee_site.cli import main
-from kaffee_site.content.parse import SESSION_KEYS
+from kaffee_site.content.schema import SESSION
 from kaffee_site.render.render import Theme, plan_pages, render_page
 from support import TEMPLATES, session_md, tree_snapshot
 
@@ -115,12 +115,12 @@ good = {
 }
 clock = st.sampled_from(["10:00", "10:00-11:30", "9:5", "25:00", "10:00 Uhr"]) | st.text(max_size=12)
 fields = {key: st.sampled_from(range(8)).flatmap(lambda n, key=key: values if n == 0 else good.get(key, clock))
-          for key in SESSION_KEYS}
+          for key in SESSION.keys}
 
 
 @settings(SETTINGS, max_examples=300)
-@given(st.fixed_dictionaries({k: fields[k] for k in ("title", "date")},
-                             optional={k: fields[k] for k in SESSION_KEYS if k not in ("title", "date")}),
+@given(st.fixed_dictionaries({k: fields[k] for k in SESSION.required},
+                             optional={k: fields[k] for k in SESSION.keys if k not in SESSION.required}),
        st.dictionaries(st.text(max_size=10), values, max_size=2), bodies)
 def test_generated_front_matter_structures(meta: dict, extra: dict, body: str):
     front = yaml.safe_dump({**extra, **meta}, allow_unicode=True, sort_keys=False)

@@ -4,8 +4,9 @@ A session goes to `sessions/<year>/<date>-<slug>.md`, the layout of the sample c
 number is the next free one in the series (the highest used so far plus one). The speaker
 is a placeholder that builds but that `check` reports until it is replaced. A topic
 (`new --topic NAME`) goes to `topics/<slug>.md`. The scaffold's words are in the archive's
-language (the catalogue's 'scaffold' entries). An existing file is never overwritten. The
-date comes from the caller: this module never reads the clock.
+language (the catalogue's 'scaffold' entries), its keys and their order the schema's
+(content/schema.py). An existing file is never overwritten. The date comes from the caller:
+this module never reads the clock.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue
 from kaffee_site.content.limits import CONTROL, control_message
 from kaffee_site.content.load import Content, SourceDoc, load_content
+from kaffee_site.content.schema import SESSION, TOPIC, Kind
 from kaffee_site.text import fold, slugify
 
 
@@ -107,19 +111,33 @@ def numbered_sessions(content: Content) -> list[tuple[str, int, SourceDoc]]:
 
 def session_text(title: str, day: date, series: str, number: int, language: str = DEFAULT_LANGUAGE) -> str:
     name, org = placeholder(language)
-    return (
-        "---\n"
-        f"title: {yaml_string(title)}\n"
-        f"date: {day.isoformat()}\n"
-        f"series: {yaml_string(series)}\n"
-        f"number: {number}\n"
-        "topics: []\n"
-        "speakers:\n"
-        f"  - name: {_plain_or_quoted(name)}\n"
-        f"    org: {_plain_or_quoted(org)}\n"
-        "---\n\n"
-        + session_body(language)
-    )
+    speaker = {"name": _plain_or_quoted(name), "org": _plain_or_quoted(org)}
+    return front_matter(SESSION, {"title": yaml_string(title), "date": day.isoformat(), "series": yaml_string(series),
+                                  "number": str(number), "topics": "[]", "speakers": [speaker]}) \
+        + "\n" + session_body(language)
+
+
+def front_matter(kind: Kind, values: Mapping[str, str | list[Mapping[str, str]]],
+                 commented: Mapping[str, str] = MappingProxyType({})) -> str:
+    """A scaffold's front matter between its '---' lines: the keys in the schema's order, each
+    value written as YAML already (a list of objects as a list of such mappings), `commented`
+    keys as comments to fill in. Every required key must be given, and no key the format lacks."""
+    given = {*values, *commented}
+    if not given <= set(kind.keys) or not set(kind.required) <= set(values):
+        raise ValueError(f"a {kind.name} scaffold needs {kind.required} and no key but {kind.keys}, not {sorted(given)}")
+    lines = ["---"]
+    for field in kind.fields:
+        value = values.get(field.key)
+        if isinstance(value, list):  # a list of objects, each with its keys in the schema's order
+            lines.append(f"{field.key}:")
+            for entry in value:
+                lines += [f"  {'-' if index == 0 else ' '} {key}: {entry[key]}"
+                          for index, key in enumerate(key for key in field.keys if key in entry)]
+        elif value is not None:
+            lines.append(f"{field.key}: {value}")
+        elif field.key in commented:
+            lines.append(f"# {field.key}: {commented[field.key]}")
+    return "\n".join(lines) + "\n---\n"
 
 
 class TopicExists(KaffeeError):
@@ -144,12 +162,10 @@ def new_topic(content_dir: Path, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as file:
-            file.write("---\n"
-                       f"title: {yaml_string(name)}\n"
-                       f"# aliases: [{words.pgettext('scaffold', 'Other name')}]\n"
-                       f"# summary: {words.pgettext('scaffold', 'One sentence on what the topic is about.')}\n"
-                       "---\n\n"
-                       f"{words.pgettext('scaffold', 'What does this topic cover? The text appears on its page.')}\n")
+            file.write(front_matter(TOPIC, {"title": yaml_string(name)}, {
+                "aliases": f"[{words.pgettext('scaffold', 'Other name')}]",
+                "summary": words.pgettext('scaffold', 'One sentence on what the topic is about.')}) + "\n"
+                + f"{words.pgettext('scaffold', 'What does this topic cover? The text appears on its page.')}\n")
     except FileExistsError:
         raise TopicExists(f"{path}: the file exists already; it was not changed") from None
     return path

@@ -8,34 +8,23 @@ key as hint (`check --strict` makes it an error).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from kaffee_site.errors import Diagnostics
 from kaffee_site.content.load import Content, SourceDoc
-from kaffee_site.content.parse import (ORGANISATION_KEYS, PAGE_KEYS, PERSON_KEYS, SESSION_KEYS,
-                                        TOPIC_KEYS)
+from kaffee_site.content.schema import BY_NAME, Kind
 from kaffee_site.text import closest
-
-# kind -> (top-level keys, keys of the mappings below them, required keys)
-_FORMAT: Mapping[str, tuple[tuple[str, ...], Mapping[str, tuple[str, ...]], tuple[str, ...]]] = {
-    "session": (SESSION_KEYS, {"image": ("src", "alt"), "next": ("date", "title", "time"),
-                               "speakers": ("name", "org")}, ("title", "date")),
-    "topic": (TOPIC_KEYS, {}, ("title",)),
-    "page": (PAGE_KEYS, {}, ("title",)),
-    "person": (PERSON_KEYS, {}, ("name",)),
-    "organisation": (ORGANISATION_KEYS, {}, ("name",)),
-}
 
 
 def check_keys(content: Content, diag: Diagnostics) -> None:
     declared = frozenset(content.config.extra_keys)
     for doc in content.docs:
-        if doc.kind in _FORMAT:
-            _check_doc(doc, *_FORMAT[doc.kind], declared, diag)
+        if doc.kind in BY_NAME:
+            _check_doc(doc, BY_NAME[doc.kind], declared, diag)
 
 
-def _check_doc(doc: SourceDoc, top: tuple[str, ...], nested: Mapping[str, tuple[str, ...]],
-               required: tuple[str, ...], declared: frozenset[str], diag: Diagnostics) -> None:
+def _check_doc(doc: SourceDoc, kind: Kind, declared: frozenset[str], diag: Diagnostics) -> None:
+    top, nested, required = kind.keys, kind.nested, kind.required
     for key in doc.meta:
         if not isinstance(key, str) or key in top or key in declared:
             if key in nested:

@@ -20,9 +20,9 @@ from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.content.limits import check_nodes, check_text
 from kaffee_site.content.scan import Walk, display_path, read_inside
+from kaffee_site.content.schema import KINDS
 
-SECTIONS = {"sessions": "session", "topics": "topic", "pages": "page",
-            "people": "person", "organisations": "organisation"}
+SECTIONS = {kind.folder: kind.name for kind in KINDS}  # folder -> kind of record
 FENCE = "---"
 
 

@@ -15,16 +15,11 @@ from urllib.parse import urlsplit
 from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
 from kaffee_site.content.load import SourceDoc
+from kaffee_site.content.schema import ORGANISATION, PAGE, PERSON, SESSION, TOPIC, Kind
 from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
 from kaffee_site.text import NAME_MAX, closest, fits_file_name, impossible_day, is_slug, slugify
 from kaffee_site.urls import DEFAULT_URLS
 
-SESSION_KEYS = ("title", "date", "series", "number", "topics", "speakers", "summary",
-                "image", "next", "draft", "slug", "time", "end")
-TOPIC_KEYS = ("title", "aliases", "forms", "summary", "redirect_from", "slug")
-PAGE_KEYS = ("title", "summary", "slug")
-PERSON_KEYS = ("name", "aliases", "description", "link", "role", "slug")
-ORGANISATION_KEYS = ("name", "aliases", "description", "link", "slug")
 
 # Output folders of the archive itself (of the default language; see urls.py): a page may not take their names.
 RESERVED_SLUGS = DEFAULT_URLS.reserved()
@@ -33,15 +28,15 @@ RESERVED_SLUGS = DEFAULT_URLS.reserved()
 class _Fields:
     """Reads typed values out of one document's front matter, reporting problems with lines."""
 
-    def __init__(self, doc: SourceDoc, diag: Diagnostics, known: tuple[str, ...] = ()):
+    def __init__(self, doc: SourceDoc, diag: Diagnostics, kind: Kind):
         self.doc = doc
         self.diag = diag
-        self.known = known  # the keys of this kind of file, so a misspelt one can be named
+        self.kind = kind  # its schema: which keys are required, and which are known, so a misspelt one can be named
         self.ok = True
 
     def missing(self, path: tuple, hint: str) -> None:
         """A required key is absent; if a top-level key looks like a typo of it, point there."""
-        misspelt = misspelt_key(self.doc.meta, path[-1], self.known) if len(path) == 1 else None
+        misspelt = misspelt_key(self.doc.meta, path[-1], self.kind.keys) if len(path) == 1 else None
         if misspelt is None:
             self.error(path, f"'{'.'.join(map(str, path))}' is missing", hint)
             return
@@ -53,8 +48,10 @@ class _Fields:
         self.ok = False
         self.diag.error(self.doc.display, self.doc.line_of(*key), message, hint)
 
-    def text(self, key: str, required: bool = False, value: Any = None, path: tuple = ()) -> str | None:
+    def text(self, key: str, required: bool | None = None, value: Any = None, path: tuple = ()) -> str | None:
+        """The text of a key; `required` None: as the schema says."""
         path = path or (key,)
+        required = self.kind.field(path).required if required is None else required
         value = self.doc.meta.get(key) if value is None and len(path) == 1 else value
         if value is None:
             if required:
@@ -70,8 +67,9 @@ class _Fields:
             return None
         return text or None
 
-    def day(self, value: Any, path: tuple, required: bool = True) -> date | None:
+    def day(self, value: Any, path: tuple) -> date | None:
         name = ".".join(map(str, path))
+        required = self.kind.field(path).required
         if value is None:
             if required:
                 self.missing(path, f"add a line '{path[-1]}: YYYY-MM-DD'")
@@ -135,7 +133,9 @@ class _Fields:
                         f"a file name at most {NAME_MAX}", "shorten it")
         return False
 
-    def extra(self, known: tuple[str, ...]) -> MappingProxyType:
+    def extra(self) -> MappingProxyType:
+        """The keys the format does not know, kept for themes."""
+        known = self.kind.keys
         return MappingProxyType({k: v for k, v in self.doc.meta.items() if k not in known})
 
 
@@ -156,9 +156,9 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
 
     With `salvage`, the session is returned anyway, its broken fields left empty, so the link
     stage can still check the body, links, images and topics of a file with a bad field."""
-    fields = _Fields(doc, diag, SESSION_KEYS)
+    fields = _Fields(doc, diag, SESSION)
     meta = doc.meta
-    title = fields.text("title", required=True)
+    title = fields.text("title")
     day = fields.day(meta.get("date"), ("date",))
     series = fields.text("series") or config.series
     number = _number(fields, meta.get("number"))
@@ -172,7 +172,7 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
         series=series, number=number, topic_names=_topic_names(fields),
         speakers=_speakers(fields, meta.get("speakers")), summary=fields.text("summary"),
         image=_image(fields, meta.get("image")), next=None, draft=draft,
-        extra=fields.extra(SESSION_KEYS), source=doc.display, rel=doc.rel, folder=config.urls.sessions,
+        extra=fields.extra(), source=doc.display, rel=doc.rel, folder=config.urls.sessions,
     )
     start, end = _clocks(fields, meta.get("time"), meta.get("end"))
     announcement = _announcement(fields, meta.get("next"), session)
@@ -230,7 +230,7 @@ def _speakers(fields: _Fields, value: Any) -> tuple[Speaker, ...]:
         if not isinstance(item, dict):
             fields.error(("speakers", index), f"speaker {index + 1} must have 'name' and 'org'", hint)
             continue
-        name = fields.text("name", required=True, value=item.get("name"), path=("speakers", index, "name"))
+        name = fields.text("name", value=item.get("name"), path=("speakers", index, "name"))
         org = fields.text("org", value=item.get("org"), path=("speakers", index, "org"))
         if name and _has_slug(fields, ("speakers", index, "name"), name) \
                 and (org is None or _has_slug(fields, ("speakers", index, "org"), org)):
@@ -262,9 +262,9 @@ def _image(fields: _Fields, value: Any) -> Image | None:
         fields.error(("image",), f"'image' must have 'src' and 'alt', not {_kind(value)}",
                      "write '  src: media/bild.png' and '  alt: Beschreibung des Bildes' below 'image:'")
         return None
-    src = fields.text("src", required=True, value=value.get("src"), path=("image", "src"))
-    alt = fields.text("alt", value=value.get("alt"), path=("image", "alt"))
-    if not alt:  # reported, but the source is still checked: its file may be missing too
+    src = fields.text("src", value=value.get("src"), path=("image", "src"))
+    alt = fields.text("alt", required=False, value=value.get("alt"), path=("image", "alt"))
+    if not alt:  # required, but with a message of its own; and the source is still checked: its file may be missing too
         fields.error(("image",), "the image has no alt text",
                      "add '  alt: …' describing what the picture shows, for readers who cannot see it")
     if src is None:
@@ -298,8 +298,8 @@ def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement
 
 
 def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
-    fields = _Fields(doc, diag, TOPIC_KEYS)
-    title = fields.text("title", required=True)
+    fields = _Fields(doc, diag, TOPIC)
+    title = fields.text("title")
     aliases = fields.text_list("aliases")
     redirects = fields.text_list("redirect_from")
     raw = doc.meta.get("redirect_from")
@@ -313,43 +313,43 @@ def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
     topic = Topic(slug=fields.slug(doc.stem) or "", title=title or "", aliases=aliases,
                   forms=fields.text_list("forms"),
                   summary=fields.text("summary"), has_file=True, redirect_from=redirects,
-                  extra=fields.extra(TOPIC_KEYS), source=doc.display, rel=doc.rel)
+                  extra=fields.extra(), source=doc.display, rel=doc.rel)
     return topic if fields.ok else None
 
 
 def parse_page(doc: SourceDoc, diag: Diagnostics, reserved: frozenset[str] = RESERVED_SLUGS) -> Page | None:
-    fields = _Fields(doc, diag, PAGE_KEYS)
-    title = fields.text("title", required=True)
+    fields = _Fields(doc, diag, PAGE)
+    title = fields.text("title")
     slug = fields.slug(doc.stem)
     if slug in reserved:
         fields.error(("slug",) if "slug" in doc.meta else (), f"the page slug '{slug}' is taken by the archive",
                      f"choose another file name or 'slug:'; reserved are {', '.join(sorted(reserved))}")
     page = Page(slug=slug or "", title=title or "", summary=fields.text("summary"),
-                extra=fields.extra(PAGE_KEYS), source=doc.display, rel=doc.rel)
+                extra=fields.extra(), source=doc.display, rel=doc.rel)
     return page if fields.ok else None
 
 
 def parse_person(doc: SourceDoc, diag: Diagnostics) -> Person | None:
     """A file in people/: the speaker's name as sessions write it, other spellings, a few words."""
-    fields = _Fields(doc, diag, PERSON_KEYS)
+    fields = _Fields(doc, diag, PERSON)
     name, aliases, description, link = _record_fields(fields)
     person = Person(slug=fields.slug(doc.stem) or "", name=name or "", organisations=(), sessions=(),
                     aliases=aliases, description=description, link=link, role=fields.text("role"),
-                    has_file=True, extra=fields.extra(PERSON_KEYS), source=doc.display, rel=doc.rel)
+                    has_file=True, extra=fields.extra(), source=doc.display, rel=doc.rel)
     return person if fields.ok else None
 
 
 def parse_organisation(doc: SourceDoc, diag: Diagnostics) -> Organisation | None:
-    fields = _Fields(doc, diag, ORGANISATION_KEYS)
+    fields = _Fields(doc, diag, ORGANISATION)
     name, aliases, description, link = _record_fields(fields)
     organisation = Organisation(slug=fields.slug(doc.stem) or "", name=name or "", people=(), sessions=(),
                                 aliases=aliases, description=description, link=link, has_file=True,
-                                extra=fields.extra(ORGANISATION_KEYS), source=doc.display, rel=doc.rel)
+                                extra=fields.extra(), source=doc.display, rel=doc.rel)
     return organisation if fields.ok else None
 
 
 def _record_fields(fields: _Fields) -> tuple[str | None, tuple[str, ...], str | None, str | None]:
-    name = fields.text("name", required=True)
+    name = fields.text("name")
     aliases = fields.text_list("aliases")
     description = fields.text("description")
     link = fields.text("link")
