@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from dataclasses import dataclass, field
 from datetime import time
@@ -14,7 +15,7 @@ from kaffee_site.appearance import Appearance, appearance_from
 from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue_language
 from kaffee_site.text import closest
-from kaffee_site.urls import DEFAULT_URLS, Urls, check_name, urls_for, with_names
+from kaffee_site.urls import DEFAULT_URLS, Urls, base_url_problem, check_name, urls_for, with_names
 
 DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -91,6 +92,30 @@ class SiteConfig:
 _STRING_KEYS = ("title", "language", "description", "series", "organizer")
 
 
+# A well-formed BCP 47 language tag (RFC 5646 section 2.1, without the grandfathered and
+# private-use-only forms, which no catalogue has): the tag reaches HTML's lang, Atom's xml:lang,
+# the calendar's PRODID, JSON-LD and Pagefind, so it is checked whole, never only its first part.
+_LANGUAGE_TAG = re.compile(r"""
+    (?:[a-z]{2,3}(?:-[a-z]{3}){0,3} | [a-z]{4,8})   # language, extended language subtags
+    (?:-[a-z]{4})?                                  # script
+    (?:-(?:[a-z]{2}|[0-9]{3}))?                     # region
+    (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*        # variants
+    (?:-[0-9a-wy-z](?:-[a-z0-9]{2,8})+)*            # extensions
+    (?:-x(?:-[a-z0-9]{1,8})+)?                      # private use
+    """, re.VERBOSE | re.IGNORECASE | re.ASCII)
+# Pagefind (1.5) panics on a page whose lang is longer; RFC 5646 asks for at least 35 to be kept
+LANGUAGE_TAG_MAX = 31
+
+
+def language_tag_problem(tag: str) -> str | None:
+    """Why `tag` is not a language tag the archive can use, or None."""
+    if not _LANGUAGE_TAG.fullmatch(tag):
+        return "is not a language tag"
+    if len(tag) > LANGUAGE_TAG_MAX:
+        return f"is longer than {LANGUAGE_TAG_MAX} characters, more than the search index can take"
+    return None
+
+
 def parse_clock(value: Any) -> time | None:
     """'10:00' or '9:30' -> time; None if not a time of day.
 
@@ -120,6 +145,10 @@ def config_from_mapping(
                 values[key] = value.strip()
             else:
                 diag.error(path, lines.get((key,)), f"'{key}' must be a non-empty text")
+    if "language" in values and language_tag_problem(values["language"]):
+        diag.error(path, lines.get(("language",)),
+                   f"'language' {values['language']!r} {language_tag_problem(values.pop('language'))}",
+                   "write a language tag like de, en or de-AT (BCP 47)")
     if "language" in values and catalogue_language(values["language"]) is None:
         diag.error(path, lines.get(("language",)),
                    f"there is no catalogue for the language {values.pop('language')!r}",
@@ -224,15 +253,9 @@ def _check_base_url(value: Any, line: int | None, path: str, diag: Diagnostics) 
         diag.error(path, line, "'base_url' must be a URL", hint)
         return DEFAULTS["base_url"]
     value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
-        diag.error(path, line, f"'base_url' {value!r} is not an http(s) URL or a path", hint)
-        return DEFAULTS["base_url"]
-    if not parts.scheme and not value.startswith("/"):
-        diag.error(path, line, f"'base_url' {value!r} must start with https:// or /", hint)
-        return DEFAULTS["base_url"]
-    if parts.query or parts.fragment:
-        diag.error(path, line, "'base_url' must not have a query or fragment", hint)
+    problem = base_url_problem(value)
+    if problem:
+        diag.error(path, line, f"'base_url' {value!r} {problem}", hint)
         return DEFAULTS["base_url"]
     return value if value.endswith("/") else value + "/"
 

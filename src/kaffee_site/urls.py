@@ -31,8 +31,9 @@ FALLBACK = "en"
 # The same in every language: what the build writes besides the table's folders.
 FIXED = ("media", "static", "pagefind", "404", "feed", "index")
 
-_FOLDER_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_FILE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.ics$")
+# matched whole (fullmatch): '$' alone would let a name end in a newline ("sitzungen\n")
+_FOLDER_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_FILE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.ics")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def check_name(key: str, value: Any) -> str | None:
     if key not in KEYS:
         return f"'urls' has no key '{key}'"
     pattern = _FILE_NAME if key in ("calendar", "event") else _FOLDER_NAME
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         shape = "a file name like 'termine.ics'" if key in ("calendar", "event") else "a folder name like 'sitzungen'"
         return f"'urls.{key}' must be {shape} (lower-case letters a–z, digits and single hyphens)"
     if value in FIXED:
@@ -90,3 +91,48 @@ def with_names(urls: Urls, names: Mapping[str, str]) -> Urls:
 
 
 DEFAULT_URLS = urls_for(DEFAULT_LANGUAGE)
+
+
+# --- base_url: where the archive's own files (stylesheet, search script, pages) are loaded from ---
+#
+# Every page loads the archive's files from base_url's path, so that path must mean the same
+# to every browser: '/\evil.example/' and 'https://example.org//evil.example/' are read as
+# '//evil.example/…', another host. Checked whole, as plain as a hosting address is: http(s),
+# a host name (or IP address) with an optional port, and path segments of letters, digits,
+# '-', '.', '_', '~' and %-escapes of non-ASCII bytes (an 'ä' written %C3%A4).
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"|\[[0-9A-Fa-f:.]+\]")
+_PORT = re.compile(r":[0-9]{1,5}")
+_SEGMENT = re.compile(r"(?:[A-Za-z0-9._~-]|%[89A-Fa-f][0-9A-Fa-f])+")
+_SCHEME = re.compile(r"(https?)://", re.IGNORECASE)
+
+
+def base_url_problem(value: str) -> str | None:
+    """Why `value` (stripped, non-empty) cannot be base_url, or None if it can."""
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "must not hold spaces or control characters"
+    if "\\" in value:
+        return "must not hold a backslash: browsers read it as '/', so '/\\name/' is the host 'name'"
+    scheme = _SCHEME.match(value)
+    if scheme:
+        authority, slash, path = value[scheme.end():].partition("/")
+        host, colon, port = authority.rpartition(":") if ":" in authority.rpartition("]")[2] else (authority, "", "")
+        if not _HOST.fullmatch(host) or len(host) > 253 or (colon and not _PORT.fullmatch(colon + port)):
+            return f"has no plain host name after {scheme.group(0)!r} (letters, digits, '-' and '.', then :port)"
+        path = slash + path
+    elif value.startswith("/"):
+        path = value
+    elif ":" in value.split("/", 1)[0]:
+        return "is not an http(s) URL or a path"
+    else:
+        return "must start with https:// or /"
+    if "?" in path or "#" in path:
+        return "must not have a query or fragment"
+    if "//" in path:
+        return "must not hold '//' in its path: a browser reads '//name/' as the host 'name'"
+    segments = path.strip("/").split("/") if path.strip("/") else []
+    for segment in segments:
+        if segment in (".", "..") or not _SEGMENT.fullmatch(segment):
+            return (f"has the folder {segment!r}: write folders with letters a–z, digits, '-', '.', '_' "
+                    "and '~' (other letters %-escaped)")
+    return None

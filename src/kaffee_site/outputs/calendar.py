@@ -175,7 +175,8 @@ def session_calendar(site: Site, session: Session, uid: str) -> bytes:
 
 
 def calendar_bytes(events: Iterable[Event], name: str, language: str = "de") -> bytes:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//kaffee-site//Session archive//{language.upper()}",
+    # PRODID is TEXT like any other (RFC 5545 3.7.3): escaped, whatever config.py let through
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//kaffee-site//Session archive//{escape_text(language.upper())}",
              "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{escape_text(name)}",
              f"X-WR-TIMEZONE:{TZID}", *VTIMEZONE]
     head = "".join(fold(line) + CRLF for line in lines)

@@ -15,6 +15,7 @@ import base64
 import ctypes
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,11 +24,13 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from kaffee_site.config import LANGUAGE_TAG_MAX as LANG_MAX  # Pagefind panics on a longer lang
 from kaffee_site.errors import FaultError
 
 TIMEOUT_SECONDS = 600
 _PR_SET_PDEATHSIG = 1
 
+_LANG = re.compile(r"<html\b[^>]*?\slang=\"([^\"]*)\"", re.IGNORECASE)
 Page = tuple[str, Path]  # the address Pagefind shows, the file it reads
 
 
@@ -131,9 +134,10 @@ class _Service:
         if self.expired:
             return SearchIndexFailed(f"the search index (pagefind) took more than {TIMEOUT_SECONDS} s; {self.kept}")
         self.errors.seek(0)
-        detail = self.errors.read().decode("utf-8", "replace").strip().splitlines()
-        reason = detail[-1] if detail else f"exit code {code}"
-        return SearchIndexFailed(f"the search index (pagefind) failed: {reason}; {self.kept}")
+        reason = failure_reason(self.errors.read().decode("utf-8", "replace")) or f"exit code {code}"
+        return SearchIndexFailed(f"the search index (pagefind) failed: {reason}{self.culprit}; {self.kept}")
+
+    culprit = ""  # what Pagefind was given when it failed, once that is known (build_indexes)
 
     def close(self) -> None:
         """Every answer is in (or the run failed): the service has nothing left to do."""
@@ -146,6 +150,27 @@ class _Service:
                 stream.close()
             except OSError:
                 pass
+
+
+def failure_reason(stderr: str) -> str:
+    """Pagefind's own words for why it stopped, without Rust's backtrace and its notes.
+
+    A panic ('thread 'main' panicked at src/x.rs:530:32:' and the message on the lines after it)
+    is an error inside Pagefind: its message and place are kept, the rest is for its developers."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for number, line in enumerate(lines):
+        if " panicked at " in line:
+            place = line.split(" panicked at ", 1)[1].rstrip(":")
+            said = []
+            for text in lines[number + 1:]:
+                if text.startswith(("stack backtrace", "note:")) or text[:1].isdigit():
+                    break
+                said.append(text)
+            message = " ".join(said) or place
+            return f"Pagefind stopped with an internal error ({message}, at {place.rsplit(':', 1)[0]})"
+    noise = ("note:", "stack backtrace", "at ")
+    kept = [line for line in lines if not line.startswith(noise) and not line[:1].isdigit()]
+    return kept[-1] if kept else ""
 
 
 def build_indexes(binary: str, jobs: list[list[Page]], kept: str) -> Iterator[dict[str, bytes]]:
@@ -166,11 +191,15 @@ def build_indexes(binary: str, jobs: list[list[Page]], kept: str) -> Iterator[di
             for index_id, pages in zip(ids, jobs):
                 for url, path in pages:
                     text = path.read_bytes().decode("utf-8", "replace")
+                    lang = _LANG.search(text, 0, 4096)
+                    if lang and len(lang.group(1)) > LANG_MAX:
+                        long_lang.setdefault(index_id, (url, lang.group(1)))
                     yield {"type": "AddFile", "index_id": index_id, "file_path": None, "url": url,
                            "file_contents": text}
                 yield {"type": "GetFiles", "index_id": index_id}
 
         failed: list[OSError] = []
+        long_lang: dict[int, tuple[str, str]] = {}  # the first page of an index whose lang is too long
 
         def feed() -> None:
             try:
@@ -182,9 +211,17 @@ def build_indexes(binary: str, jobs: list[list[Page]], kept: str) -> Iterator[di
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
         try:
-            for pages in jobs:
-                for _ in service.answers(len(pages)):
-                    pass
+            for index_id, pages in zip(ids, jobs):
+                service.culprit = f", at the page {pages[0][0]}" if pages else ""
+                for number, _ in enumerate(service.answers(len(pages))):
+                    # an answer for this page is in: if Pagefind fails now, it was at the next one
+                    service.culprit = f", at the page {pages[number + 1][0]}" if number + 1 < len(pages) else ""
+                if pages:
+                    service.culprit = f", when it wrote the index of the pages {pages[0][0]} to {pages[-1][0]}"
+                if index_id in long_lang:  # the one cause of a panic there known so far
+                    url, lang = long_lang[index_id]
+                    service.culprit += (f" (the page {url} has lang=\"{lang[:40]}\", longer than the "
+                                        f"{LANG_MAX} characters Pagefind can take)")
                 answer = next(service.answers(1))
                 yield _files(answer, kept)
         except SearchIndexFailed:
