@@ -29,7 +29,7 @@ _WORKERS_PLACE = """
 import sys
 from pathlib import Path
 from kaffee_site.engine import BuildOptions, Engine
-from kaffee_site.render.parallel import page_renderer
+from kaffee_site.parallel import page_renderer
 from kaffee_site.render.render import plan_pages, render_page
 from kaffee_site.publish.stage import Placed, Stage
 
@@ -129,7 +129,7 @@ def test_a_build_killed_while_workers_render_leaves_no_worker_and_prints_nothing
 _WORKERS_RENEWED = """
 import os
 from kaffee_site.outputs.kind import PageSpec
-from kaffee_site.render import parallel
+from kaffee_site import parallel
 
 parallel.WORKER_LIFE = 10
 specs = [PageSpec(f"p{i}.txt", "", producer=lambda site, i=i: f"{i} {os.getpid()}".encode()) for i in range(200)]

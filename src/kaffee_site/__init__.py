@@ -1,21 +1,23 @@
 """kaffee-site: turns Markdown reports of a meeting series into a static HTML archive.
 
-The folders are the pipeline, imports pointing one way (a later stage may import an earlier one):
+The package in layers, the lowest first. A module imports from its own layer and those above
+it in this list, never from one below, and no imports run in a circle (tests/test_imports.py
+holds the code to this map and to the "May import" sentence of each folder's `__init__.py`):
 
-    content/   scan the content folder, enforce limits, load files and front matter, parse records
-    markdown/  the one configured Markdown parser and its rules (bodies, mentions, wikilinks)
-    link/      link records into the immutable Site (topics, people, relations)
-    outputs/   the output kinds: pages, feeds, calendar, open data, cards, ...
-    render/    the theme (Jinja) and rendering a Site into outputs, in workers where it pays
-    publish/   the output folder as a transaction: stage, lock, atomic exchange
-    search/    the Pagefind index of the staged pages
-    reuse/     the build cache: what a rebuild can keep, and the warm path of `serve`
-    engine.py  the conductor of build, check and serve
-    serve/     `serve`: watching, HTTP and live reload around the same engine
-    commands/  check, new, init
-
-Beneath them all: errors, text, config, model, urls, i18n, appearance, options.
-`cli.py` is the only place that prints or picks exit codes.
+    errors.py text.py i18n.py urls.py appearance.py config.py options.py themes/
+                            the base modules: messages, words, folder names, settings
+    markdown/               the one configured Markdown parser, its rules and the body types
+    model.py                the immutable Site and its records (which hold bodies)
+    content/                scan the content folder, enforce limits, load files, the schema, parse
+    link/                   link records into the immutable Site (topics, people, relations)
+    outputs/                the output kinds: pages, feeds, calendar, open data, cards, ...
+    render/                 the theme (Jinja) and rendering a Site into outputs
+    publish/                the output folder as a transaction: stage, lock, atomic exchange
+    search/                 the Pagefind index of the staged pages
+    reuse/                  the build cache: what a rebuild can keep, and the warm path of `serve`
+    parallel.py engine.py   the conductor of build, check and serve, and its worker processes
+    serve/ commands/        `serve` (watching, HTTP, live reload) and the other commands
+    cli.py __main__.py      the only module that prints or picks exit codes
 """
 
 __version__ = "0.1.0"

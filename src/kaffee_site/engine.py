@@ -27,7 +27,7 @@ from kaffee_site.link.link import BodyJob, link_site, render_bodies_here
 from kaffee_site.content.load import Content, media_source, read_source
 from kaffee_site.content.scan import read_inside
 from kaffee_site.publish.lock import output_lock
-from kaffee_site.render.parallel import page_renderer, render_bodies_parallel
+from kaffee_site.parallel import page_renderer, render_bodies_parallel
 from kaffee_site.content.parse import parse_session
 from kaffee_site.link.relations import related_sessions
 from kaffee_site.reuse.relink import Linked, bodies_of, link_whole, relink

@@ -1,2 +1,2 @@
 """Link: parsed records joined into the immutable Site (the topic registry, people and
-organisations, related sessions). May import content/, markdown/ and the modules beneath."""
+organisations, related sessions). May import content/, model.py, markdown/ and the base modules."""

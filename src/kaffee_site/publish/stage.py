@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 from kaffee_site.errors import FaultError, KaffeeError
 from kaffee_site.publish.in_place import clear_way, commit_in_place
 from kaffee_site.publish.lock import output_lock, real_output, sibling
-from kaffee_site.render.render import Output
+from kaffee_site.outputs.kind import Output
 from kaffee_site.publish.exchange import exchange_folders, recover
 
 STAGING = ".kaffee-staging"  # the stage inside an output folder that is a mount point

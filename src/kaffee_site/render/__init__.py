@@ -1,3 +1,2 @@
-"""Render: the theme (Jinja environment, template errors) and rendering a Site into outputs, in
-worker processes where it pays (parallel). May import outputs/, link/, markdown/, content/ and the
-modules beneath."""
+"""Render: the theme (Jinja environment, template errors) and rendering a Site into outputs as
+pure functions of it. May import outputs/, model.py and the base modules."""

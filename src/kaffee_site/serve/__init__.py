@@ -1,1 +1,2 @@
-"""`kaffee-site serve`: watching, HTTP, live reload around the same build."""
+"""`kaffee-site serve`: watching, HTTP, live reload around the same build. May import engine.py,
+search/, content/ and the base modules."""

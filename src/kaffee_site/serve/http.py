@@ -10,14 +10,12 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from kaffee_site.errors import UsageError
+from kaffee_site.options import BuildOptions
 from kaffee_site.serve import livereload
-
-if TYPE_CHECKING:
-    from kaffee_site.serve.server import DevServer
 
 PING = 15.0  # seconds between keep-alive comments on an idle event stream
 REQUEST_TIMEOUT = 5.0  # seconds a client has to send its whole request line and headers (slowloris)
@@ -41,7 +39,22 @@ CONTENT_TYPES = {
 }
 
 
-def bind(host: str, port: int, dev: DevServer) -> ThreadingHTTPServer:
+class Served(Protocol):
+    """What the HTTP side needs of the dev server (server.py, which imports this module)."""
+
+    options: BuildOptions
+    state: livereload.BuildState
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def base_path(self) -> str: ...
+
+    def not_found(self) -> None: ...
+
+
+def bind(host: str, port: int, dev: Served) -> ThreadingHTTPServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server_class = type("KaffeeHTTPServer", (_Server,), {"address_family": family})
     try:
@@ -140,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "kaffee-site"
 
     @property
-    def dev(self) -> DevServer:
+    def dev(self) -> Served:
         return self.server.dev  # type: ignore[attr-defined]
 
     def parse_request(self) -> bool:

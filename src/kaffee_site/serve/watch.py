@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
-if TYPE_CHECKING:
-    from kaffee_site.serve.server import DevServer
+from kaffee_site.options import BuildOptions
+
+
+class Listener(Protocol):
+    """What the watcher tells of a change: the dev server (server.py, which imports this module)."""
+
+    options: BuildOptions
+
+    def changed(self, paths: list[Path]) -> None: ...
 
 
 class Watch(FileSystemEventHandler):
     """Passes content and template changes on; editor scratch files and the output are ignored."""
 
-    def __init__(self, dev: DevServer):
+    def __init__(self, dev: Listener):
         self.dev = dev
         self.output = dev.options.output_dir.resolve()
         self.roots = [dev.options.content_dir.resolve(), dev.options.templates_dir.resolve()]
@@ -44,7 +51,7 @@ class WatchForFolder(FileSystemEventHandler):
     appear; the server then watches the folder itself (schedule is not called from here: this
     runs on the observer's own thread)."""
 
-    def __init__(self, dev: DevServer, folder: Path):
+    def __init__(self, dev: Listener, folder: Path):
         self.dev = dev
         self.folder = folder.resolve()
 

@@ -1,5 +1,8 @@
 """Use every core: render Markdown bodies and pages in worker processes when it pays.
 
+The engine's executor, beside it above the stages: a worker renders bodies (link/), pages
+(render/) and records what a page read (reuse/), and puts the page into the stage (publish/).
+
 Python runs one thread of Python at a time, so the two expensive steps (markdown-it on each
 body, Jinja on each page) are spread over processes. Workers are forked, so they start in
 milliseconds and already hold the Site and the compiled theme (nothing big is pickled on the
@@ -8,8 +11,8 @@ one process. Small archives, a single core, or a process that already runs threa
 those is unsafe, e.g. under `serve`) take the plain path in this process.
 
 Given the stage's writer, the workers put the pages they render into the stage themselves
-(write.place) and send back only each path and whether it was written: the build process no
-longer receives every page's bytes to write them alone while the workers wait.
+(publish/stage.place) and send back only each path and whether it was written, so the build
+process does not receive every page's bytes to write them alone while the workers wait.
 
 A worker dies with its build (on Linux, PR_SET_PDEATHSIG): a build killed with SIGKILL leaves
 no worker behind to print a BrokenPipeError, or to write into a stage the next build uses.
@@ -35,6 +38,8 @@ from typing import Any, Iterator, Sequence
 from kaffee_site.link.link import BodyJob, render_bodies_here
 from kaffee_site.markdown.body import Body, LinkContext
 from kaffee_site.publish.stage import StageWriter, place
+from kaffee_site.render.render import render_page
+from kaffee_site.reuse.recording import render_recorded
 
 # Below these, forking and sending results back costs more than the work (measured: a body
 # takes 2–4 ms to render, a page 1–2 ms; a fork plus a pickled result about 5 ms per chunk).
@@ -148,9 +153,6 @@ def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Bo
 # --- pages ----------------------------------------------------------------------------------
 
 def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
-    from kaffee_site.render.render import render_page
-    from kaffee_site.reuse.recording import render_recorded
-
     if not record:
         return render_page(site, theme, spec), frozenset()
     return render_recorded(render_page, site, theme, spec)
@@ -171,7 +173,7 @@ def page_renderer(site: Any, theme: Any, writer: StageWriter | None = None):
 
     With `record`, `reads` names what the page read from the Site and the theme (graph.py);
     otherwise it is empty. With a `writer`, pages rendered by workers come back as
-    write.Placed: already in the stage.
+    stage.Placed: already in the stage.
     """
     def render(specs: Sequence[Any], record: bool) -> Iterator[tuple[Any, frozenset]]:
         processes = workers(len(specs), MIN_PAGES)
