@@ -88,3 +88,75 @@ def wait_until(predicate, what: str, timeout: float = 15.0):
             return value
         time.sleep(0.05)
     pytest.fail(f"{what}: not within {timeout} s")
+
+
+class ServeProcess:
+    """`kaffee-site serve` as an editor runs it: a real process in `cwd`, its terminal read line by
+    line (stdout and stderr together), spoken to over real HTTP on 127.0.0.1."""
+
+    def __init__(self, cwd: Path, *args: str):
+        import re
+        import subprocess
+        import threading
+
+        command = [sys.executable, "-m", "kaffee_site", "serve", "--port", "0", *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self._reader.start()
+        found = wait_until(lambda: next((m for line in self.lines
+                                         if (m := re.search(r"http://127\.0\.0\.1:(\d+)(/\S*)", line))), None),
+                           "serve printed its address", timeout=60)
+        self.port, self.base = int(found.group(1)), found.group(2)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def problems(self) -> dict:
+        """The problems serve shows now (/__kaffee__/problems): version, failed, problems."""
+        import json
+
+        status, body = self.get("/__kaffee__/problems")
+        assert status == 200, body
+        return json.loads(body)
+
+    @property
+    def terminal(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> str:
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(timeout=5)
+        return self.terminal
+
+
+def check_problems(cwd: Path, *args: str) -> tuple[int, list[str], str]:
+    """`kaffee-site check` run as a process in `cwd`: exit code, each problem as printed (its
+    first line and the indented lines below it), and the summary line."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "kaffee_site", "check", *args], capture_output=True, text=True,
+                          cwd=cwd)
+    blocks: list[str] = []
+    for line in done.stdout.splitlines():
+        if line.startswith("    ") and blocks:
+            blocks[-1] += "\n" + line
+        else:
+            blocks.append(line)
+    return done.returncode, blocks, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""

@@ -132,7 +132,7 @@ def test_duplicate_numbers_are_errors_and_gaps_are_warnings(archive: Archive, ca
     assert code == 1
     assert place(archive, "sessions/c.md", 4) + \
         f"number 2 of the series 'Smarter Kaffee' is also used by {archive.content / 'sessions/b.md'}" in out
-    assert "the next free one is 6" in out
+    assert "hint: give each session its own number: by its date this one is number 3" in out
     assert place(archive, "sessions/d.md", 4) + \
         "warning: the numbering of the series 'Smarter Kaffee' jumps from 2 to 5 (missing: 3–4)" in out
     assert "andere.md" not in out  # a series of its own, starting wherever it starts

@@ -148,7 +148,7 @@ def test_an_unknown_language_is_an_error_at_its_line(archive: Archive, capsys):
 def test_the_serve_overlay_speaks_the_archive_language():
     problems = [Problem("content/sessions/a.md", 3, "'date' must be a date", "write 2024-09-05")]
     english, german = overlay(problems, "en"), overlay(problems, "de")
-    assert 'lang="en"' in english and "could not be rebuilt (1 errors)" in english
+    assert 'lang="en"' in english and "could not be rebuilt (1 error)" in english
     assert "nicht neu gebaut" not in english and "Hinweis" not in english
     assert 'lang="de"' in german and "Die Seite konnte nicht neu gebaut werden (1 Fehler)" in german
     # one language per message: a tool message's hint is in the tool's words, never "Hinweis: write …"

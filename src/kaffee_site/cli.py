@@ -254,11 +254,12 @@ def _interrupt() -> None:
 
 
 class _ServeReport:
-    """Prints what the dev server reports: builds, problems (each warning once), the address."""
+    """Prints what the dev server reports: builds, problems (each once while it stands; errors of a
+    failed rebuild every time), the address. The problems are those `check` reports (review/)."""
 
     def __init__(self, output: Path):
         self.output = output
-        self.warned: set[Problem] = set()  # warnings printed and still there
+        self.shown: set[Problem] = set()  # problems printed and still there
         self.failed = False  # the last rebuild had errors
 
     def __call__(self, event) -> None:
@@ -272,22 +273,31 @@ class _ServeReport:
             self._rebuilt(event.result)
 
     def _rebuilt(self, result) -> None:
-        had_problems = self.failed or bool(self.warned)
-        warnings = {p for p in result.problems if p.severity == "warning"}
-        for problem in result.problems:  # errors every time: they are why the page is old
-            if problem.severity == "error" or problem not in self.warned:
+        if result.interrupted:  # only the edited pages were written; the problems follow with the rest
+            self._written(result)
+            return
+        before, current = self.shown, set(result.problems)
+        for problem in result.problems:  # a failed rebuild's errors every time: they are why the page is old
+            if problem not in before or (not result.ok and problem.severity == "error"):
                 _say(problem.format(), file=sys.stderr, flush=True)
+        errors = sum(1 for p in result.problems if p.severity == "error")
+        warnings = len(result.problems) - errors
+        self.shown = current
         if not result.ok:
-            self.warned |= warnings  # a failed rebuild may not have looked at everything
             self.failed = True
-            errors = sum(1 for p in result.problems if p.severity == "error")
             _say(f"rebuild failed: {errors} error(s); still serving the last good build", file=sys.stderr, flush=True)
             return
-        if had_problems and not result.problems:
-            _say("all problems fixed", file=sys.stderr, flush=True)
-        elif self.failed:
-            _say(f"the errors are fixed; {len(warnings)} warning(s) remain", file=sys.stderr, flush=True)
-        self.warned, self.failed = warnings, False
+        if current != before or self.failed:
+            if not current:
+                _say("all problems fixed", file=sys.stderr, flush=True)
+            elif self.failed and not errors:
+                _say(f"the errors are fixed; {warnings} warning(s) remain", file=sys.stderr, flush=True)
+            else:
+                _say(f"check reports {errors} error(s), {warnings} warning(s)", file=sys.stderr, flush=True)
+        self.failed = False
+        self._written(result)
+
+    def _written(self, result) -> None:
         what = "built" if result.full else "rebuilt"
         first = f", first {result.written[0]}" if result.written and not result.full else ""
         first += "; newer saves came in, the rest follows" if result.interrupted else ""

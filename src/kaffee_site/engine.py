@@ -102,6 +102,10 @@ class Engine:
         self._healthy = False  # the last run ran to its end and succeeded
         self._interrupted: Callable[[], bool] = lambda: False
         self.unsaved: list[str] = []  # why the last run's stores could not be saved (cache.py)
+        # `serve`: the checks `check` runs (review/), looked at after every load; what they found last
+        self.review: Callable[[Checked, Theme], Diagnostics] | None = None
+        self.reviewed: tuple[Problem, ...] = ()
+        self._loaded: tuple[Problem, ...] = ()  # the last load's problems, for a run a template stops
 
     # --- the stages -------------------------------------------------------------------
 
@@ -201,6 +205,9 @@ class Engine:
                 first = self._quick_pages(changed) if changed else []
                 self._checkpoint()
                 checked = self.load(Diagnostics(), self._content_rels(changed))
+                self._loaded, self.reviewed = checked.diagnostics.problems, ()
+                if self.review is not None:
+                    self.reviewed = self.review(checked, self.current_theme(checked.site.config.language)).problems
                 checked.diagnostics.raise_if_errors()
                 if not self.record:  # a one-off build reads no file again: the raw text of every
                     # file goes before rendering (a third of the memory of 10,000 sessions' model)
@@ -237,12 +244,20 @@ class Engine:
             return RebuildResult(True, (), tuple(self._quick_written), seconds=time.perf_counter() - started,
                                  interrupted=True)
         except BuildFailed as err:
-            return RebuildResult(False, err.problems, seconds=time.perf_counter() - started)
+            return RebuildResult(False, self._with_review(err.problems), seconds=time.perf_counter() - started)
         except ContentError as err:  # a template problem
-            return RebuildResult(False, (err.problem,), seconds=time.perf_counter() - started)
+            return RebuildResult(False, self._with_review((err.problem, *self._loaded)),
+                                 seconds=time.perf_counter() - started)
         written += [path for path in report.changed if path not in written]
-        return RebuildResult(True, checked.diagnostics.warnings, tuple(written), report.removed, full,
-                             time.perf_counter() - started)
+        return RebuildResult(True, self._with_review(checked.diagnostics.warnings), tuple(written), report.removed,
+                             full, time.perf_counter() - started)
+
+    def _with_review(self, problems: Iterable[Problem]) -> tuple[Problem, ...]:
+        """The run's problems and the review's, in check's order."""
+        merged = Diagnostics()
+        for problem in (*problems, *self.reviewed):
+            merged.add(problem)
+        return merged.problems
 
     def _checkpoint(self) -> None:
         if self._interrupted():
@@ -324,12 +339,6 @@ def _unsaved_cache(options: BuildOptions, failures: list[str]) -> tuple[Problem,
 def load_site(options: BuildOptions) -> Checked:
     """Load, parse and link once (`check`, tests): the engine's load stage without a run."""
     return Engine(options).load()
-
-
-def render_in_memory(site: Site, options: BuildOptions) -> Iterator[Output]:
-    """Every output of the archive, rendered and not written (`check`)."""
-    engine = Engine(options)
-    return engine.outputs(site, engine.current_theme(site.config.language))
 
 
 @contextmanager

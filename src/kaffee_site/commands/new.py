@@ -20,31 +20,12 @@ from types import MappingProxyType
 from typing import Mapping
 
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
-from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue
+from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.content.limits import CONTROL, control_message
-from kaffee_site.content.load import Content, SourceDoc, load_content
+from kaffee_site.content.load import Content, load_content
 from kaffee_site.content.schema import SESSION, TOPIC, Kind
+from kaffee_site.skeleton import numbered_sessions, placeholder, session_body
 from kaffee_site.text import fold, slugify
-
-
-def placeholder(language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
-    """The speaker `new` writes until the editor replaces it: (name, organisation)."""
-    words = catalogue(language)
-    return words.pgettext("scaffold", "First Last"), words.pgettext("scaffold", "Organisation")
-
-
-PLACEHOLDER_NAME, PLACEHOLDER_ORG = placeholder()
-# every language's placeholder, so `check` finds one left in any archive
-PLACEHOLDERS = frozenset(placeholder(language) for language in available_languages())
-
-
-def session_body(language: str = DEFAULT_LANGUAGE) -> str:
-    words = catalogue(language)
-    return (f"{words.pgettext('scaffold', 'What was it about? A sentence or two for the overview.')}\n\n"
-            f"## {words.pgettext('scaffold', 'Talk')}\n\n"
-            f"{words.pgettext('scaffold', 'Who presented what?')}\n\n"
-            f"## {words.pgettext('scaffold', 'Discussion')}\n\n"
-            f"{words.pgettext('scaffold', 'What did the participants report, ask, agree on?')}\n")
 
 
 class SessionExists(KaffeeError):
@@ -94,19 +75,6 @@ def _named(content_dir: Path, text: str, what: str) -> tuple[str, str, Content]:
 def next_number(content: Content, series: str) -> int:
     """Highest `number` used in the series plus one."""
     return max((number for name, number, _ in numbered_sessions(content) if name == series), default=0) + 1
-
-
-def numbered_sessions(content: Content) -> list[tuple[str, int, SourceDoc]]:
-    """(series, number, file) of every session file with a valid number, drafts included:
-    a draft holds its number too. Read from the front matter, so other errors do not hide it."""
-    found = []
-    for doc in content.of_kind("session"):
-        series = doc.meta.get("series", content.config.series)
-        number = doc.meta.get("number")
-        if isinstance(series, str) and series.strip() and isinstance(number, int) \
-                and not isinstance(number, bool) and number >= 1:
-            found.append((" ".join(series.split()), number, doc))
-    return found
 
 
 def session_text(title: str, day: date, series: str, number: int, language: str = DEFAULT_LANGUAGE) -> str:

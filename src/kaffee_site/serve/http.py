@@ -203,8 +203,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(body=False)
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path == livereload.EVENTS_PATH:
+        path = urlsplit(self.path).path
+        if path == livereload.EVENTS_PATH:
             self._events()
+        elif path == livereload.PROBLEMS_PATH:
+            self._send(HTTPStatus.OK, livereload.problems_json(self.dev.state), "application/json; charset=utf-8", True)
         else:
             self._serve(body=True)
 

@@ -10,6 +10,7 @@ so `build` output, never contain them.
 from __future__ import annotations
 
 import html
+import json
 import re
 import secrets
 import threading
@@ -19,6 +20,7 @@ from kaffee_site.errors import Problem
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 
 EVENTS_PATH = "/__kaffee__/events"
+PROBLEMS_PATH = "/__kaffee__/problems"
 
 _SCRIPT = """<script id="kaffee-live-reload">
 (function () {
@@ -74,8 +76,10 @@ class BuildState:
 
 
 def inject(page: bytes, state: BuildState) -> bytes:
-    """The page with the reload script (and the problem overlay after a failed rebuild)."""
-    extra = (overlay(state.problems, state.language) if state.failed else "") + script(state.version)
+    """The page with the reload script, and the problem overlay after a failed rebuild or while
+    `check` would report errors."""
+    shown = state.failed or any(p.severity == "error" for p in state.problems)
+    extra = (overlay(state.problems, state.language, state.failed) if shown else "") + script(state.version)
     data = extra.encode("utf-8")
     ends = list(_BODY_END.finditer(page))
     if not ends:
@@ -93,22 +97,38 @@ def _js_string(text: str) -> str:
     return '"' + re.sub(r"[^A-Za-z0-9_/.-]", "", text) + '"'
 
 
-def overlay(problems: Sequence[Problem], language: str = DEFAULT_LANGUAGE) -> str:
+def overlay(problems: Sequence[Problem], language: str = DEFAULT_LANGUAGE, failed: bool = True) -> str:
     """An overlay that names every problem; everything from the content is escaped.
 
     The frame is in the archive's language; the problems themselves are the tool's (English)
     messages, each with its hint in its own words ("hint: …", as in the terminal), so no
-    message mixes two languages; each is marked lang="en" for screen readers."""
+    message mixes two languages; each is marked lang="en" for screen readers. `failed`: the
+    rebuild failed and the last good state is shown; otherwise the page is new and the errors are
+    those `check` reports (a link that leads nowhere, an image without alt text)."""
     words = catalogue(language)
     errors = [p for p in problems if p.severity == "error"] or list(problems)
     items = "".join(f"<li style=\"margin:.5rem 0\"><code>{html.escape(p.location)}</code>: "
                     f"<span lang=\"en\">{html.escape(p.message)}</span>"
                     + (f"<br><small lang=\"en\">hint: {html.escape(p.hint)}</small>" if p.hint else "")
                     + "</li>" for p in errors)
-    heading = words.gettext("The page could not be rebuilt (%(count)s errors). Showing the last good state.")
+    count = len(errors)
+    heading = (words.ngettext("The page could not be rebuilt (%(count)s error). Showing the last good state.",
+                              "The page could not be rebuilt (%(count)s errors). Showing the last good state.", count)
+               if failed else
+               words.ngettext("The page is up to date, but check reports %(count)s error.",
+                              "The page is up to date, but check reports %(count)s errors.", count))
     return (f'<div id="kaffee-overlay" role="alert" lang="{html.escape(words.language)}" style="{_OVERLAY_STYLE}">'
-            f'<p style="margin:0;font-weight:bold">{html.escape(heading % {"count": len(errors)})}</p>'
+            f'<p style="margin:0;font-weight:bold">{html.escape(heading % {"count": count})}</p>'
             f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></div>\n')
+
+
+def problems_json(state: BuildState) -> bytes:
+    """`/__kaffee__/problems`: the problems of the latest rebuild as `check` prints them, for
+    tools and tests that want to compare the two (the same review runs in both)."""
+    problems = [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message, "hint": p.hint,
+                 "text": p.format()} for p in state.problems]
+    return json.dumps({"version": state.version, "failed": state.failed, "problems": problems},
+                      ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def placeholder_page(state: BuildState) -> bytes:

@@ -24,6 +24,7 @@ from kaffee_site.serve import livereload
 from kaffee_site.engine import OUTPUT_MARKER, BuildOptions, Engine, RebuildResult, check_folders, search_state
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.content.load import load_config
+from kaffee_site.review import Review
 from kaffee_site.serve.indexer import SearchIndexer
 from kaffee_site.serve.http import bind
 from kaffee_site.serve.watch import Watch, WatchForFolder
@@ -64,6 +65,7 @@ class DevServer:
         self.state = livereload.BuildState()
         self.output_lock = threading.Lock()  # a full write and the search index never run at once
         self.engine = Engine(options, warm=True)
+        self.engine.review = Review(options)  # after every save, the problems `check` reports
         self.http = bind(host, port, self)
         self._pending: set[Path] = set()
         self._last_event = 0.0

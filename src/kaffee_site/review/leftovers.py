@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from kaffee_site.commands.new import numbered_sessions, session_body
+from kaffee_site.skeleton import numbered_sessions, session_body
 from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import available_languages
 from kaffee_site.model import Site

@@ -1,0 +1,76 @@
+"""Review: what an editor should look at beyond what the build rejects, for `check` and `serve` alike.
+
+`Review(options)(checked, theme)` looks at a loaded and linked archive and returns what it
+finds: links and images in bodies that lead nowhere (links.py), numbering within a series
+(numbers.py), unknown and close topic names and the speaker placeholder (names.py), what `new`
+left behind (leftovers.py), media that run scripts (active_media.py), templates that do not
+compile and outputs that want one path. `check` prints these problems with those of the load;
+`serve` runs the very same review after every save (the engine's `review` hook), so the two
+never disagree. A Review may be kept across runs: it remembers only what is keyed by content
+(the theme's digest).
+
+May import the engine, the stages and the modules beneath them; only commands/ and serve/
+import it (the engine runs it through its `review` hook, never by name).
+"""
+
+from __future__ import annotations
+
+from kaffee_site.engine import OUTPUT_MARKER, Checked
+from kaffee_site.errors import Diagnostics, Problem
+from kaffee_site.model import Site
+from kaffee_site.options import BuildOptions
+from kaffee_site.render.render import plan_pages
+from kaffee_site.render.template_errors import compile_problems
+from kaffee_site.render.theme import STATIC_DIR, Theme
+from kaffee_site.review.active_media import check_active_media
+from kaffee_site.review.leftovers import check_editor_leftovers
+from kaffee_site.review.links import check_image_alt, check_links
+from kaffee_site.review.names import check_placeholder_speakers, check_topics
+from kaffee_site.review.numbers import check_numbers
+
+
+class Review:
+    """The checks of `check` for one archive (its options); callable once per run."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self._compiled: tuple[str, tuple[Problem, ...]] | None = None  # (theme digest, its syntax errors)
+
+    def __call__(self, checked: Checked, theme: Theme) -> Diagnostics:
+        site, content, found = checked.site, checked.content, Diagnostics()
+        # the registry already warns about names close to a topic file: one warning per place is enough
+        taken = {(p.path, p.line) for p in checked.diagnostics.problems}
+        for problem in self._compile_problems(theme):
+            found.add(problem)
+        check_links(site, self.planned(site, theme, found), found)
+        docs = {doc.rel: doc for doc in content.docs} if content else {}
+        if content:
+            check_numbers(content, found)
+            check_editor_leftovers(site, content, found)
+        check_topics(site, docs, found, taken)
+        check_placeholder_speakers(site, docs, found)
+        check_image_alt(site, docs, found)
+        check_active_media(self.options.content_dir, str(self.options.content_dir), site.media, found)
+        return found
+
+    def planned(self, site: Site, theme: Theme, found: Diagnostics) -> set[str]:
+        """Every path the build writes (pages, feeds, theme files, media), whether or not a
+        template fails to render one of them; two outputs that want one path are an error."""
+        paths: set[str] = set()
+        for spec in plan_pages(site):
+            if spec.path in paths:
+                found.error(spec.path, None, "two outputs want the same path",
+                            "a page slug, topic slug or redirect collides with another")
+            paths.add(spec.path)
+        paths.update(f"{STATIC_DIR}/{rel}" for rel, _ in theme.static_files())
+        paths.update(f"media/{rel}" for rel in site.media)
+        paths.add(OUTPUT_MARKER)
+        return paths
+
+    def _compile_problems(self, theme: Theme) -> tuple[Problem, ...]:
+        """Syntax errors of every template, also of those no page uses yet; compiled again
+        only when a file of the theme changed."""
+        digest = theme.digest()
+        if self._compiled is None or self._compiled[0] != digest:
+            self._compiled = (digest, tuple(compile_problems(theme.env, theme.template_names())))
+        return self._compiled[1]

@@ -1,0 +1,72 @@
+"""Topic names no file defines, names close to each other, and the speaker placeholder of `new`."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterator, Mapping
+
+from kaffee_site.content.load import SourceDoc
+from kaffee_site.errors import Diagnostics
+from kaffee_site.model import Session, Site
+from kaffee_site.skeleton import PLACEHOLDERS
+from kaffee_site.text import fold, slugify
+
+
+def _line(docs: Mapping[str, SourceDoc], session: Session, *key: object) -> int | None:
+    doc = docs.get(session.rel)
+    return doc.line_of(*key) if doc else None
+
+
+def _topic_uses(site: Site, docs: Mapping[str, SourceDoc]) -> Iterator[tuple[Session, str, int | None]]:
+    for session in sorted(site.sessions, key=lambda s: s.source):
+        for index, name in enumerate(session.topic_names):
+            yield session, name, _line(docs, session, "topics", index)
+
+
+def check_topics(site: Site, docs: Mapping[str, SourceDoc], found: Diagnostics, taken: set,
+                 former: Mapping[str, str] | None = None) -> None:
+    """Unknown topics only count where the archive defines topics in files at all.
+
+    `former`: folded title -> URL path of the topics the last build published; a name that was
+    a topic's title there and has no file now was most likely renamed."""
+    file_topics = [t for t in site.topics if t.has_file]
+    if not file_topics:
+        return
+    known_names = {fold(n) for t in file_topics for n in t.names}
+    known_slugs = {t.slug for t in file_topics}
+    seen: dict[str, str] = {}  # folded name of a file-less topic -> name as first written
+    for session, name, line in _topic_uses(site, docs):
+        key = fold(name)
+        if key in known_names or slugify(name) in known_slugs or (session.source, line) in taken:
+            continue
+        close = _close_name(key, seen)
+        if close is not None and close != name:
+            how = "written differently from" if fold(close) == key else "close to"
+            found.warning(session.source, line, f"topic '{name}' is {how} the topic '{close}'",
+                          f"did you mean '{close}'? Or create a file in topics/ for each of them")
+        elif former and key in former:
+            found.warning(session.source, line, f"unknown topic '{name}': no file in topics/ defines it, "
+                          f"but the last build had it at /{former[key]}",
+                          f"renamed? add it as an alias and redirect_from: in the renamed topic's file, "
+                          f"'aliases: [{name}]' and 'redirect_from: [{slugify(name)}]' (see the README, "
+                          "\"Rename a topic\")")
+        else:
+            found.warning(session.source, line, f"unknown topic '{name}': no file in topics/ defines it",
+                          f"create topics/{slugify(name)}.md with 'title: {name}', or use an existing topic")
+        seen.setdefault(key, name)
+
+
+def _close_name(key: str, seen: dict[str, str]) -> str | None:
+    if key in seen:
+        return seen[key]
+    close = difflib.get_close_matches(key, list(seen), n=1, cutoff=0.85)
+    return seen[close[0]] if close else None
+
+
+def check_placeholder_speakers(site: Site, docs: Mapping[str, SourceDoc], found: Diagnostics) -> None:
+    for session in site.sessions:
+        for index, speaker in enumerate(session.speakers):
+            if any(speaker.name == name or speaker.org == org for name, org in PLACEHOLDERS):
+                found.warning(session.source, _line(docs, session, "speakers", index, "name"),
+                              f"the speaker '{speaker.name}' ({speaker.org}) is still the placeholder",
+                              "write the speaker's name and organisation, or remove the entry")
