@@ -9,6 +9,7 @@ holds the code to this map and to the "May import" sentence of each folder's `__
     markdown/               the one configured Markdown parser, its rules and the body types
     model.py                the immutable Site and its records (which hold bodies)
     content/                scan the content folder, enforce limits, load files, the schema, parse
+    skeleton.py             what `new` writes and `check` recognises (placeholders, numbers used)
     link/                   link records into the immutable Site (topics, people, relations)
     outputs/                the output kinds: pages, feeds, calendar, open data, cards, ...
     render/                 the theme (Jinja) and rendering a Site into outputs
@@ -16,6 +17,7 @@ holds the code to this map and to the "May import" sentence of each folder's `__
     search/                 the Pagefind index of the staged pages
     reuse/                  the build cache: what a rebuild can keep, and the warm path of `serve`
     parallel.py engine.py   the conductor of build, check and serve, and its worker processes
+    review/                 the checks beyond the build, which `check` and `serve` run alike
     serve/ commands/        `serve` (watching, HTTP, live reload) and the other commands
     cli.py __main__.py      the only module that prints or picks exit codes
 """

@@ -9,8 +9,8 @@ compile and outputs that want one path. `check` prints these problems with those
 never disagree. A Review may be kept across runs: it remembers only what is keyed by content
 (the theme's digest).
 
-May import the engine, the stages and the modules beneath them; only commands/ and serve/
-import it (the engine runs it through its `review` hook, never by name).
+The engine runs it through its `review` hook, never by name. May import engine.py, render/,
+content/, markdown/, model.py, skeleton.py and the base modules.
 """
 
 from __future__ import annotations
