@@ -62,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--series", help="series (default: 'series' from site.yaml)")
     _content_options(new)
 
+    imp = commands.add_parser("import", help="turn existing reports (web pages, saved pages, text) into session files")
+    imp.add_argument("sources", nargs="*", metavar="SOURCE",
+                     help="a web address, a saved page, a .txt or .md file, a folder of them, or - for pasted text")
+    imp.add_argument("--list", type=Path, metavar="FILE", help="a file naming more sources, one a line")
+    imp.add_argument("--dry-run", action="store_true", help="print the session files instead of writing them")
+    imp.add_argument("--date", type=_iso_date, help="YYYY-MM-DD, for a single source that gives no date")
+    imp.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                     help="time for one download, redirects included (default: 20)")
+    _content_options(imp)
+
     init = commands.add_parser("init", help="start a new archive in a folder (default: the current one)")
     init.add_argument("folder", nargs="?", type=Path, default=Path("."), help="where (default: .)")
     init.add_argument("--language", default="de", help="de (default) or en: words, dates and folder names")
@@ -103,7 +113,8 @@ def _content_options(command: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "check": _check, "new": _new, "serve": _serve, "init": _init}[args.command](args)
+        return {"build": _build, "check": _check, "new": _new, "serve": _serve, "init": _init,
+                "import": _import}[args.command](args)
     except UsageError as err:
         _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -205,6 +216,53 @@ def _new(args: argparse.Namespace) -> int:
     _say(f"{created.series}, no. {created.number}, on {day.isoformat()}: fill in topics, speakers and the report",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from kaffee_site.commands.import_ import Failed, run_import
+    from kaffee_site.importer.fetch import Limits
+    from kaffee_site.importer.run import ImportOptions
+
+    if not 0 < args.timeout <= 600:
+        raise UsageError("--timeout must be more than 0 and at most 600 seconds")
+    options = ImportOptions(args.content, args.dry_run, Limits(seconds=args.timeout), args.date)
+    done, failed, todo = 0, [], []
+    outcomes = run_import(args.sources, options, sys.stdin.buffer if sys.stdin else None, args.list)
+    for count, outcome in enumerate(outcomes, 1):
+        if isinstance(outcome, Failed):
+            failed.append(outcome)
+            _say(f"[{count}] not imported: {outcome.message}", file=sys.stderr, flush=True)
+            continue
+        done += 1
+        todo += outcome.todo
+        _say(f"[{count}] {outcome.label} -> {outcome.path}{' (dry run: not written)' if args.dry_run else ''}",
+             flush=True)
+        for line in _import_details(outcome):
+            _say(f"    {line}", flush=True)
+        if args.dry_run:
+            _say(outcome.text)
+    _say(f"imported {done} of {done + len(failed)} report(s)" + (" (dry run: nothing written)" if args.dry_run else "")
+         + (f"; {len(failed)} not imported" if failed else ""))
+    if todo:
+        _say("to do before 'kaffee-site check --strict' passes:")
+        for line in todo:
+            _say(f"  - {line}")
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _import_details(outcome) -> list[str]:
+    facts = outcome.facts
+    found = [f"date {facts.date.value.isoformat()}"] if facts.date else []
+    found += [f"number {facts.number.value}"] if facts.number else []
+    found += [f"speakers: {', '.join(s.name + (f' ({s.org})' if s.org else '') for s in facts.speakers)}"] \
+        if facts.speakers else []
+    found += [f"topics: {', '.join(t.title for t in facts.topics)}"] if facts.topics else []
+    found += [f"next {facts.next.day.isoformat()}"] if facts.next else []
+    found += [f"picture {outcome.picture}"] if outcome.picture else []
+    lines = [f"found: {'; '.join(found)}" if found else "found: nothing but the text"]
+    lines += [f"not in the source: {line}" for line in facts.missing]
+    lines += [f"note: {line}" for line in outcome.notes]
+    return lines
 
 
 def _init(args: argparse.Namespace) -> int:

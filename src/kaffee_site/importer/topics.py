@@ -1,0 +1,64 @@
+"""Which of the archive's topics a report is about: its topic names counted in the text.
+
+Names are found exactly as the build finds topic mentions (the same matcher from the Markdown
+stage: titles, aliases and forms, whole words, case and spacing ignored), so what the import
+proposes is what the report's page will link. The strongest few win: at most three, each
+named at least twice, or once in a short text where nothing is named twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from kaffee_site.importer.sentences import Sentence
+from kaffee_site.pipeline.markdown import _mention_matcher
+
+MOST = 3
+SHORT_TEXT_WORDS = 250
+
+
+@dataclass(frozen=True)
+class TopicFact:
+    title: str  # as the topic's file writes it
+    count: int
+    written: tuple[str, ...]  # the forms the text uses, first ones first
+
+
+def strongest_topics(names: list[tuple[str, str]], sentences: list[Sentence], title: str | None,
+                     skip: frozenset[int] = frozenset()) -> list[TopicFact]:
+    """`names` are (name, topic title) pairs; sentences whose index is in `skip` (the next
+    session's announcement) do not count. A mention in the title counts twice."""
+    if not names:
+        return []
+    matcher = _mention_matcher(tuple((name, topic, "") for name, topic in names))
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    written: dict[str, list[str]] = {}
+    texts = [(title or "", 2, -1)] + [(s.text, 1, s.index) for s in sentences if s.index not in skip]
+    words = sum(len(s.text.split()) for s in sentences)
+    for text, weight, index in texts:
+        for match in matcher.finditer(text):
+            topic, _ = matcher.topics[" ".join(match.group(0).lower().split())]
+            counts[topic] += weight
+            first.setdefault(topic, index)
+            form = " ".join(text[match.start():match.end()].split())  # as written: the match is on lower case
+            forms = written.setdefault(topic, [])
+            if form not in forms:
+                forms.append(form)
+    ranked = sorted(counts, key=lambda t: (-counts[t], first[t], t))
+    least = 2 if any(counts[t] >= 2 for t in ranked) or words > SHORT_TEXT_WORDS else 1
+    return [TopicFact(t, counts[t], tuple(written[t])) for t in ranked if counts[t] >= least][:MOST]
+
+
+def topics_named(names: list[tuple[str, str]], text: str) -> list[str]:
+    """Topic titles named in `text`, in the order they first appear."""
+    if not names:
+        return []
+    matcher = _mention_matcher(tuple((name, topic, "") for name, topic in names))
+    found: list[str] = []
+    for match in matcher.finditer(text):
+        topic, _ = matcher.topics[" ".join(match.group(0).lower().split())]
+        if topic not in found:
+            found.append(topic)
+    return found
