@@ -259,6 +259,7 @@ def _import_details(outcome) -> list[str]:
     found += [f"topics: {', '.join(t.title for t in facts.topics)}"] if facts.topics else []
     found += [f"next {facts.next.day.isoformat()}"] if facts.next else []
     found += [f"picture {outcome.picture}"] if outcome.picture else []
+    found += ["picture description (alt text)"] if outcome.placeholder and facts.picture.alt else []
     lines = [f"found: {'; '.join(found)}" if found else "found: nothing but the text"]
     lines += [f"not in the source: {line}" for line in facts.missing]
     lines += [f"note: {line}" for line in outcome.notes]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics, UsageError
-from kaffee_site.pipeline.load import Content, load_content
-from kaffee_site.pipeline.parse import parse_organisation, parse_person, parse_topic
+from kaffee_site.content.load import Content, load_content
+from kaffee_site.content.parse import parse_organisation, parse_person, parse_topic
 from kaffee_site.text import fold
 
 

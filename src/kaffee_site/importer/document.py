@@ -29,6 +29,7 @@ class Picture:
     alt_quote: str | None  # the words the alt text came from
     url: str | None = None  # absolute http(s) address
     path: Path | None = None  # a saved page's own copy
+    reference: str | None = None  # as the page names it, when import cannot reach it
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,8 @@ def _picture(head: _Head, body: Any, source: Source) -> Picture | None:
                 alt, quote = one_line(img_alt), "the alt text of the picture on the page"
                 break
     url, path = _where(src, source)
-    if url is None and path is None:
-        return None
-    return Picture(alt, f"{quote} \"{alt}\"" if alt else None, url, path)
+    return Picture(alt, f"{quote} \"{alt}\"" if alt else None, url, path,
+                   reference=one_line(src)[:300] if url is None and path is None else None)
 
 
 def _same_picture(a: str, b: str) -> bool:

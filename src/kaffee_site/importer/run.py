@@ -43,7 +43,8 @@ class Imported:
     path: Path  # the session file written (or that would be)
     text: str
     facts: Facts
-    picture: str | None  # media path kept (or that would be), None without a picture
+    picture: str | None  # media path of the picture kept (or that would be)
+    placeholder: str | None  # media path the editor is to fill: the source only describes its picture
     todo: tuple[str, ...]  # what the editor must do before `check --strict` passes
     notes: tuple[str, ...]  # what the editor should look at
 
@@ -86,7 +87,9 @@ def import_one(arg: str, archive: Archive, options: ImportOptions, stdin: Binary
                 todo.append(f"the picture was not saved ({err}); put it at {options.content_dir / image.src}")
     archive.add(KnownSession(facts.series, facts.date.value, facts.number.value if facts.number else None,
                              str(facts.title.value), str(path)), stem)
-    return Imported(source.label, path, text, facts, image.src if image else None, tuple(todo), tuple(notes))
+    kept = image.src if image is not None and checked is not None else None
+    placeholder = image.src if image is not None and checked is None else None
+    return Imported(source.label, path, text, facts, kept, placeholder, tuple(todo), tuple(notes))
 
 
 def _document(source) -> Document:
@@ -116,7 +119,8 @@ def _image(document: Document, facts: Facts, options: ImportOptions, stem: str, 
         src = free_name(options.content_dir, stem, checked.ending)
         return ImageLine(src, f"from {checked.origin}", picture.alt, alt_note), checked
     src = free_name(options.content_dir, stem, "jpg")
-    todo.append(f"save the picture that image.alt in {path} describes as {options.content_dir / src} "
-                "(another format: change 'src:' to its name), or delete the image lines")
+    which = f"the page's picture '{picture.reference}'" if picture.reference else f"the picture that image.alt in {path} describes"
+    todo.append(f"save {which} as {options.content_dir / src} (another format: change 'src:' to its name), "
+                "or delete the image lines")
     return ImageLine(src, "to do: the picture is not in the archive yet: save it under this name", picture.alt,
                      alt_note), None

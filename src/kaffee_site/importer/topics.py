@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kaffee_site.importer.sentences import Sentence
-from kaffee_site.pipeline.markdown import _mention_matcher
+from kaffee_site.markdown.body import topic_mentions
 
 MOST = 3
 SHORT_TEXT_WORDS = 250
@@ -31,34 +31,33 @@ def strongest_topics(names: list[tuple[str, str]], sentences: list[Sentence], ti
     session's announcement) do not count. A mention in the title counts twice."""
     if not names:
         return []
-    matcher = _mention_matcher(tuple((name, topic, "") for name, topic in names))
-    counts: Counter[str] = Counter()
+    table = tuple((name, topic, "") for name, topic in names)
+    counts: Counter[str] = Counter()  # how often the text names it
+    scores: Counter[str] = Counter()  # the same, a mention in the title counting twice
     first: dict[str, int] = {}
     written: dict[str, list[str]] = {}
     texts = [(title or "", 2, -1)] + [(s.text, 1, s.index) for s in sentences if s.index not in skip]
     words = sum(len(s.text.split()) for s in sentences)
     for text, weight, index in texts:
-        for match in matcher.finditer(text):
-            topic, _ = matcher.topics[" ".join(match.group(0).lower().split())]
-            counts[topic] += weight
+        for start, end, topic in topic_mentions(text, table):
+            counts[topic] += 1
+            scores[topic] += weight
             first.setdefault(topic, index)
-            form = " ".join(text[match.start():match.end()].split())  # as written: the match is on lower case
+            form = " ".join(text[start:end].split())
             forms = written.setdefault(topic, [])
             if form not in forms:
                 forms.append(form)
-    ranked = sorted(counts, key=lambda t: (-counts[t], first[t], t))
-    least = 2 if any(counts[t] >= 2 for t in ranked) or words > SHORT_TEXT_WORDS else 1
-    return [TopicFact(t, counts[t], tuple(written[t])) for t in ranked if counts[t] >= least][:MOST]
+    ranked = sorted(scores, key=lambda t: (-scores[t], first[t], t))
+    least = 2 if any(scores[t] >= 2 for t in ranked) or words > SHORT_TEXT_WORDS else 1
+    return [TopicFact(t, counts[t], tuple(written[t])) for t in ranked if scores[t] >= least][:MOST]
 
 
 def topics_named(names: list[tuple[str, str]], text: str) -> list[str]:
     """Topic titles named in `text`, in the order they first appear."""
     if not names:
         return []
-    matcher = _mention_matcher(tuple((name, topic, "") for name, topic in names))
     found: list[str] = []
-    for match in matcher.finditer(text):
-        topic, _ = matcher.topics[" ".join(match.group(0).lower().split())]
+    for _, _, topic in topic_mentions(text, tuple((name, topic, "") for name, topic in names)):
         if topic not in found:
             found.append(topic)
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -354,6 +354,14 @@ def _mention_matcher(names: tuple[tuple[str, str, str], ...]) -> _Matcher:
         node[""] = {}
     pattern = r"(?<!\w)" + _trie_regex(trie) + r"(?!\w)"
     return _Matcher(re.compile(pattern), re.compile(pattern, re.IGNORECASE), topics)
+
+
+def topic_mentions(text: str, names: tuple[tuple[str, str, str], ...]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, topic key) of every topic name in plain `text`, found as bodies find their
+    mentions; `names` as in LinkContext.topic_names. `import` proposes topics with it."""
+    matcher = _mention_matcher(names)
+    for match in matcher.finditer(text):
+        yield match.start(), match.end(), matcher.topics[" ".join(match.group(0).lower().split())][0]
 
 
 def _trie_regex(node: dict) -> str:
