@@ -26,6 +26,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | Callable[[], Iterable[bytes]] = b""  # bytes, or a generator of pieces sent as they come
     length: bool = True  # send Content-Length (for bytes)
+    delay: float = 0.0  # seconds of silence before anything is sent
 
 
 class Server:
@@ -46,6 +47,8 @@ class Server:
             def do_GET(self) -> None:
                 server.requests.append(self.path)
                 reply = server.routes.get(self.path, Reply(404, {"Content-Type": "text/plain"}, b"not found"))
+                if reply.delay and server.stopping.wait(reply.delay):
+                    return
                 try:
                     self.send_response(reply.status)
                     for key, value in reply.headers.items():
@@ -69,7 +72,7 @@ class Server:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base(self) -> str:

@@ -9,6 +9,7 @@ absolute against the page's address; `javascript:` and the like become plain tex
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -60,13 +61,16 @@ class _Writer:
             if text.strip():
                 fence = "~~~~" if "```" in text else "```"
                 self.blocks.append(Block("code", f"{fence}\n{text}\n{fence}", ""))
-        elif tag in ("graphic", "lb"):
+        elif tag == "graphic":
+            if element.text and element.text.strip():
+                self._paragraph_text(escape(one_line(element.text)), one_line(element.text))
+        elif tag == "lb":
             return
         else:  # div, section, ...: their content
             self.children(element)
 
     def _paragraph_text(self, md: str, plain: str) -> None:
-        md, plain = md.strip(), one_line(plain)
+        md, plain = re.sub(r"(?<=\S)  +(?=\S)", " ", md.strip()), one_line(plain)
         if plain:
             self.blocks.append(Block("paragraph", escape_start(md), plain))
 
@@ -139,8 +143,9 @@ class _Writer:
                 inner_md, inner_plain = self.inline_content(child)
                 md.append(self._link(inner_md, child.get("target")))
                 plain.append(inner_plain)
-            elif tag == "graphic":
-                pass
+            elif tag == "graphic":  # no picture in the text; trafilatura may have put words inside it
+                md.append(escape(_squash(child.text or "")))
+                plain.append(child.text or "")
             else:
                 inner_md, inner_plain = self.inline_content(child)
                 md.append(inner_md)
