@@ -30,8 +30,8 @@ def read_page(source: Source) -> Document:
     head = _Head()
     head.feed(source.text)
     head.close()
-    base = source.url or head.canonical
-    body = _main_text(source.text, base)
+    base = source.url or head.canonical  # links of a saved page resolve against its own address
+    body = _main_text(source.text, source.url)  # (not its pictures: those are beside the saved file)
     blocks = blocks_of(body, base) if body is not None else []
     if not any(b.plain for b in blocks):
         if head.scripts:
