@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# STAMP: the tool and what building needs; TEST_STAMP: the test extras too (pytest, Playwright, ...),
-# installed only by `make test`.
+# STAMP: the tool and what building needs; TEST_STAMP: the test extras too (pytest, Playwright, ...)
+# and the import extra (trafilatura, whose tests run like any other), installed only by `make test`.
 STAMP  := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 NODE_STAMP := node_modules/.installed-stamp
@@ -25,7 +25,7 @@ bytecode: $(STAMP)
 	$(BIN)/python -m compileall -q src/kaffee_site
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,import]'
 	touch $(TEST_STAMP)
 
 build: $(STAMP) bytecode

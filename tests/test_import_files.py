@@ -30,6 +30,8 @@ SAVED_PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
 stellten eine Umfrage vor; mehr dazu im <a href="/programm/umfrage">Programm</a>.</p>
 <p>Carla Stein vom Landkreis Coesfeld berichtete vom neuen Portal für offene Daten, das alle Gemeinden nutzen.</p>
 <p>Offene Daten brauchen Pflege: Darin waren sich alle einig, auch mit Blick auf Open Data in kleinen Gemeinden.</p>
+<table><tr><th>Kreis</th><th>Datensätze</th></tr><tr><td>Coesfeld</td><td>42</td></tr><tr><td>A|B</td><td>7</td></tr></table>
+<p>Dora Licht berichtete zum Schluss von den ersten Nutzerinnen und Nutzern des Portals.</p>
 </article><footer>Impressum</footer></body></html>
 """
 
@@ -55,7 +57,7 @@ def test_a_saved_page_with_its_picture_beside_it(tmp_path, content, capsys):
     meta = front_matter(path)
     assert (meta["title"], meta["date"], meta["number"]) == ("9. Smarter Kaffee", "2025-02-13", 9)
     assert meta["speakers"] == [{"name": "Anna Roth", "org": "Prognos AG"}, {"name": "Ben Weiss", "org": "Prognos AG"},
-                                {"name": "Carla Stein", "org": "Kreis Coesfeld"}]
+                                {"name": "Carla Stein", "org": "Kreis Coesfeld"}]  # Dora Licht: no organisation
     assert meta["topics"] == ["Open Data"]
     assert meta["image"] == {"src": "media/2025-02-13-9-smarter-kaffee.png",
                              "alt": "Foto: fünf Menschen in einer Videokonferenz"}
@@ -64,8 +66,23 @@ def test_a_saved_page_with_its_picture_beside_it(tmp_path, content, capsys):
     body = body_of(path)
     assert "[Programm](https://example.org/programm/umfrage)" in body  # relative links through the canonical address
     assert "Impressum" not in body and "Start" not in body
+    assert "| Kreis | Datensätze |\n|---|---|\n| Coesfeld | 42 |\n| A\\|B | 7 |" in body
     text = path.read_text(encoding="utf-8")
     assert "    org: Kreis Coesfeld\n" in text and "'Landkreis Coesfeld'" not in text  # the alias is the known org
+
+
+def test_a_person_the_archive_knows_gets_their_organisation(tmp_path, content, capsys):
+    (content / "sessions/2024").mkdir(parents=True)
+    (content / "sessions/2024/2024-03-14-alt.md").write_text(
+        "---\ntitle: Alt\ndate: 2024-03-14\nspeakers:\n  - name: Dora Licht\n    org: Prognos\n---\nText.\n",
+        encoding="utf-8")
+    page = saved_page(tmp_path / "saved")
+    assert run_import(capsys, content, str(page))[0] == 0
+    path = content / "sessions/2025/2025-02-13-9-smarter-kaffee.md"
+    assert front_matter(path)["speakers"][-1] == {"name": "Dora Licht", "org": "Prognos AG"}
+    assert f"  - name: Dora Licht  # from \"Dora Licht berichtete zum Schluss von den ersten Nutzerinnen und " \
+        f"Nutzern des Portals.\"; known in the archive ({content / 'sessions/2024/2024-03-14-alt.md'}); " \
+        "organisation from there" in path.read_text(encoding="utf-8")
 
 
 def test_a_saved_page_cannot_reach_outside_its_folder(tmp_path, content, capsys):

@@ -260,5 +260,5 @@ def test_bad_pictures_are_not_kept_and_the_report_gets_a_placeholder(server, con
     meta = front_matter(sessions(content)[0])
     assert meta["image"]["src"] == "media/2024-11-14-7-smarter-kaffee-offene-daten-im-landkreis.jpg"
     assert meta["image"]["alt"] == "Zeichnung eines Laptops mit einer Datentabelle und einer Kaffeetasse"
-    assert f"save the page's picture '/bilder/kaffee7.png' as" not in out  # it was reachable, only bad
+    assert "save the page's picture '/bilder/kaffee7.png' as" not in out  # it was reachable, only bad
     assert "save the picture that image.alt in" in out

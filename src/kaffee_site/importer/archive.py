@@ -9,14 +9,16 @@ The archive's own problems are not the import's business: `check` reports them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from kaffee_site.config import SiteConfig
+from kaffee_site.model import Session
 from kaffee_site.errors import Diagnostics, UsageError
 from kaffee_site.content.load import Content, load_content
-from kaffee_site.content.parse import parse_organisation, parse_person, parse_topic
+from kaffee_site.content.parse import parse_organisation, parse_person, parse_session, parse_topic
 from kaffee_site.text import fold
 
 
@@ -54,6 +56,17 @@ class Archive:
     def session_numbered(self, series: str, number: int) -> KnownSession | None:
         return next((s for s in self.sessions if s.series == series and s.number == number), None)
 
+    def organisation(self, written: str) -> str | None:
+        """The archive's name for an organisation written so: by name or alias, or else by the
+        name without 'Kreis'/'Landkreis' and legal form ('Prognos' is 'Prognos AG') when that is
+        one organisation only."""
+        known = self.organisations.get(fold(written))
+        if known is not None:
+            return known[0]
+        key = _org_key(fold(written))
+        matches = {name for folded, (name, _) in self.organisations.items() if _org_key(folded) == key}
+        return matches.pop() if len(matches) == 1 else None
+
     def add(self, session: KnownSession, stem: str) -> None:
         """A report just imported: the next source of the same run sees it."""
         self.sessions.append(session)
@@ -66,7 +79,7 @@ def read_archive(content_dir: Path) -> Archive:
     quiet = Diagnostics()
     content = load_content(content_dir, str(content_dir), quiet)
     archive = Archive(content_dir, content.config)
-    _sessions(content, archive)
+    sessions = _sessions(content, archive)
     for doc in content.of_kind("topic"):
         topic = parse_topic(doc, quiet)
         if topic is not None:
@@ -82,50 +95,46 @@ def read_archive(content_dir: Path) -> Archive:
         if person is not None:
             for name in (person.name, *person.aliases):
                 persons[fold(name)] = (person.name, doc.display)
-    _speakers(content, archive, persons)
+    _speakers(sessions, archive, persons)
     return archive
 
 
-def _sessions(content: Content, archive: Archive) -> None:
+def _sessions(content: Content, archive: Archive) -> list[Session]:
+    """The sessions as the build parses them; one with a broken field still holds its date and
+    series (salvaged), so its report is not imported a second time."""
+    quiet = Diagnostics()
+    parsed = []
     for doc in content.of_kind("session"):
         archive.stems.add(doc.stem)
-        meta = doc.meta
-        day = _day(meta.get("date"))
-        series = meta.get("series") if isinstance(meta.get("series"), str) and meta["series"].strip() \
-            else content.config.series
-        number = meta.get("number") if isinstance(meta.get("number"), int) and not isinstance(meta.get("number"), bool) \
-            else None
-        if day is not None:
-            archive.sessions.append(KnownSession(" ".join(series.split()), day, number,
-                                                 str(meta.get("title") or ""), doc.display))
+        session = parse_session(doc, content.config, quiet, salvage=True)
+        if session is not None and session.date != date.min:
+            parsed.append(session)
+            archive.sessions.append(KnownSession(" ".join(session.series.split()), session.date, session.number,
+                                                 session.title, session.source))
+    return parsed
 
 
-def _speakers(content: Content, archive: Archive, persons: dict[str, tuple[str, str]]) -> None:
+def _speakers(sessions: list[Session], archive: Archive, persons: dict[str, tuple[str, str]]) -> None:
     """People by every spelling: their files' names and aliases, and the names sessions use, each
     with the organisation of their latest session."""
-    for name, display in persons.values():
+    spellings: dict[str, set[str]] = {}
+    for key, (name, display) in persons.items():
         archive.people.setdefault(fold(name), (name, None, display))
-    dated = sorted(((_day(d.meta.get("date")) or date.min, d) for d in content.of_kind("session")),
-                   key=lambda item: (item[0], item[1].rel))
-    for _, doc in dated:
-        speakers = doc.meta.get("speakers")
-        for speaker in speakers if isinstance(speakers, list) else ():
-            if not isinstance(speaker, dict) or not isinstance(speaker.get("name"), str):
-                continue
-            written = " ".join(speaker["name"].split())
-            name, where = persons.get(fold(written), (written, doc.display))
-            org = speaker.get("org") if isinstance(speaker.get("org"), str) else None
-            org = archive.organisations.get(fold(org), (org, ""))[0] if org else None
-            for key in {fold(written), fold(name), *(k for k, (n, _) in persons.items() if n == name)}:
+        spellings.setdefault(name, set()).add(key)
+    for session in sorted(sessions, key=lambda s: (s.date, s.rel)):
+        for speaker in session.speakers:
+            written = " ".join(speaker.name.split())
+            name, where = persons.get(fold(written), (written, session.source))
+            org = (archive.organisation(speaker.org) or " ".join(speaker.org.split())) if speaker.org else None
+            for key in {fold(written), fold(name), *spellings.get(name, ())}:
                 archive.people[key] = (name, org, where)
             if org:
-                archive.organisations.setdefault(fold(org), (org, doc.display))
+                archive.organisations.setdefault(fold(org), (org, session.source))
 
 
-def _day(value: object) -> date | None:
-    if not isinstance(value, str) or len(value) != 10:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+_ORG_PREFIX = re.compile(r"^(?:landkreis|kreis|lk)\s+")
+_LEGAL = re.compile(r"\s+(?:ag|gmbh|ggmbh|mbh|e\.\s?v\.|kg|se|ug|eg|aoer|ltd\.?|inc\.?|llc)$")
+
+
+def _org_key(folded: str) -> str:
+    return _LEGAL.sub("", _ORG_PREFIX.sub("", folded)).strip()

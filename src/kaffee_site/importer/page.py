@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
-from kaffee_site.importer.document import Block, Document, MetaDate, Picture, one_line, same_text, shift_headings
+from kaffee_site.importer.document import Document, MetaDate, Picture, one_line, same_text, shift_headings
 from kaffee_site.importer.sources import Source, SourceError
 from kaffee_site.importer.tomarkdown import blocks_of
 

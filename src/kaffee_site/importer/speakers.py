@@ -47,8 +47,6 @@ smarte montag dienstag mittwoch donnerstag freitag samstag sonntag januar februa
 september oktober november dezember county council office""".split())
 _NOT_ORGS = frozenset(fold(w) for w in """Moderation Moderatorin Moderator Gast Gastgeberin Gastgeber online Leitung
 Referentin Referent Impuls Vortrag Präsentation Folien Video host speaker moderator chair""".split())
-_ORG_PREFIX = re.compile(r"^(?:Landkreis|Kreis|LK)\s+", re.IGNORECASE)
-_LEGAL = re.compile(r"\s+(?:AG|GmbH|gGmbH|mbH|e\.\s?V\.|KG|SE|UG|eG|AöR|Ltd\.?|Inc\.?|LLC)$")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ def speakers_in(sentences: list[Sentence], archive: Archive, skip: frozenset[int
         for name, org, where, start, written in _known_people_in(sentence.text, archive):
             key = fold(name)
             if key not in found:
-                note = f"known in the archive ({where})" + (f"; organisation from there" if org else "")
+                note = f"known in the archive ({where})" + ("; organisation from there" if org else "")
                 found[key] = ((sentence.index, start), SpeakerFact(name, org, quote(sentence.text), note))
     return [fact for _, fact in sorted(found.values(), key=lambda item: item[0])]
 
@@ -121,21 +119,14 @@ def _organisation(written: str, archive: Archive) -> tuple[str | None, str]:
         text = text.split(",", 1)[0].strip()
     if not re.search(r"[^\W\d_]{2}", text) or fold(text) in _NOT_ORGS or not (text[0].isupper() or text[0].isdigit()):
         return None, ""
-    known = archive.organisations.get(fold(text))
+    known = archive.organisation(text)
     if known is not None:
-        return known[0], ""
-    matches = {name for key, (name, _) in archive.organisations.items() if _org_key(key) == _org_key(fold(text))}
-    if len(matches) == 1:
-        name = matches.pop()
-        return name, f"'{text}' is the archive's '{name}'"
+        return known, (f"'{text}' is the archive's '{known}'" if fold(known) != fold(text)
+                       and fold(text) not in archive.organisations else "")
     longest = _known_org_prefix(text, archive)
     if longest is not None:
         return longest, ""
     return text, "new organisation"
-
-
-def _org_key(folded: str) -> str:
-    return _LEGAL.sub("", _ORG_PREFIX.sub("", folded)).strip()
 
 
 def _known_org_prefix(text: str, archive: Archive) -> str | None:

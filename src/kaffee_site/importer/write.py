@@ -43,7 +43,7 @@ def comment(note: str) -> str:
     if not note:
         return ""
     text = "".join(ch for ch in " ".join(note.split()) if ch.isprintable())
-    return f"  # {text if len(text) <= 220 else text[:219].rsplit(' ', 1)[0] + '…'}"
+    return f"  # {text if len(text) <= 300 else text[:299].rsplit(' ', 1)[0] + '…'}"
 
 
 def file_stem(facts: Facts) -> str:
