@@ -18,6 +18,7 @@ holds the code to this map and to the "May import" sentence of each folder's `__
     reuse/                  the build cache: what a rebuild can keep, and the warm path of `serve`
     parallel.py engine.py   the conductor of build, check and serve, and its worker processes
     review/                 the checks beyond the build, which `check` and `serve` run alike
+    importer/               `import`: existing reports (pages, text) into session files; uses the network
     serve/ commands/        `serve` (watching, HTTP, live reload) and the other commands
     cli.py __main__.py      the only module that prints or picks exit codes
 """

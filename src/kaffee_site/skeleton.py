@@ -1,8 +1,11 @@
 """What `new` writes and `check` recognises: the speaker placeholder, the body skeleton's
-sentences, and the numbers sessions already use. One module, read by commands/new.py and by
+sentences, the numbers sessions already use, and the quoting of the values it writes (`import`
+writes them the same way). One module, read by commands/new.py and by
 the review (review/leftovers.py, review/numbers.py), so the two never disagree on them."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from kaffee_site.content.load import Content, SourceDoc
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue
@@ -39,3 +42,17 @@ def numbered_sessions(content: Content) -> list[tuple[str, int, SourceDoc]]:
                 and not isinstance(number, bool) and number >= 1:
             found.append((" ".join(series.split()), number, doc))
     return found
+
+
+def yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar: safe for ':', '#', quotes, leading '-' or '[' and any character."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif unicodedata.category(char).startswith("C") or char in "\u2028\u2029\ufeff":
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'

@@ -12,7 +12,6 @@ this module never reads the clock.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,7 @@ from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.content.limits import CONTROL, control_message
 from kaffee_site.content.load import Content, load_content
 from kaffee_site.content.schema import SESSION, TOPIC, Kind
-from kaffee_site.skeleton import numbered_sessions, placeholder, session_body
+from kaffee_site.skeleton import numbered_sessions, placeholder, session_body, yaml_string
 from kaffee_site.text import fold, slugify
 
 
@@ -142,17 +141,3 @@ def new_topic(content_dir: Path, name: str) -> Path:
 def _plain_or_quoted(text: str) -> str:
     """Words and spaces stay as they are (easier to overwrite); anything else is quoted."""
     return text if re.fullmatch(r"[^\W\d_][\w .-]*", text) else yaml_string(text)
-
-
-def yaml_string(text: str) -> str:
-    """A YAML double-quoted scalar: safe for ':', '#', quotes, leading '-' or '[' and any character."""
-    out = []
-    for char in text:
-        if char in '"\\':
-            out.append("\\" + char)
-        elif unicodedata.category(char).startswith("C") or char in "\u2028\u2029\ufeff":
-            code = ord(char)
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'

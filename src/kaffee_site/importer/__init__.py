@@ -5,6 +5,7 @@ The flow reads top to bottom: sources.py (and fetch.py for addresses) reads a SO
 (trafilatura, via tomarkdown.py) or plaintext.py turns it into a Document; facts.py reads the
 facts (dates, series, speakers, topics, nextup) against what archive.py knows; media.py checks
 and keeps the picture; write.py writes the session file; run.py ties one import together.
-It may import the content stages (load, parse), the Markdown stage's mention matcher and
-`new`'s YAML quoting; nothing but commands/import_.py imports it.
+Nothing but commands/import_.py (and the CLI's options) imports it. May import review/ (the
+script findings in pictures), content/, markdown/ (the mention matcher), model.py, skeleton.py
+(the YAML quoting `new` uses) and the base modules.
 """

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaffee_site.commands.active_media import script_findings
+from kaffee_site.review.active_media import script_findings
 from kaffee_site.errors import KaffeeError
 from kaffee_site.importer.document import Picture
 from kaffee_site.importer.fetch import IMAGE_TYPES, Limits, fetch

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaffee_site.commands.new import yaml_string
+from kaffee_site.skeleton import yaml_string
 from kaffee_site.importer.facts import Facts
 from kaffee_site.importer.sentences import quote
 from kaffee_site.text import slugify
