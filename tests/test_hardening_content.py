@@ -471,44 +471,7 @@ def test_two_files_whose_names_differ_only_in_unicode_form_are_an_error(archive:
     _assert_reported(archive, capsys, "media/bild-ö.png: two files have this name once their Unicode is normalised")
 
 
-# --- media that run scripts on the archive's origin --------------------------------------------------
-
-SVG_HEAD = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">\n'
-ORIGIN = "opened on its own, it runs on the archive's own origin"
-
-
-@pytest.mark.parametrize("name, svg, expected", [
-    ("skript.svg", SVG_HEAD + '<circle r="4"/>\n<script>alert(document.cookie)</script>\n</svg>',
-     [f"media/skript.svg:4: warning: the picture has a <script> element: {ORIGIN}"]),
-    ("handler.svg", SVG_HEAD + '<rect width="1"\n  onload="alert(1)"/>\n</svg>',
-     [f"media/handler.svg:3: warning: the picture has the event handler attribute 'onload': {ORIGIN}"]),
-    ("link.svg", SVG_HEAD + '<a xlink:href="java\tscript:alert(1)"><text>x</text></a>\n</svg>',
-     [f"media/link.svg:3: warning: the picture has a javascript: URL in 'href': {ORIGIN}"]),
-    ("fremd.svg", SVG_HEAD + '<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>\n</svg>',
-     [f"media/fremd.svg:3: warning: the picture has a <foreignObject> element (HTML inside): {ORIGIN}"]),
-    ("entity.svg", '<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY s "&#60;script&#62;">]>\n'
-                   '<svg xmlns="http://www.w3.org/2000/svg">&s;\n<g onclick="x()"/></svg>',
-     [f"media/entity.svg:2: warning: the picture declares XML entities, which can spell out a script: {ORIGIN}",
-      f"media/entity.svg:4: warning: the picture has an event handler attribute (on…=): {ORIGIN}"]),
-    ("kaputt.svg", '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(1)</script>\n<g>',
-     [f"media/kaputt.svg:2: warning: the picture has a <script> element: {ORIGIN}"]),
-    ("seite.html", "<!doctype html><script>alert(1)</script>",
-     ["media/seite.html: warning: an HTML page under media/ runs its scripts on the archive's own origin"]),
-    ("unter/seite.XHTML", "<html/>",
-     ["media/unter/seite.XHTML: warning: an HTML page under media/ runs its scripts on the archive's own origin"]),
-])
-def test_check_warns_about_media_that_can_run_scripts(archive: Archive, capsys, name: str, svg: str,
-                                                     expected: list[str]):
-    archive.write("sessions/a.md", session_md("A"))
-    archive.write(f"media/{name}", svg)
-    archive.write("media/harmlos.svg", SVG_HEAD + '<circle r="4" fill="#0a0"/><a href="/x/"><text>ok</text></a>\n</svg>')
-    capsys.readouterr()
-    assert main(archive.args("check", "--templates", str(TEMPLATES))) == 0
-    assert main(archive.args("check", "--templates", str(TEMPLATES), "--strict")) == 1
-    out = capsys.readouterr().out.splitlines()
-    problems = [line for line in out if not line.startswith(" ")]
-    assert problems == [f"{archive.content}/{line}" for line in expected] * 2
-    assert archive.build() == 0  # a warning: the build publishes what the editor chose
+# (media that run scripts on the archive's origin: tests/test_active_media.py)
 
 
 # --- open data: no spreadsheet formulas -------------------------------------------------------------

@@ -11,6 +11,7 @@ The date of the sample session comes from the caller: this module never reads th
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,18 +58,36 @@ def init_archive(folder: Path, language: str, day: date, title: str | None = Non
               "@LANGUAGE@": language, "@VERSION@": __version__}
     files = {**_files(SCAFFOLD / "common", values), **_files(SCAFFOLD / (code if (SCAFFOLD / code).is_dir()
                                                                          else FALLBACK), values)}
+    for rel in files:  # before anything is written: a folder in the way is one message, not a traceback
+        _check_folders(folder, rel)
     written, kept = [], []
     for rel, text in files.items():
         target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("x", encoding="utf-8", newline="\n") as out:  # "x": never overwrite
                 out.write(text)
             written.append(rel)
         except FileExistsError:
             kept.append(rel)
+        except OSError as err:
+            done = f"; {len(written)} file(s) were written before it" if written else "; nothing was written"
+            raise UsageError(f"{err.filename or target}: cannot write it: {err.strerror}{done}") from None
     pages = tuple(rel for rel in written if rel.startswith("content/pages/"))
     return NewArchive(folder, language, tuple(written), tuple(kept), pages)
+
+
+def _check_folders(folder: Path, rel: str) -> None:
+    """Every folder on the way to `rel` is missing or a folder (a link to one counts)."""
+    path = folder
+    for part in ("", *Path(rel).parts[:-1]):
+        path = path / part if part else path
+        if path.is_dir() or not os.path.lexists(path):
+            continue
+        if path.is_symlink():
+            raise UsageError(f"{path}: is a symbolic link to {os.readlink(path)}, which does not exist; nothing "
+                             "was written (remove the link, or make the folder it points to)")
+        raise UsageError(f"{path}: is a file, not a folder; nothing was written (move it away first)")
 
 
 def _files(root: Path, values: dict[str, str]) -> dict[str, str]:

@@ -18,6 +18,7 @@ import yaml
 
 from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
 from kaffee_site.errors import ContentError, Diagnostics, Problem
+from kaffee_site.content.active_media import media_problems
 from kaffee_site.content.limits import check_nodes, check_text
 from kaffee_site.content.scan import Walk, display_path, read_inside
 from kaffee_site.content.schema import KINDS
@@ -86,6 +87,10 @@ def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache:
             diag.add(err.problem)
         except OSError as err:
             diag.error(display_path(display_root, rel), None, f"cannot read the file: {err.strerror}")
+    for rel in found.media:
+        for problem in media_problems(display_path(display_root, f"media/{rel}"), rel,
+                                      media_source(content_dir, rel), real_root):
+            diag.add(problem)
     return Content(config, config_digest, tuple(docs), found.media)
 
 

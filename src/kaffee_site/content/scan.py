@@ -159,7 +159,7 @@ class Walk:
                        "one of them writes an accented letter as letter + accent (as macOS does); keep one")
 
 
-def read_inside(path: Path | str, real_root: str) -> bytes:
+def read_inside(path: Path | str, real_root: str, limit: int = -1) -> bytes:
     """The bytes of a file the scan listed, read only if what is opened still lies inside the
     content folder, on no hidden path.
 
@@ -181,7 +181,7 @@ def read_inside(path: Path | str, real_root: str) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "it is no longer a regular file", str(path))
         with open(fd, "rb", closefd=False) as handle:
-            return handle.read()
+            return handle.read(limit)  # `limit`: at most that many bytes (-1: all)
     finally:
         os.close(fd)
 

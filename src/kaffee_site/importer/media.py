@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaffee_site.review.active_media import script_findings
+from kaffee_site.content.active_media import script_findings
 from kaffee_site.errors import KaffeeError
 from kaffee_site.importer.document import Picture
 from kaffee_site.importer.fetch import IMAGE_TYPES, Limits, fetch
@@ -87,7 +87,7 @@ def _check_svg(data: bytes, label: str) -> str:
         raise PictureError(f"{label}: an XML file, but no SVG picture")
     findings = script_findings(data)
     if findings:
-        raise PictureError(f"{label}: the SVG {findings[0][1]}; import keeps no picture that can run scripts")
+        raise PictureError(f"{label}: the SVG {findings[0].what}; import keeps no picture that can run scripts")
     return "svg"
 
 

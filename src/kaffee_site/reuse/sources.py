@@ -15,6 +15,7 @@ from typing import Any, Collection
 from kaffee_site.config import CONFIG_FILE
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.content import load
+from kaffee_site.content.active_media import media_problems
 
 Signature = tuple[int, int, int]
 
@@ -35,6 +36,7 @@ class Sources:
         self.root = str(content_dir)
         self.cache = cache  # front matter by content hash (cache.BuildCache)
         self._files: dict[str, tuple[Signature | None, load.SourceDoc | Problem]] = {}
+        self._media: dict[str, tuple[Signature | None, list[Problem]]] = {}
         self._config: tuple[Signature | None, Any, str, tuple[Problem, ...]] | None = None
         self.changed: set[str] = set()  # paths inside the content folder read anew by the last load()
 
@@ -59,6 +61,11 @@ class Sources:
                 diag.add(cached[1])
             else:
                 docs.append(cached[1])
+        for rel in found.media:  # checked here, so a build refuses what check does (active_media.py)
+            for problem in self._media_problems(rel, real_root, f"media/{rel}" in force):
+                diag.add(problem)
+        for rel in set(self._media) - set(found.media):
+            del self._media[rel]
         for rel in set(self._files) - seen:
             del self._files[rel]
             changed.add(rel)
@@ -69,6 +76,16 @@ class Sources:
     def doc(self, rel: str) -> load.SourceDoc | None:
         found = self._files.get(rel)
         return found[1] if found and isinstance(found[1], load.SourceDoc) else None
+
+    def _media_problems(self, rel: str, real_root: str, force: bool) -> list[Problem]:
+        """A medium's problems, read again only when its stat signature changed."""
+        path = load.media_source(self.content_dir, rel)
+        sig = signature(path)
+        cached = self._media.get(rel)
+        if cached is None or cached[0] != sig or force:
+            display = load.display_path(self.root, f"media/{rel}")
+            cached = self._media[rel] = (sig, media_problems(display, rel, path, real_root))
+        return cached[1]
 
     def _read(self, path: Path, kind: str, rel: str, real_root: str) -> load.SourceDoc | Problem:
         display = load.display_path(self.root, rel)

@@ -3,9 +3,9 @@
 `Review(options)(checked, theme)` looks at a loaded and linked archive and returns what it
 finds: links and images in bodies that lead nowhere (links.py), numbering within a series
 (numbers.py), unknown and close topic names and the speaker placeholder (names.py), what `new`
-left behind (leftovers.py), media that run scripts (active_media.py), templates that do not
-compile and outputs that want one path. `check` prints these problems with those of the load;
-`serve` runs the very same review after every save (the engine's `review` hook), so the two
+left behind (leftovers.py), templates that do not compile and outputs that want one path
+(media that run scripts are the loader's, content/active_media.py, so a build refuses them too).
+`check` prints these problems with those of the load; `serve` runs the very same review after every save (the engine's `review` hook), so the two
 never disagree. A Review may be kept across runs: it remembers only what is keyed by content
 (the theme's digest).
 
@@ -22,7 +22,6 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.render.render import plan_pages
 from kaffee_site.render.template_errors import compile_problems
 from kaffee_site.render.theme import STATIC_DIR, Theme
-from kaffee_site.review.active_media import check_active_media
 from kaffee_site.review.leftovers import check_editor_leftovers
 from kaffee_site.review.links import check_image_alt, check_links
 from kaffee_site.review.names import check_placeholder_speakers, check_topics
@@ -50,7 +49,6 @@ class Review:
         check_topics(site, docs, found, taken)
         check_placeholder_speakers(site, docs, found)
         check_image_alt(site, docs, found)
-        check_active_media(self.options.content_dir, str(self.options.content_dir), site.media, found)
         return found
 
     def planned(self, site: Site, theme: Theme, found: Diagnostics) -> set[str]:
