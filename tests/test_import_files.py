@@ -101,7 +101,7 @@ def test_text_from_standard_input(tmp_path, content):
     assert result.returncode == 0, result.stderr.decode()
     out = result.stdout.decode()
     path = content / "sessions/2024/2024-09-05-4-smarter-kaffee.md"
-    assert f"[1] standard input -> {path}" in out
+    assert f"[1/1] standard input -> {path}" in out
     meta = front_matter(path)
     assert (meta["date"], meta["number"], meta["next"]["date"]) == ("2024-09-05", 4, "2024-10-10")
     assert meta["speakers"][2] == {"name": "Frederik Ludwig", "org": "Kreis Coesfeld"}
@@ -166,7 +166,7 @@ def test_nothing_is_overwritten_and_nothing_imported_twice(tmp_path, content, ca
     target.unlink()
     code, out, err = run_import(capsys, content, str(SEED), str(SEED))
     assert code == 1
-    assert "[1] " in out and f"[2] not imported: {SEED}: the archive has the report of 'Smarter Kaffee' on " \
+    assert "[1/2] " in out and f"[2/2] not imported: {SEED}: the archive has the report of 'Smarter Kaffee' on " \
         f"2024-09-05 already: {target}; nothing was written" in err
     assert "imported 1 of 2 report(s); 1 not imported" in out
     assert len(list((content / "sessions").rglob("*.md"))) == 1
@@ -181,8 +181,8 @@ def test_a_folder_and_a_list_import_in_one_run(tmp_path, content, capsys):
     listed.write_text("# one more\n" + str(tmp_path / "nicht-da.html") + "\n", encoding="utf-8")
     code, out, err = run_import(capsys, content, str(folder), "--list", str(listed))
     assert code == 1
-    assert out.count("\n[1] ") + out.startswith("[1] ") == 1 and "[2] " in out
-    assert f"[3] not imported: {tmp_path / 'nicht-da.html'}: no such file" in err
+    assert out.count("[1/3] ") == 1 and out.count("[2/3] ") == 1
+    assert f"[3/3] not imported: {tmp_path / 'nicht-da.html'}: no such file" in err
     assert "imported 2 of 3 report(s); 1 not imported" in out
     assert len(list((content / "sessions").rglob("*.md"))) == 2
 
@@ -214,9 +214,9 @@ def test_unreadable_sources_give_one_line_each(tmp_path, content, capsys):
     code, _, err = run_import(capsys, content, str(binary), str(big), "ftp://example.org/x")
     assert code == 1
     assert err.splitlines() == [
-        f"[1] not imported: {binary}: this is not text (it holds NUL bytes); import reads web pages, text and Markdown",
-        f"[2] not imported: {big}: larger than the limit of 5 MB for one report",
-        "[3] not imported: ftp://example.org/x: only http and https addresses can be imported"]
+        f"[1/3] not imported: {binary}: this is not text (it holds NUL bytes); import reads web pages, text and Markdown",
+        f"[2/3] not imported: {big}: larger than the limit of 5 MB for one report",
+        "[3/3] not imported: ftp://example.org/x: only http and https addresses can be imported"]
     assert main_usage(capsys, content) .startswith("kaffee-site: name at least one SOURCE")
     assert main_usage(capsys, tmp_path / "nowhere", str(SEED)).startswith("kaffee-site: ")
 
@@ -226,7 +226,8 @@ def test_without_the_import_extra_pages_say_how_to_get_it(tmp_path, content, cap
     page = saved_page(tmp_path / "saved")
     code, _, err = run_import(capsys, content, str(page))
     assert code == 1
-    assert err.strip() == "[1] not imported: reading web pages needs the import extra: pip install 'kaffee-site[import]'"
+    assert err.strip() == f"[1/1] not imported: {page}: reading web pages needs the import extra: " \
+        "pip install 'kaffee-site[import]'"
     assert run_import(capsys, content, str(SEED))[0] == 0  # text needs no extra
 
 
@@ -248,3 +249,27 @@ def test_ordinals_as_reports_write_them(text, value):
 def test_dates_as_reports_write_them(text, iso, led):
     found = dates_in(text)
     assert [(d.day.isoformat(), d.led) for d in found] == ([(iso, led)] if iso else [])
+
+
+def test_another_series_of_the_archive_and_an_event_date_from_structured_data(tmp_path, content, capsys):
+    (content / "sessions/2025").mkdir(parents=True)
+    (content / "sessions/2025/2025-01-20-werkstatt.md").write_text(
+        "---\ntitle: Werkstatt eins\ndate: 2025-01-20\nseries: Werkstatt\nnumber: 1\n---\nText.\n", encoding="utf-8")
+    (content / "sessions/2025/2025-03-13-kaffee.md").write_text(
+        "---\ntitle: Kaffee\ndate: 2025-03-13\nnumber: 12\n---\nText.\n", encoding="utf-8")
+    page = tmp_path / "werkstatt.html"
+    page.write_text(
+        '<html lang="de"><head><title>Zweite Werkstatt: Daten pflegen</title><script type="application/ld+json">'
+        '{"@context": "https://schema.org", "@graph": [{"@type": "Event", "name": "Werkstatt",'
+        ' "startDate": "2025-03-13T10:00:00+01:00"}]}</script></head><body><article><h1>Zweite Werkstatt: Daten pflegen</h1>'
+        "<p>In der zweiten Werkstatt ging es darum, wie offene Daten gepflegt werden, wer sie prüft und wie oft.</p>"
+        "<p>Die Teilnehmenden verabredeten, offene Daten gemeinsam zu prüfen und Fehler schneller zu melden.</p>"
+        "</article></body></html>", encoding="utf-8")
+    code, _, err = run_import(capsys, content, str(page))
+    assert code == 0, err  # a Smarter Kaffee on the same day is another series' report
+    path = content / "sessions/2025/2025-03-13-zweite-werkstatt-daten-pflegen.md"
+    meta = front_matter(path)
+    assert (meta["series"], meta["number"], meta["date"]) == ("Werkstatt", 2, "2025-03-13")
+    text = path.read_text(encoding="utf-8")
+    assert 'series: Werkstatt  # from "Zweite Werkstatt"' in text
+    assert "date: 2025-03-13  # from the page's structured data: startDate \"2025-03-13T10:00:00+01:00\"" in text

@@ -46,7 +46,7 @@ def test_a_cms_article_loses_navigation_banner_and_sidebar_and_keeps_its_facts(s
     code, out, err = run_import(capsys, content, url)
     assert code == 0, err
     path = content / "sessions/2024/2024-11-14-7-smarter-kaffee-offene-daten-im-landkreis.md"
-    assert f"[1] {url} -> {path}" in out
+    assert f"[1/1] {url} -> {path}" in out
     meta = front_matter(path)
     assert meta["title"] == "7. Smarter Kaffee: Offene Daten im Landkreis"
     assert meta["date"] == "2024-11-14"  # the day of the session, not the day the page was published
@@ -144,7 +144,7 @@ def test_a_huge_page_is_refused_at_the_size_limit(server, content, capsys):
     server.routes["/huge"] = Reply(200, {"Content-Type": "text/html"},
                                    lambda: (b"<p>" + b"x" * 65536 for _ in range(200)))
     message = refused(capsys, content, server.url("/huge"))
-    assert message == f"[1] not imported: {server.url('/huge')}: the page is larger than the limit of 5.0 MB; " \
+    assert message == f"[1/1] not imported: {server.url('/huge')}: the page is larger than the limit of 5.0 MB; " \
                       "nothing was kept"
 
 
@@ -229,7 +229,7 @@ def test_a_page_whose_text_a_script_writes_says_so(server, content, capsys):
                       "<script>document.getElementById('app').innerHTML = '<p>Am 5. Mai 2025 …</p>'</script>"
                       "</body></html>")
     assert refused(capsys, content, url) == (
-        f"[1] not imported: {url}: no report text on the page; its text is written by JavaScript, which import "
+        f"[1/1] not imported: {url}: no report text on the page; its text is written by JavaScript, which import "
         "never runs. Open it in a browser, save it (Save Page As…) and import the saved file, or copy the text "
         "and import it with '-'")
 

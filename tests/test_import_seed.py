@@ -47,7 +47,7 @@ def test_the_seed_gives_the_facts_of_the_hand_made_report(sample: Path, capsys):
     code, out, err = run_import(capsys, sample, str(SEED))
     assert code == 0, err
     path = sample / "sessions/2024/2024-09-05-4-smarter-kaffee.md"
-    assert f"[1] {SEED} -> {path}" in out
+    assert f"[1/1] {SEED} -> {path}" in out
     got = front_matter(path)
 
     assert got["date"] == handmade["date"] == "2024-09-05"

@@ -219,7 +219,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from kaffee_site.commands.import_ import Failed, run_import
+    from kaffee_site.commands.import_ import Failed, run_import, sources
     from kaffee_site.importer.fetch import Limits
     from kaffee_site.importer.run import ImportOptions
 
@@ -227,15 +227,19 @@ def _import(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be more than 0 and at most 600 seconds")
     options = ImportOptions(args.content, args.dry_run, Limits(seconds=args.timeout), args.date)
     done, failed, todo = 0, [], []
-    outcomes = run_import(args.sources, options, sys.stdin.buffer if sys.stdin else None, args.list)
-    for count, outcome in enumerate(outcomes, 1):
+    named = sources(args.sources, args.list)
+    stdin = sys.stdin.buffer if sys.stdin else None
+    if "-" in named and stdin is not None and stdin.isatty():
+        _say("paste the report, then press Ctrl-D on a line of its own", file=sys.stderr, flush=True)
+    for count, outcome in enumerate(run_import(named, options, stdin), 1):
+        place = f"[{count}/{len(named)}]"
         if isinstance(outcome, Failed):
             failed.append(outcome)
-            _say(f"[{count}] not imported: {outcome.message}", file=sys.stderr, flush=True)
+            _say(f"{place} not imported: {outcome.message}", file=sys.stderr, flush=True)
             continue
         done += 1
         todo += outcome.todo
-        _say(f"[{count}] {outcome.label} -> {outcome.path}{' (dry run: not written)' if args.dry_run else ''}",
+        _say(f"{place} {outcome.label} -> {outcome.path}{' (dry run: not written)' if args.dry_run else ''}",
              flush=True)
         for line in _import_details(outcome):
             _say(f"    {line}", flush=True)

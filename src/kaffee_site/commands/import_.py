@@ -38,10 +38,8 @@ def sources(args: list[str], list_file: Path | None) -> list[str]:
     return expand(named)
 
 
-def run_import(args: list[str], options: ImportOptions, stdin: BinaryIO | None,
-               list_file: Path | None = None) -> Iterator[Imported | Failed]:
-    """Yield the outcome of each source as soon as it is known."""
-    named = sources(args, list_file)
+def run_import(named: list[str], options: ImportOptions, stdin: BinaryIO | None) -> Iterator[Imported | Failed]:
+    """Yield the outcome of each source (from `sources`) as soon as it is known."""
     if options.given_date is not None and len(named) > 1:
         raise UsageError("--date gives the date of one report: import that source alone")
     archive = read_archive(options.content_dir)

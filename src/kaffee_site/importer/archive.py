@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class Archive:
     topic_names: list[tuple[str, str]] = field(default_factory=list)  # (name, alias or form, topic title)
     people: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)  # folded -> (name, org, where)
     organisations: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded -> (name, where)
+
+    @cached_property
+    def topic_keys(self) -> frozenset[str]:
+        """Every topic name, folded."""
+        return frozenset(fold(name) for name, _ in self.topic_names)
 
     @property
     def series(self) -> list[str]:

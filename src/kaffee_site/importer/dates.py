@@ -44,20 +44,46 @@ class DateMention:
 
 
 def dates_in(text: str) -> list[DateMention]:
-    """Every date in `text`, in order; overlapping forms counted once."""
+    """Every date in `text`, in order; where two forms overlap, the first pattern's counts."""
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            day = _day(match)
-            if day is None:
-                continue
-            taken.append(match.span())
-            led = _LEAD.search(text[max(0, match.start() - 40):match.start()]) is not None
-            found.append(DateMention(day, match.start(), match.end(), match.group(0), led))
+    for start, end in _around_digits(text):
+        taken: list[tuple[int, int]] = []  # sorted and disjoint
+        for pattern in _PATTERNS:
+            new: list[tuple[int, int]] = []
+            index = 0
+            for match in pattern.finditer(text, start, end):  # in order, so one walk along `taken`
+                while index < len(taken) and taken[index][1] <= match.start():
+                    index += 1
+                if index < len(taken) and taken[index][0] < match.end():
+                    continue
+                day = _day(match)
+                if day is None:
+                    continue
+                new.append(match.span())
+                led = _LEAD.search(text[max(0, match.start() - 40):match.start()]) is not None
+                found.append(DateMention(day, match.start(), match.end(), match.group(0), led))
+            taken = sorted(taken + new)
     return sorted(found, key=lambda d: d.start)
+
+
+_DIGITS = re.compile(r"\d+")
+_REACH = 24  # a date's words around its digits: 'Donnerstag, 5. September 2024' reaches 18 past the 5
+
+
+def _around_digits(text: str) -> list[tuple[int, int]]:
+    """Stretches of `text` around its digits, joined where they touch: every date has digits, and
+    most prose has few, so the patterns run on a small part of a long text. A stretch ends at a
+    space, so no word is cut in two."""
+    spans: list[tuple[int, int]] = []
+    for match in _DIGITS.finditer(text):
+        start = text.rfind(" ", 0, max(0, match.start() - _REACH)) + 1
+        end = text.find(" ", match.end() + _REACH)
+        end = len(text) if end < 0 else end
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def _day(match: re.Match) -> date | None:

@@ -43,6 +43,7 @@ class Facts:
     title_found: bool
     date: Fact | None
     series: str
+    series_quote: str | None  # None: the source names no series of the archive (its default is taken)
     number: Fact | None
     speakers: tuple[SpeakerFact, ...]
     topics: tuple[TopicFact, ...]
@@ -56,7 +57,7 @@ class Facts:
 def read_facts(document: Document, archive: Archive, given_date: date | None = None) -> Facts:
     sentences = sentences_of(document)
     raw_title = document.title or ""
-    series = _series(raw_title, sentences, archive)
+    series, series_quote = _series(raw_title, sentences, archive)
     day = Fact(given_date, "given with --date") if given_date else _date(document, raw_title, sentences, archive, series)
     session_day = day.value if day else None
     number = _number(raw_title, sentences, archive, series, session_day)
@@ -78,16 +79,17 @@ def read_facts(document: Document, archive: Archive, given_date: date | None = N
     if title is None:
         title = Fact(_placeholder_title(series, number, session_day, archive.config.language), "")
     missing = _missing(title.quote != "", day, number, speakers, topics, next_fact, document.picture, series)
-    return Facts(title, bool(title.quote), day, series, number, tuple(speakers), tuple(topics), next_fact,
+    return Facts(title, bool(title.quote), day, series, series_quote, number, tuple(speakers), tuple(topics), next_fact,
                  document.picture, language, tuple(missing), tuple(notes))
 
 
-def _series(title: str, sentences: list[Sentence], archive: Archive) -> str:
+def _series(title: str, sentences: list[Sentence], archive: Archive) -> tuple[str, str | None]:
+    """The first of the archive's series the source names, with its words; else the default one."""
     for text in (title, *(s.text for s in sentences)):
         mentions = series_in(text, archive.series)
         if mentions:
-            return mentions[0].series
-    return archive.config.series
+            return mentions[0].series, f"\"{quote(mentions[0].text)}\""
+    return archive.config.series, None
 
 
 def _date(document: Document, title: str, sentences: list[Sentence], archive: Archive, series: str) -> Fact | None:

@@ -22,6 +22,7 @@ from kaffee_site.importer.sentences import Sentence
 from kaffee_site.importer.series import series_in
 from kaffee_site.importer.topics import topics_named
 
+_DIGIT = re.compile(r"\d")
 _AHEAD = re.compile(r"\b(?:nächste[nrms]?|naechste[nrms]?|kommende[nrms]?|next|upcoming|forthcoming)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\bsteht\b.*\ban\b|\bfindet\b.*\bstatt\b|\bfolgt\b|\bgeplant\b|\bwird\b.*\bstattfinden\b|"
                      r"\bwill\b|\bis\s+(?:scheduled|planned)\b|\btakes\s+place\b", re.IGNORECASE)
@@ -61,6 +62,8 @@ def announced(sentences: list[Sentence], archive: Archive, series: str, session_
 
 def announced_day(text: str, archive: Archive, series: str, session_day: date | None,
                    number: int | None) -> date | None:
+    if _DIGIT.search(text) is None:
+        return None  # no date: most sentences are passed over here
     later = [d for d in dates_in(text) if session_day is None or d.day > session_day]
     if not later:
         return None

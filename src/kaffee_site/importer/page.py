@@ -31,7 +31,10 @@ def read_page(source: Source) -> Document:
     head.feed(source.text)
     head.close()
     base = source.url or head.canonical  # links of a saved page resolve against its own address
-    body = _main_text(source.text, source.url)  # (not its pictures: those are beside the saved file)
+    try:
+        body = _main_text(source.text, source.url)  # (not its pictures: those are beside the saved file)
+    except ImportError:
+        raise SourceError(f"{source.label}: {EXTRA_HINT}") from None
     blocks = blocks_of(body, base) if body is not None else []
     if not any(b.plain for b in blocks):
         if head.scripts:
@@ -51,10 +54,7 @@ def read_page(source: Source) -> Document:
 
 
 def _main_text(html: str, base: str | None) -> Any:
-    try:
-        import trafilatura
-    except ImportError:
-        raise SourceError(EXTRA_HINT) from None
+    import trafilatura  # the extra: an ImportError tells the editor how to get it
     found = trafilatura.bare_extraction(
         html, url=base, include_comments=False, include_tables=True, include_images=True,
         include_formatting=True, include_links=True, with_metadata=False, favor_recall=True)

@@ -37,7 +37,7 @@ def split(paragraph: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _END.finditer(paragraph):
-        before = paragraph[start:match.start()].rsplit(None, 1)
+        before = paragraph[max(start, match.start() - 60):match.start()].rsplit(None, 1)  # the word only
         word = before[-1] if before else ""
         if match.group(0).startswith(".") and _no_end(word):
             continue

@@ -48,7 +48,10 @@ def _stem(word: str) -> str:
 def series_in(text: str, names: list[str]) -> list[SeriesMention]:
     """Every mention of one of the series in `text`, in order (the first series listed wins a tie)."""
     found: list[SeriesMention] = []
+    lowered = text.lower()
     for name in names:
+        if _stem(name.split()[-1]).lower() not in lowered if name.split() else True:
+            continue  # its last word is not in the text: most sentences are passed over here
         for match in series_regex(name).finditer(text):
             if any(m.start < match.end() and match.start() < m.end for m in found):
                 continue

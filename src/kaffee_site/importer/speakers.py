@@ -26,16 +26,20 @@ _ORG = rf"{_ORG_WORD}(?:\s+(?:(?:für|und|der|des|am|an der|for|of|and|the)\s+)?
 _PLACE_ORG = rf"(?:Landkreis(?:es)?|Kreis(?:es)?|Stadt|Gemeinde|Amt(?:es)?|Bezirk|Region|Verbandsgemeinde|Samtgemeinde)\s+{_WORD}"
 _OF = r"(?:vom|von\s+der|von\s+den|von|aus\s+dem|aus\s+der|beim|bei\s+der|bei|im|in\s+der|des|der|from\s+the|from|of\s+the|of|at\s+the|at)"
 
+# (pattern, a word it cannot match without: most sentences are passed over at the cost of a `find`)
 _PATTERNS = (
     # the organisation first: 'die Prognos AG, vertreten durch A und B'
-    re.compile(rf"(?P<org>{_ORG})\s*,?\s*\(?(?:vertreten\s+durch|in\s+Person\s+von|represented\s+by)\s+(?P<names>{_NAMES})"),
+    (re.compile(rf"(?P<org>{_ORG})\s*,?\s*\(?(?:vertreten\s+durch|in\s+Person\s+von|represented\s+by)\s+"
+                rf"(?P<names>{_NAMES})"), re.compile(r"vertreten|in\s+person\s+von|represented", re.IGNORECASE)),
     # 'A und B vom Kreis X', 'A from X'
-    re.compile(rf"(?P<names>{_NAMES})\s+{_OF}\s+(?P<org>{_PLACE_ORG}|{_ORG})"),
+    (re.compile(rf"(?P<names>{_NAMES})\s+{_OF}\s+(?P<org>{_PLACE_ORG}|{_ORG})"), None),
     # 'A (X)'
-    re.compile(rf"(?P<names>{NAME})\s*\((?P<org>[{_UP}0-9][^()]{{1,80}})\)"),
+    (re.compile(rf"(?P<names>{NAME})\s*\((?P<org>[{_UP}0-9][^()]{{1,80}})\)"), re.compile(r"\(")),
     # 'A, Digitalkoordinatorin im Landkreis X'
-    re.compile(rf"(?P<names>{NAME}),\s+(?:[\w-]+\s+){{1,3}}?{_OF}\s+(?P<org>{_PLACE_ORG}|{_ORG})"),
+    (re.compile(rf"(?P<names>{NAME}),\s+(?:[\w-]+\s+){{1,3}}?{_OF}\s+(?P<org>{_PLACE_ORG}|{_ORG})"),
+     re.compile(",")),
 )
+_NAME = re.compile(NAME)
 _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:und|sowie|and|&)\s+")
 _LEADING = frozenset(transliterate(w).lower() for w in """die der das den dem des ein eine einen einem im am zum zur
 beim vom auch als und nach vor mit bei für von aus dort dabei hier dann danach zudem außerdem anschließend schließlich
@@ -60,9 +64,11 @@ class SpeakerFact:
 def speakers_in(sentences: list[Sentence], archive: Archive, skip: frozenset[int] = frozenset()) -> list[SpeakerFact]:
     found: dict[str, tuple[int, SpeakerFact]] = {}  # folded name -> (position, fact)
     for sentence in sentences:
-        if sentence.index in skip:
-            continue
-        for pattern in _PATTERNS:
+        if sentence.index in skip or _NAME.search(sentence.text) is None:
+            continue  # every pattern needs a name: two capitalised words in a row
+        for pattern, needed in _PATTERNS:
+            if needed is not None and needed.search(sentence.text) is None:
+                continue
             for match in pattern.finditer(sentence.text):
                 org, org_note = _organisation(match.group("org"), archive)
                 if org is None:
@@ -99,7 +105,7 @@ def _person(written: str) -> str | None:
 
 def _is_org_or_topic(name: str, archive: Archive) -> bool:
     key = fold(name)
-    return key in archive.organisations or any(fold(n) == key for n, _ in archive.topic_names)
+    return key in archive.organisations or key in archive.topic_keys
 
 
 def _known_person(name: str, archive: Archive) -> tuple[str, str]:
@@ -141,7 +147,7 @@ def _known_org_prefix(text: str, archive: Archive) -> str | None:
 
 def _known_people_in(text: str, archive: Archive):
     """(name, org, where, start, written) for each person the archive knows, named in `text`."""
-    for match in re.finditer(NAME, text):
+    for match in _NAME.finditer(text):
         words = match.group(0).split()
         for first in range(len(words) - 1):  # 'Anschluss Frederik Ludwig' holds 'Frederik Ludwig'
             written = " ".join(words[first:])

@@ -8,6 +8,7 @@ named at least twice, or once in a short text where nothing is named twice.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,13 +37,19 @@ def strongest_topics(names: list[tuple[str, str]], sentences: list[Sentence], ti
     scores: Counter[str] = Counter()  # the same, a mention in the title counting twice
     first: dict[str, int] = {}
     written: dict[str, list[str]] = {}
-    texts = [(title or "", 2, -1)] + [(s.text, 1, s.index) for s in sentences if s.index not in skip]
+    counted = [s for s in sentences if s.index not in skip]
+    # one pass over the whole text (the matcher is built for that); '¶' is neither a letter nor a
+    # space, so no name is found across two sentences
+    body = "¶".join(s.text for s in counted)
+    starts = [0]
+    for sentence in counted[:-1]:
+        starts.append(starts[-1] + len(sentence.text) + 1)
     words = sum(len(s.text.split()) for s in sentences)
-    for text, weight, index in texts:
+    for text, weight in ((title or "", 2), (body, 1)):
         for start, end, topic in topic_mentions(text, table):
             counts[topic] += 1
             scores[topic] += weight
-            first.setdefault(topic, index)
+            first.setdefault(topic, -1 if weight == 2 else bisect_right(starts, start))
             form = " ".join(text[start:end].split())
             forms = written.setdefault(topic, [])
             if form not in forms:

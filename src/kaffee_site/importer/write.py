@@ -63,7 +63,7 @@ def session_text(facts: Facts, body: str, source_label: str, image: ImageLine | 
     if facts.date is not None:
         lines.append(f"date: {facts.date.value.isoformat()}" + comment(f"from {facts.date.quote}"))
     if facts.series != default_series:
-        lines.append(f"series: {scalar(facts.series)}")
+        lines.append(f"series: {scalar(facts.series)}" + comment(f"from {facts.series_quote}" if facts.series_quote else ""))
     if facts.number is not None:
         lines.append(f"number: {facts.number.value}" + comment(f"from {facts.number.quote}"))
     lines.extend(_topics(facts))
