@@ -273,3 +273,17 @@ def test_another_series_of_the_archive_and_an_event_date_from_structured_data(tm
     text = path.read_text(encoding="utf-8")
     assert 'series: Werkstatt  # from "Zweite Werkstatt"' in text
     assert "date: 2025-03-13  # from the page's structured data: startDate \"2025-03-13T10:00:00+01:00\"" in text
+
+
+def test_markdown_from_another_generator_gives_its_front_matter_title_and_date(tmp_path, content, capsys):
+    source = tmp_path / "2023-11-09-post.md"
+    source.write_text('---\nlayout: post\ntitle: "Open Data: ein Anfang"\ndate: 2023-11-09 10:00:00 +0100\n'
+                      "tags: [daten]\n---\n\nDie Runde sprach über offene Daten und Open Data im Kreis.\n",
+                      encoding="utf-8")
+    code, _, err = run_import(capsys, content, str(source))
+    assert code == 0, err
+    path = content / "sessions/2023/2023-11-09-open-data-ein-anfang.md"
+    meta = front_matter(path)
+    assert (meta["title"], meta["date"], meta["topics"]) == ("Open Data: ein Anfang", "2023-11-09", ["Open Data"])
+    assert "layout" not in path.read_text(encoding="utf-8")
+    assert body_of(path) == "\nDie Runde sprach über offene Daten und Open Data im Kreis.\n"

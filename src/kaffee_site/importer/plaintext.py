@@ -18,8 +18,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from kaffee_site.importer.document import (Block, Document, Picture, escape, escape_start, one_line,
-                                           shift_headings)
+from kaffee_site.content.load import parse_yaml
+from kaffee_site.errors import KaffeeError
+from kaffee_site.importer.document import (Block, Document, MetaDate, Picture, escape, escape_start, one_line,
+                                           same_text, shift_headings)
 from kaffee_site.importer.sources import Source
 
 _TERMINAL = re.compile(r"[.!?:…;][\"'»«“”’)\]]*$|[.!?…][\"'»«“”’)\]]+$")
@@ -32,6 +34,7 @@ _PICTURE_LABEL = re.compile(r"^(?:Bild|Foto|Abbildung|Grafik|Bildbeschreibung|Im
                             r"Alt(?:-?Text)?|Beschreibung)\s*:\s*", re.IGNORECASE)
 _MD_IMAGE = re.compile(r"^!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def read_text(source: Source) -> Document:
@@ -52,10 +55,15 @@ def read_text(source: Source) -> Document:
 
 
 def read_markdown(source: Source) -> Document:
-    blocks = [_markdown_block("\n".join(lines)) for lines in _raw_blocks(source.text, keep_fences=True)]
+    meta, text = _front_matter(source)
+    blocks = [_markdown_block("\n".join(lines)) for lines in _raw_blocks(text, keep_fences=True)]
     title = quote = None
-    if blocks and blocks[0].kind == "heading" and blocks[0].markdown.startswith("# "):
-        title = quote = blocks[0].plain
+    if isinstance(meta.get("title"), str) and meta["title"].strip():
+        title, quote = one_line(meta["title"]), one_line(meta["title"])
+    where = "the front matter's title" if title else "the first heading"
+    if blocks and blocks[0].kind == "heading" and blocks[0].markdown.startswith("# ") \
+            and (title is None or same_text(title, blocks[0].plain)):
+        title = quote = title or blocks[0].plain
         blocks = blocks[1:]
     picture = None
     if blocks:
@@ -63,8 +71,28 @@ def read_markdown(source: Source) -> Document:
         if match:
             picture = _markdown_picture(match.group(1), match.group(2), source)
             blocks = blocks[1:] if picture else blocks
-    return Document(title, f"the first heading \"{quote}\"" if quote else None, tuple(shift_headings(blocks)),
-                    picture=picture)
+    day = meta.get("date")
+    dates = (MetaDate("event", day[:10], f"the file's front matter: date \"{one_line(day)[:40]}\""),) \
+        if isinstance(day, str) and _ISO_DAY.match(day) else ()
+    return Document(title, f"{where} \"{quote}\"" if quote else None, tuple(shift_headings(blocks)),
+                    picture=picture, dates=dates)
+
+
+def _front_matter(source: Source) -> tuple[dict, str]:
+    """A Markdown file from another generator (Jekyll, Hugo, …) may start with YAML front matter:
+    its title and date are read, the rest of it is left behind. Read with the build's own hardened
+    YAML loading (limits on size, depth, aliases)."""
+    lines = source.text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return {}, source.text
+    closing = next((i for i, line in enumerate(lines[1:200], 1) if line.rstrip() in ("---", "...")), None)
+    if closing is None:
+        return {}, source.text
+    try:
+        data, _ = parse_yaml("\n".join(lines[1:closing]), source.label, 2)
+    except KaffeeError:
+        data = None
+    return (data if isinstance(data, dict) else {}), "\n".join(lines[closing + 1:])
 
 
 def _raw_blocks(text: str, keep_fences: bool = False) -> list[list[str]]:
