@@ -27,7 +27,8 @@ from corpus import generate  # noqa: E402
 from kaffee_site.errors import Diagnostics  # noqa: E402
 from kaffee_site.link.link import link_context, link_site  # noqa: E402
 from kaffee_site.content.load import load_content  # noqa: E402
-from kaffee_site.markdown.body import LinkContext, render_body  # noqa: E402
+from kaffee_site.markdown.body import LinkContext  # noqa: E402
+from kaffee_site.markdown.parser import render_body  # noqa: E402
 from kaffee_site.link.relations import co_occurring_topics, related_sessions  # noqa: E402
 
 EXTRA_WORDS = ("Netz", "Plattform", "Strategie", "Kooperation", "Service", "Portal", "Labor", "Werkstatt")

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kaffee_site.importer.sentences import Sentence
-from kaffee_site.markdown.body import topic_mentions
+from kaffee_site.markdown.mentions import topic_mentions
 
 MOST = 3
 SHORT_TEXT_WORDS = 250

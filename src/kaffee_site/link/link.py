@@ -17,7 +17,8 @@ from kaffee_site.appearance import check_logo
 from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
 from kaffee_site.content.load import Content, SourceDoc
-from kaffee_site.markdown.body import Body, LinkContext, WikiTarget, render_body
+from kaffee_site.markdown.body import Body, LinkContext, WikiTarget
+from kaffee_site.markdown.parser import render_body
 from kaffee_site.model import Announcement, Page, Session, Site, Topic
 from kaffee_site.content.keys import check_keys
 from kaffee_site.content.parse import parse_organisation, parse_page, parse_person, parse_session, parse_topic

@@ -1,3 +1,4 @@
-"""Markdown: the one configured markdown-it parser and the rules it uses on tokens (topic
-mentions, wikilinks, heading ids, typography), producing a session's rendered Body. May import
-only the base modules."""
+"""Markdown: the one configured markdown-it parser (parser: `render_body`), the body types it
+produces (body), and its rules, one module each, each a `plugin(md)` for `md.use` working on
+tokens: heading_ids, typography, links (site paths, recorded links), wikilinks and mentions;
+tokens holds what the rules share. May import only the base modules."""

@@ -1,0 +1,100 @@
+"""What the rules share about markdown-it tokens: the inline tokens of a body with their file
+lines, new text and link tokens, and the plain text and sentences of a paragraph."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Sequence
+
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+
+def inline_tokens(state: StateCore) -> Iterator[tuple[Token, int, bool]]:
+    """Each inline token (a paragraph's or heading's text) with the file line of its block and
+    whether it is a heading's. A rule may replace the token's children as it goes. None when the
+    text is parsed outside render_body (e.g. by a theme): there is no site to link to."""
+    if "ctx" not in state.env:
+        return
+    first_line = state.env["first_line"]
+    in_heading = False
+    last_line = 0
+    for token in state.tokens:
+        if token.map:
+            last_line = token.map[0]
+        if token.type == "heading_open":
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and token.children is not None:
+            yield token, first_line + last_line, in_heading
+
+
+def text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def link_tokens(href: str, label: str, css: str, meta: dict | None = None) -> list[Token]:
+    opening = Token("link_open", "a", 1)
+    opening.attrs = {"href": href, "class": css}
+    opening.meta = meta or {}
+    return [opening, text_token(label), Token("link_close", "a", -1)]
+
+
+# --- plain text and sentences -----------------------------------------------------------
+
+def plain_of(token: Token) -> str:
+    """The text a reader sees of one inline child (an unresolved wikilink: its label or target)."""
+    if token.type in ("text", "code_inline"):
+        return token.content
+    if token.type in ("softbreak", "hardbreak"):
+        return " "
+    if token.type == "wikilink":
+        return token.meta["label"] or token.meta["title"]
+    return ""
+
+
+def plain(inline: Token) -> str:
+    return "".join(plain_of(child) for child in inline.children or ())
+
+
+class LazyPlain:
+    """The plain text of an inline token, computed only if a sentence is needed."""
+
+    def __init__(self, inline: Token):
+        self._inline, self._text = inline, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = plain(self._inline)
+        return self._text
+
+
+# Breakable spaces only: '12.\u00a0Dezember' (typography.py) is no sentence end.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»«\"”)]*[ \t\r\n]+(?=[A-ZÄÖÜ»„\"(0-9])")
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+def _squeeze(text: str) -> str:
+    """Runs of breakable whitespace to one space; no-break spaces stay."""
+    return _SPACES.sub(" ", text).strip(" ")
+
+
+def sentence_at(text: str | LazyPlain, position: int) -> str:
+    """The sentence of `text` that contains `position` (abbreviations like 'z.B. der' stay whole)."""
+    text = str(text)
+    start = 0
+    for boundary in _SENTENCE_END.finditer(text):
+        if boundary.end() > position:
+            return _squeeze(text[start:boundary.start()])
+        start = boundary.end()
+    return _squeeze(text[start:])
+
+
+def first_paragraph(tokens: Sequence[Token]) -> str:
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            return " ".join(plain(tokens[index + 1]).split())
+    return ""
