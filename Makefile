@@ -7,7 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 NODE_STAMP := node_modules/.installed-stamp
-PYTEST_ARGS ?=
+# Two test processes: much of the suite waits (for servers, browsers, subprocesses), so two
+# processes on two cores finish sooner than one. --dist loadfile keeps a file's tests (and its
+# module fixtures, such as the browser tests' built archive) in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: build test check serve bench clean browser-deps bytecode
 
