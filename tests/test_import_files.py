@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from import_support import SEED, body_of, front_matter, jpeg, png, run_import, small_archive
+from kaffee_site.content.schema import SESSION
 from kaffee_site.importer.dates import dates_in, ordinal_value
 
 TOPICS = {"verstetigung": "title: Verstetigung\nforms: [Verstetigen]",
@@ -287,3 +288,26 @@ def test_markdown_from_another_generator_gives_its_front_matter_title_and_date(t
     assert (meta["title"], meta["date"], meta["topics"]) == ("Open Data: ein Anfang", "2023-11-09", ["Open Data"])
     assert "layout" not in path.read_text(encoding="utf-8")
     assert body_of(path) == "\nDie Runde sprach über offene Daten und Open Data im Kreis.\n"
+
+
+def test_known_spellings_and_the_schema_order(tmp_path, content, capsys):
+    (content / "sessions/2024").mkdir(parents=True)
+    (content / "sessions/2024/2024-10-10-alt.md").write_text(
+        "---\ntitle: Alt\ndate: 2024-10-10\nspeakers:\n  - name: Jörg Müller-Weiß\n    org: IT-Prozessbegleitung\n"
+        "---\nText.\n", encoding="utf-8")
+    source = tmp_path / "bericht.txt"
+    source.write_text("Der elfte Smarte Kaffee\n\nBild: Ein Laptop auf einem Tisch.\n\n"
+                      "Am 13. März 2025 sprach Joerg Mueller-Weiss (IT-Prozessbegleitung) mit der Runde über "
+                      "Verstetigung und das Verstetigen von Projekten.\n\n"
+                      "Der nächste Smarte Kaffee findet am 10. April 2025 statt.\n", encoding="utf-8")
+    code, _, err = run_import(capsys, content, str(source))
+    assert code == 0, err
+    path = content / "sessions/2025/2025-03-13-der-elfte-smarte-kaffee.md"
+    meta = front_matter(path)
+    assert meta["speakers"] == [{"name": "Jörg Müller-Weiß", "org": "IT-Prozessbegleitung"}]
+    assert meta["number"] == 11 and meta["next"] == {"date": "2025-04-10"}  # it says nothing about what
+    assert meta["image"]["alt"] == "Ein Laptop auf einem Tisch."
+    assert "written 'Joerg Mueller-Weiss' here" in path.read_text(encoding="utf-8")
+    keys = [line.split(":")[0] for line in path.read_text(encoding="utf-8").split("---\n")[1].splitlines()
+            if line and not line.startswith((" ", "#"))]
+    assert keys == [key for key in SESSION.keys if key in keys]  # the schema's order, as `new` writes it

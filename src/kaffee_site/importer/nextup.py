@@ -37,6 +37,8 @@ _ABOUT = re.compile(
     r"on\s+the\s+topic\s+of|topic:)\s+(?P<what>[^.;!?]+)", re.IGNORECASE)
 _QUOTED = re.compile(r"^[»„“\"'‚›]([^«“”\"'‘‹]{3,120})[«“”\"'‘‹]")
 _TRAILING = re.compile(r"\s+(?:an|statt|stattfinden|zu\s+planen)$")
+# '… und der Frage, wie …': the question itself is cut off at the comma, so its lead-in goes too
+_DANGLING = re.compile(r"\s+(?:und|sowie|and)\s+(?:der|die|the)\s+(?:Frage|Fragen|question)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def _clean(what: str) -> str | None:
     quoted = _QUOTED.match(what)
     if quoted:
         what = quoted.group(1)
-    what = _TRAILING.sub("", what.split(",")[0] if len(what) > 100 else what).strip(" »«„“”\"'")
+    what = _TRAILING.sub("", _DANGLING.sub("", what.split(",")[0].strip())).strip(" »«„“”\"'")
     if len(what) < 3:
         return None
     if len(what) > 100:

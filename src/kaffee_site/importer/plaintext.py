@@ -223,7 +223,8 @@ def _markdown_block(markdown: str) -> Block:
 
 def _plain(markdown: str) -> str:
     """The words of some Markdown, near enough for reading facts: links' labels, no marks."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"\[\[[^\[\]|]*(?:\|([^\[\]]*))?\]\]", lambda m: m.group(1) or "", markdown)  # [[target|label]]
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"^\s*(?:[>#]+|[-*+]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"(\*\*|__|\*|`|~~)", "", text)
     text = re.sub(r"\\(.)", r"\1", text)

@@ -85,8 +85,9 @@ def import_one(arg: str, archive: Archive, options: ImportOptions, stdin: Binary
                 keep(options.content_dir, image.src, checked)
             except (PictureError, OSError) as err:
                 todo.append(f"the picture was not saved ({err}); put it at {options.content_dir / image.src}")
+    title = str(facts.title.value) if facts.title_found else ""  # a stand-in is no title to announce
     archive.add(KnownSession(facts.series, facts.date.value, facts.number.value if facts.number else None,
-                             str(facts.title.value), str(path)), stem)
+                             title, str(path)), stem)
     kept = image.src if image is not None and checked is not None else None
     placeholder = image.src if image is not None and checked is None else None
     return Imported(source.label, path, text, facts, kept, placeholder, tuple(todo), tuple(notes))
