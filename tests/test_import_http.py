@@ -262,3 +262,10 @@ def test_bad_pictures_are_not_kept_and_the_report_gets_a_placeholder(server, con
     assert meta["image"]["alt"] == "Zeichnung eines Laptops mit einer Datentabelle und einer Kaffeetasse"
     assert "save the page's picture '/bilder/kaffee7.png' as" not in out  # it was reachable, only bad
     assert "save the picture that image.alt in" in out
+
+
+def test_an_address_with_spaces_and_umlauts_is_sent_escaped(server, content, capsys):
+    server.page("/Berichte/F%C3%B6rdermittel%20klug", (FIXTURES / "meta_date.html").read_text(encoding="utf-8"))
+    code, _, err = run_import(capsys, content, server.url("/Berichte/Fördermittel klug"))
+    assert code == 0, err
+    assert server.requests == ["/Berichte/F%C3%B6rdermittel%20klug"]

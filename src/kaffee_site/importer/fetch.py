@@ -17,7 +17,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from kaffee_site import __version__
 from kaffee_site.errors import KaffeeError
@@ -25,6 +25,7 @@ from kaffee_site.errors import KaffeeError
 USER_AGENT = f"kaffee-site-import/{__version__} (+https://pypi.org/project/kaffee-site/)"
 REDIRECTS = (301, 302, 303, 307, 308)
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown", "text/x-markdown")
+_SAFE = "/%:@!$&'()*+,;=?~-._[]"  # what stays as it is in a path or query (escapes stay escapes)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/svg+xml")
 
 
@@ -93,8 +94,12 @@ def check_url(url: str) -> tuple[str, str, int, str]:
         raise FetchError(f"{url}: the port is not a number from 1 to 65535") from None
     if not parts.hostname:
         raise FetchError(f"{url}: the address names no server")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme, parts.hostname, port, path
+    try:  # 'müller.de' as the DNS knows it; a path with spaces or umlauts as HTTP wants it
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise FetchError(f"{url}: the server's name is not a valid host name") from None
+    path = quote(parts.path or "/", safe=_SAFE) + (f"?{quote(parts.query, safe=_SAFE)}" if parts.query else "")
+    return parts.scheme, host, port, path
 
 
 def _redirect_target(url: str, headers: http.client.HTTPMessage) -> str:
@@ -127,7 +132,7 @@ def _get(url: str, deadline: float, limits: Limits, accept: tuple[str, ...],
             "User-Agent": USER_AGENT, "Accept": ", ".join(accept) + ", */*;q=0.1",
             "Accept-Encoding": "gzip, deflate", "Accept-Language": "de, en;q=0.8"})
         response = connection.getresponse()
-        if response.status in REDIRECTS or response.status != 200:
+        if response.status != 200:  # a redirect (its Location is all we need) or a failure
             return response.status, response.headers, b""
         _check_type(url, response.headers, accept)
         return response.status, response.headers, _read(url, response, max_bytes, expired)
