@@ -269,3 +269,20 @@ def test_an_address_with_spaces_and_umlauts_is_sent_escaped(server, content, cap
     code, _, err = run_import(capsys, content, server.url("/Berichte/Fördermittel klug"))
     assert code == 0, err
     assert server.requests == ["/Berichte/F%C3%B6rdermittel%20klug"]
+
+
+def test_a_picture_without_a_description_is_kept_and_the_editor_asked_for_one(server, content, capsys):
+    page = (FIXTURES / "cms_article.html").read_text(encoding="utf-8").replace(
+        '<meta property="og:image:alt" content="Zeichnung eines Laptops mit einer Datentabelle und einer Kaffeetasse">\n', "")
+    server.routes["/bilder/kaffee7.png"] = Reply(200, {"Content-Type": "image/png"}, png())
+    code, out, _ = run_import(capsys, content, server.page("/ohne-alt", page))
+    assert code == 0
+    path = sessions(content)[0]
+    meta = front_matter(path)
+    assert meta["image"] == {"src": "media/2024-11-14-7-smarter-kaffee-offene-daten-im-landkreis.png", "alt": ""}
+    assert f"describe the picture in {path} (line 'alt:' below 'image:')" in out
+    assert "not in the source: image.alt: the source does not describe its picture" in out
+    check = ["check", "--content", str(content), "--templates", str(TEMPLATES), "--strict"]
+    assert main(check) == 1 and "the image has no alt text" in capsys.readouterr().out
+    path.write_text(path.read_text(encoding="utf-8").replace('alt: ""', "alt: Ein Laptop"), encoding="utf-8")
+    assert main(check) == 0
