@@ -20,7 +20,6 @@ GERMAN_MONTHS = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
     "Juli", "August", "September", "Oktober", "November", "Dezember",
 )
-GERMAN_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 def transliterate(text: str) -> str:
@@ -54,14 +53,6 @@ def fits_file_name(segment: str) -> bool:
 def german_date(day: date) -> str:
     """5. September 2024 (no leading zero, month name from our own table, not the locale)."""
     return f"{day.day}. {GERMAN_MONTHS[day.month - 1]} {day.year}"
-
-
-def german_weekday(day: date) -> str:
-    return GERMAN_WEEKDAYS[day.weekday()]
-
-
-def german_month(month: int) -> str:
-    return GERMAN_MONTHS[month - 1]
 
 
 def plain_excerpt(text: str, limit: int = 200) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from kaffee_site.content.scan import display_path, read_inside
+from kaffee_site.content.scan import read_inside
 from kaffee_site.errors import Problem
 
 PAGES = (".html", ".htm", ".shtml", ".xhtml", ".xht")

@@ -112,16 +112,6 @@ def scan_content(content_dir: Path, display_root: str) -> Found:
     return Found(sources, media, tuple(walk.problems))
 
 
-def source_files(content_dir: Path) -> list[tuple[Path, str, str]]:
-    """(path, kind, path inside the content folder) of every Markdown file a build reads, in order."""
-    return list(scan_content(content_dir, str(content_dir)).sources)
-
-
-def media_files(content_dir: Path) -> tuple[str, ...]:
-    """Files under media/, relative to it, sorted (NFC names; `media_source` finds the file)."""
-    return scan_content(content_dir, str(content_dir)).media
-
-
 def media_source(content_dir: Path, rel: str) -> Path:
     """The file on disk for a media path as `scan_content` listed it (its name may be NFD there)."""
     folder = content_dir / "media"

@@ -26,7 +26,6 @@ CHAR_WIDTH = 8.2  # generous width of a label character at 15 px, for the view b
 LINE_CHARS = 18  # wrap labels longer than this onto further lines (at spaces and hyphens)
 ARC_ROOM = 84.0  # how far the widest arc bends to the left of the column
 PAD = 4.0
-PHONE_WIDTH = 288.0  # a 320 px screen less the page's margins: the map's widest wish
 
 
 @dataclass(frozen=True)
