@@ -127,7 +127,8 @@ def test_harmless_media_build_and_warnings_alone_do_not_stop_it(archive: Archive
 
 def test_a_saved_medium_is_checked_again_by_a_warm_engine(archive: Archive):
     """serve's engine reads a medium again when it changes: a script added later is refused."""
-    from kaffee_site.engine import BuildOptions, Engine  # serve's engine
+    from kaffee_site.engine import Engine  # serve's engine
+    from kaffee_site.options import BuildOptions
     from kaffee_site.errors import BuildFailed
 
     archive.write("sessions/a.md", session_md("A"))

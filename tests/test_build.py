@@ -402,7 +402,8 @@ def test_a_one_off_build_keeps_neither_the_files_text_nor_copies_of_the_model(ar
     """--no-cache reads every file once: after linking, the raw text of the files is let go and
     no memory store holds a second copy of each session and body (the memory of a big archive).
     A cached build keeps both, for its next run."""
-    from kaffee_site.engine import BuildOptions, Engine
+    from kaffee_site.engine import Engine
+    from kaffee_site.options import BuildOptions
 
     archive.write("site.yaml", "title: Test\nsearch: false\n")
     archive.write("sessions/2024-09-05-a.md", session_md("Eins", "2024-09-05", "Ein Text über nichts."))
@@ -420,7 +421,8 @@ def test_a_one_off_build_keeps_neither_the_files_text_nor_copies_of_the_model(ar
 def test_bodies_are_held_as_utf8_and_shown_as_written(archive: Archive):
     """German text is never pure ASCII, so a Python str of it takes two bytes a character:
     the Site holds every body as UTF-8 instead, and pages and feeds show the same text."""
-    from kaffee_site.engine import BuildOptions, load_site
+    from kaffee_site.engine import load_site
+    from kaffee_site.options import BuildOptions
 
     archive.write("site.yaml", "title: Test\nsearch: false\n")
     archive.write("sessions/2024-09-05-a.md", session_md("Eins", "2024-09-05", "Grüße aus Görlitz – 😀 und <b>."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from support import TEMPLATES, Archive, session_md, tree_snapshot
-from kaffee_site.commands.check import resolve_link
+from kaffee_site.review.links import resolve_link
 from kaffee_site.cli import main
 
 

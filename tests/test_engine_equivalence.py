@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from support import TEMPLATES, tree_snapshot
 
-from kaffee_site.engine import BuildOptions, Engine, build
+from kaffee_site.engine import Engine, build
+from kaffee_site.options import BuildOptions
 
 SEEDS = range(3)
 STEPS = 12

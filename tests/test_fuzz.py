@@ -18,10 +18,12 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from kaffee_site.engine import BuildOptions, load_site
+from kaffee_site.engine import load_site
+from kaffee_site.options import BuildOptions
 from kaffee_site.cli import main
 from kaffee_site.content.schema import SESSION
-from kaffee_site.render.render import Theme, plan_pages, render_page
+from kaffee_site.render.render import plan_pages, render_page
+from kaffee_site.render.theme import Theme
 from support import TEMPLATES, session_md, tree_snapshot
 
 THEME = Theme(TEMPLATES)  # compiled once: rendering is what is tested, not compiling

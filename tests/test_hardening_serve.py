@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kaffee_site.engine import BuildOptions
+from kaffee_site.options import BuildOptions
 from kaffee_site.cli import main
 from kaffee_site.serve import http as serve_http
 from kaffee_site.serve.server import DevServer, Rebuilt

@@ -28,7 +28,8 @@ def _archive(archive: Archive, count: int) -> Archive:
 _WORKERS_PLACE = """
 import sys
 from pathlib import Path
-from kaffee_site.engine import BuildOptions, Engine
+from kaffee_site.engine import Engine
+from kaffee_site.options import BuildOptions
 from kaffee_site.parallel import page_renderer
 from kaffee_site.render.render import plan_pages, render_page
 from kaffee_site.publish.stage import Placed, Stage

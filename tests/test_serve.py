@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kaffee_site.engine import BuildOptions
+from kaffee_site.options import BuildOptions
 from kaffee_site.cli import main
 from kaffee_site.serve.server import DevServer, Rebuilt
 from kaffee_site.serve.watch import ignored_name

@@ -13,7 +13,8 @@ import pytest
 from support import ROOT, TEMPLATES, Archive, session_md, tree_snapshot
 
 from kaffee_site.cli import main
-from kaffee_site.render.theme import Theme, default_theme_folder
+from kaffee_site.render.theme import Theme
+from kaffee_site.themes import default_theme_folder
 
 OVERRIDE_BASE = ('{% extends "default/base.html" %}\n'
                  '{% block footer %}<footer class="eigen">Unser Fuß</footer>\n{% endblock %}\n')

@@ -175,7 +175,7 @@ def _summary(output: Path, total: int, written: int, unchanged: int, removed: in
 
 
 def _check(args: argparse.Namespace) -> int:
-    from kaffee_site.engine import BuildOptions
+    from kaffee_site.options import BuildOptions
     from kaffee_site.commands.check import check, github_annotations
 
     report = check(BuildOptions(args.content, templates_dir=_templates(args), drafts=args.drafts))
@@ -293,7 +293,7 @@ def _serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from kaffee_site.engine import BuildOptions
+    from kaffee_site.options import BuildOptions
     from kaffee_site.serve.server import DevServer
 
     if threading.current_thread() is threading.main_thread():

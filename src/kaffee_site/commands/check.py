@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from kaffee_site.engine import BuildOptions, Engine
-from kaffee_site.errors import Diagnostics, Problem, printable
-from kaffee_site.render.theme import TemplateProblem
+from kaffee_site.engine import Engine
+from kaffee_site.errors import Diagnostics, Problem, TemplateProblem, printable
+from kaffee_site.options import BuildOptions
 from kaffee_site.review import Review
-from kaffee_site.review.links import resolve_link  # noqa: F401 - tests reach it here
 
 
 def check(options: BuildOptions) -> Diagnostics:

@@ -13,8 +13,8 @@ import re
 from typing import Any, Iterator
 
 from kaffee_site.model import Site
-from kaffee_site.outputs.kind import Output, PageSpec, kinds, page_path  # noqa: F401 - Output, page_path for callers
-from kaffee_site.render.theme import STATIC_DIR, TemplateProblem, Theme  # noqa: F401 - re-exported for callers
+from kaffee_site.outputs.kind import Output, PageSpec, kinds, page_path  # noqa: F401 - page_path: engine.py's until it imports it from outputs.kind
+from kaffee_site.render.theme import STATIC_DIR, Theme
 
 
 def plan_pages(site: Site) -> list[PageSpec]:

@@ -24,7 +24,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.meta
 
-from kaffee_site.errors import KaffeeError, TemplateProblem  # noqa: F401 - callers import it here
+from kaffee_site.errors import KaffeeError, TemplateProblem
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.render.template_errors import Undefined, template_problem
 from kaffee_site.text import german_date, plain_excerpt

@@ -21,7 +21,8 @@ from typing import Callable, Iterable
 from watchdog.observers import Observer
 
 from kaffee_site.serve import livereload
-from kaffee_site.engine import OUTPUT_MARKER, BuildOptions, Engine, RebuildResult, check_folders, search_state
+from kaffee_site.engine import OUTPUT_MARKER, Engine, RebuildResult, check_folders, search_state
+from kaffee_site.options import BuildOptions
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.content.load import load_config
 from kaffee_site.review import Review
