@@ -3,8 +3,8 @@
 Jinja knows the template and line of a syntax error; for an error while rendering, its
 rewritten traceback has a frame per template, so the innermost one names the file and line
 (a mistake in base.html is reported there, not at the page that extends it). Jinja describes
-a missing attribute by the Python object ('kaffee_site.reuse.cache.RecordingSite object' has
-no attribute 'titel'); here it is described by the expression in the template ('site' has no
+a missing attribute by the Python object ('RecordingSite object' has no attribute 'titel': the
+Site as the build cache lets a page read it); here it is described by the expression in the template ('site' has no
 attribute 'titel'), with the nearest attribute as hint. `template_problem` is the one place
 that turns such an exception into a Problem, for every caller that renders.
 """
