@@ -102,9 +102,13 @@ def test_the_ci_files_install_build_and_publish(tmp_path: Path):
     github = yaml.safe_load((tmp_path / ".github/workflows/pages.yml").read_text())
     steps = [step.get("run", "") for step in github["jobs"]["build"]["steps"]]
     assert "pip install -r requirements.txt" in steps and "kaffee-site build" in steps
-    assert "kaffee-site check --strict --format github" in steps
+    assert "kaffee-site check --strict --format github --published published-urls.json" in steps
+    # the live archive's addresses are fetched before the check ('{}' before the first deployment)
+    fetch = steps.index("kaffee-site check --strict --format github --published published-urls.json") - 1
+    assert "/urls.json\" -o published-urls.json || echo '{}' > published-urls.json" in steps[fetch]
     gitlab = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
     assert gitlab["pages"]["script"][0] == "pip install -r requirements.txt"
+    assert "kaffee-site check --strict --published published-urls.json" in gitlab["pages"]["script"]
     assert gitlab["pages"]["artifacts"]["paths"] == ["public"]
     from kaffee_site import __version__
     assert f"kaffee-site=={__version__}\n" in (tmp_path / "requirements.txt").read_text()

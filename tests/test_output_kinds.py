@@ -66,7 +66,7 @@ def test_a_new_output_kind_is_one_new_file(archive: Archive, tmp_path: Path):
 def test_every_output_kind_is_found_and_the_render_stage_names_none():
     names = [kind.__name__.rsplit(".", 1)[1] for kind in kinds()]
     # planning kinds in ORDER (pages first, the sitemap that lists them last), then helpers
-    assert names == ["pages", "feeds", "calendar", "cards", "opendata", "sitemap",
+    assert names == ["pages", "feeds", "calendar", "cards", "opendata", "sitemap", "addresses",
                      "structured", "timeline", "topicmap"]
     render = (PACKAGE / "render" / "render.py").read_text(encoding="utf-8")
     imports = [line for line in render.splitlines() if line.startswith(("from kaffee_site.outputs", "import kaffee"))]

@@ -9,7 +9,8 @@ the same files at that moment: the same review runs in both (review/)."""
 from __future__ import annotations
 
 import re
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def summary_counts(line: str) -> tuple[int, int]:
 
 def test_serve_shows_what_check_shows_after_every_save(english: Path):
     content = english / "content"
+    # the archive was published once: check and serve know its addresses (the build cache's copy)
+    built = subprocess.run([sys.executable, "-m", "kaffee_site", "build"], cwd=english, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
     serve = ServeProcess(english)  # in the archive's folder, with the defaults, as an editor starts it
     seen_before: list[str] | None = None
 
@@ -85,13 +89,16 @@ def test_serve_shows_what_check_shows_after_every_save(english: Path):
         (content / "topics/connectivity.md").write_text("---\ntitle: Connectivity\n---\nFast lines.\n",
                                                         encoding="utf-8")
         problems = agree("topic renamed")
-        assert len(problems) == 3 and all("unknown topic 'Broadband'" in p for p in problems)
+        assert len(problems) == 3 and all("unknown topic 'Broadband'" in p and "renamed?" in p for p in problems)
         wait_until(lambda: "check reports 0 error(s), 3 warning(s)" in serve.terminal, "the terminal's summary")
+        assert "all problems fixed" not in serve.terminal
 
         # delete a report: the numbering has a gap
         (content / "sessions/2026-02-12-second.md").unlink()
         problems = agree("report deleted")
         assert any("jumps from 1 to 3 (missing: 2)" in p for p in problems)
+        assert any("the address /sessions/2026-02-12-second/ of the report 'Second round' that the last build "
+                   "published is gone" in p for p in problems)
 
         # a link that leads nowhere: check fails (an error), the build still writes the page
         (content / "sessions/2026-03-12-third.md").write_text(session(
@@ -110,11 +117,13 @@ def test_serve_shows_what_check_shows_after_every_save(english: Path):
         assert serve.problems()["failed"]
         wait_until(lambda: "rebuild failed: 2 error(s)" in serve.terminal, "the failed rebuild said so")
 
-        # fix everything: the date, the link, the rename (alias and redirect_from), the number
+        # fix everything: the date, the link, the rename (alias and redirect_from), the number, the
+        # deleted report's address (kept by the report that follows it)
         (content / "sessions/2026-01-15-first.md").write_text(session("First round", "2026-01-15", 1, ["Broadband"]),
                                                              encoding="utf-8")
-        (content / "sessions/2026-03-12-third.md").write_text(session("Third round", "2026-03-12", 2, ["Broadband"]),
-                                                             encoding="utf-8")
+        (content / "sessions/2026-03-12-third.md").write_text(session_md(
+            "Third round", "2026-03-12", "What we discussed.", number=2, topics="\n  - Broadband",
+            redirect_from="[2026-02-12-second]"), encoding="utf-8")
         (content / "topics/connectivity.md").write_text(
             "---\ntitle: Connectivity\naliases: [Broadband]\nredirect_from: [broadband]\n---\nFast lines.\n",
             encoding="utf-8")

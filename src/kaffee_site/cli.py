@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI)")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="'github' prints GitHub Actions annotations (default: text)")
+    check.add_argument("--output", type=Path, default=Path("output"),
+                       help="the output folder of the last build, whose addresses must last (default: ./output)")
+    check.add_argument("--published", type=Path, action="append", default=[], metavar="FILE",
+                       help="a urls.json of the published archive (e.g. fetched by CI): its addresses must last too")
 
     serve = commands.add_parser("serve", help="build, serve on http://127.0.0.1:8000/ and rebuild on every save")
     _content_options(serve)
@@ -178,7 +182,8 @@ def _check(args: argparse.Namespace) -> int:
     from kaffee_site.options import BuildOptions
     from kaffee_site.commands.check import check, github_annotations
 
-    report = check(BuildOptions(args.content, templates_dir=_templates(args), drafts=args.drafts))
+    report = check(BuildOptions(args.content, args.output, templates_dir=_templates(args), drafts=args.drafts),
+                   args.published)
     if args.format == "github":
         for line in github_annotations(report.problems, Path.cwd()):
             _say(line)

@@ -36,6 +36,7 @@ from kaffee_site.render.theme import Theme, default_theme_folder
 from kaffee_site.search.index import SearchStep
 from kaffee_site.publish.exchange import recover_now
 from kaffee_site.publish.stage import Placed, StageWriter, WriteReport, faults_as_errors, write_files, write_output
+from kaffee_site.reuse.addresses import remember_addresses
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
 from kaffee_site.reuse.manifest import Manifest, cache_folder, manifest, manifest_for, output_id
@@ -315,6 +316,8 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None,
         seconds = time.perf_counter() - started - (search.seconds or 0.0)
         stats = engine.cache.stats if options.cache else None
         unsaved = list(engine.unsaved)
+        if options.cache:  # what this build published, known to the next one even without this output
+            unsaved += remember_addresses(options.output_dir)
         if known is not None:
             unsaved += known.remember(checked.diagnostics.warnings, report.total, stats)
     warnings = checked.diagnostics.warnings + _unsaved_cache(options, unsaved)

@@ -78,6 +78,7 @@ class Session:
     following: str | None = None
     related: tuple[str, ...] = ()
     folder: str = FOLDERS.sessions  # config.urls.sessions
+    redirect_from: tuple[str, ...] = ()  # old slugs whose addresses lead here
 
     @property
     def announcement(self) -> Announcement | None:
@@ -152,6 +153,7 @@ class Person:
     rel: str | None = None
     body: Body | None = None  # the file's Markdown body, if it has one
     folder: str = FOLDERS.people  # config.urls.people
+    redirect_from: tuple[str, ...] = ()  # old slugs whose addresses lead here
 
     @property
     def url_path(self) -> str:
@@ -176,6 +178,7 @@ class Organisation:
     rel: str | None = None
     body: Body | None = None
     folder: str = FOLDERS.organisations  # config.urls.organisations
+    redirect_from: tuple[str, ...] = ()  # old slugs whose addresses lead here
 
     @property
     def url_path(self) -> str:

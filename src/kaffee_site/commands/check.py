@@ -18,13 +18,17 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.review import Review
 
 
-def check(options: BuildOptions) -> Diagnostics:
-    """Load, link, review and render the archive in memory and collect every problem."""
+def check(options: BuildOptions, published: Iterable[Path] = ()) -> Diagnostics:
+    """Load, link, review and render the archive in memory and collect every problem.
+
+    `published`: files listing addresses the archive published (`urls.json` of the live
+    archive), besides those the output folder and the build cache know."""
     engine = Engine(options)
+    review = Review(options, published)
     checked = engine.load()
     diag, site = checked.diagnostics, checked.site
     theme = engine.current_theme(site.config.language)
-    for problem in Review(options)(checked, theme).problems:
+    for problem in review(checked, theme).problems:
         diag.add(problem)
     try:  # every output, so a template that fails on any page is found
         for _ in engine.outputs(site, theme):

@@ -173,6 +173,7 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
         speakers=_speakers(fields, meta.get("speakers")), summary=fields.text("summary"),
         image=_image(fields, meta.get("image")), next=None, draft=draft,
         extra=fields.extra(), source=doc.display, rel=doc.rel, folder=config.urls.sessions,
+        redirect_from=_redirect_from(fields),
     )
     start, end = _clocks(fields, meta.get("time"), meta.get("end"))
     announcement = _announcement(fields, meta.get("next"), session)
@@ -301,20 +302,27 @@ def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:
     fields = _Fields(doc, diag, TOPIC)
     title = fields.text("title")
     aliases = fields.text_list("aliases")
-    redirects = fields.text_list("redirect_from")
-    raw = doc.meta.get("redirect_from")
-    # the entries as written: text_list strips them, and "alt\n" must not pass as 'alt'
-    for index, old in enumerate(raw if isinstance(raw, list) else ()):
-        if isinstance(old, str) and not is_slug(old):
-            fields.error(("redirect_from", index), f"the old slug {old!r} is not allowed",
-                         "list old topic slugs like 'digitale-agentur'")
-        elif isinstance(old, str):
-            fields.fits(("redirect_from", index), old)
+    redirects = _redirect_from(fields)
     topic = Topic(slug=fields.slug(doc.stem) or "", title=title or "", aliases=aliases,
                   forms=fields.text_list("forms"),
                   summary=fields.text("summary"), has_file=True, redirect_from=redirects,
                   extra=fields.extra(), source=doc.display, rel=doc.rel)
     return topic if fields.ok else None
+
+
+def _redirect_from(fields: _Fields) -> tuple[str, ...]:
+    """`redirect_from`: old slugs (of a renamed file, or an old `slug:`) whose addresses lead here."""
+    redirects = fields.text_list("redirect_from")
+    raw = fields.doc.meta.get("redirect_from")
+    # the entries as written: text_list strips them, and "alt\n" must not pass as 'alt'
+    for index, old in enumerate(raw if isinstance(raw, list) else ()):
+        if isinstance(old, str) and not is_slug(old):
+            fields.error(("redirect_from", index), f"the old slug {old!r} is not allowed",
+                         "list old slugs, the last part of an old address: lower-case letters a–z, digits and "
+                         "single hyphens" + (f", like '{slugify(old)}'" if slugify(old) else ""))
+        elif isinstance(old, str):
+            fields.fits(("redirect_from", index), old)
+    return redirects
 
 
 def parse_page(doc: SourceDoc, diag: Diagnostics, reserved: frozenset[str] = RESERVED_SLUGS) -> Page | None:
@@ -335,7 +343,8 @@ def parse_person(doc: SourceDoc, diag: Diagnostics) -> Person | None:
     name, aliases, description, link = _record_fields(fields)
     person = Person(slug=fields.slug(doc.stem) or "", name=name or "", organisations=(), sessions=(),
                     aliases=aliases, description=description, link=link, role=fields.text("role"),
-                    has_file=True, extra=fields.extra(), source=doc.display, rel=doc.rel)
+                    has_file=True, extra=fields.extra(), source=doc.display, rel=doc.rel,
+                    redirect_from=_redirect_from(fields))
     return person if fields.ok else None
 
 
@@ -344,7 +353,8 @@ def parse_organisation(doc: SourceDoc, diag: Diagnostics) -> Organisation | None
     name, aliases, description, link = _record_fields(fields)
     organisation = Organisation(slug=fields.slug(doc.stem) or "", name=name or "", people=(), sessions=(),
                                 aliases=aliases, description=description, link=link, has_file=True,
-                                extra=fields.extra(), source=doc.display, rel=doc.rel)
+                                extra=fields.extra(), source=doc.display, rel=doc.rel,
+                                redirect_from=_redirect_from(fields))
     return organisation if fields.ok else None
 
 

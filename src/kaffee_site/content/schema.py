@@ -94,6 +94,7 @@ class Kind:
 
 _SLUG = Field("slug", STRING, "the name in the page's address; default: made from the file name", format="slug")
 _ALIASES = Field("aliases", STRINGS, "other names that mean the same")
+_REDIRECT_FROM = Field("redirect_from", STRINGS, "old slugs whose addresses lead here", format="slug")
 _IMAGE = Field("image", OBJECT, "a picture for the page and its preview", fields=(
     Field("src", IMAGE, "a file under media/", required=True, format="media/<file>"),
     Field("alt", STRING, "what the picture shows, for readers who cannot see it", required=True)))
@@ -117,6 +118,7 @@ SESSION = Kind("session", "sessions", (
     Field("time", TIME, "when it started; default: site.yaml's event_start", format=_CLOCK),
     Field("end", TIME, "when it ended; default: site.yaml's event_end", format=_CLOCK),
     Field("draft", BOOLEAN, "true: left out of the build unless --drafts is given"),
+    _REDIRECT_FROM,
     _SLUG,
 ), body="the report")
 
@@ -125,7 +127,7 @@ TOPIC = Kind("topic", "topics", (
     _ALIASES,
     Field("forms", STRINGS, "inflected forms matched in reports, never shown"),
     Field("summary", TEXT, "one sentence on what the topic is about"),
-    Field("redirect_from", STRINGS, "old slugs whose addresses lead here", format="slug"),
+    _REDIRECT_FROM,
     _SLUG,
 ), body="what the topic covers")
 
@@ -142,9 +144,10 @@ _NAMED = (
     Field("description", TEXT, "a sentence or two shown on top of the page"),
     Field("link", STRING, "a web address about them", format="http(s) address"),
 )
-PERSON = Kind("person", "people", (*_NAMED, Field("role", STRING, "e.g. their job, shown under the name"), _SLUG),
-              body="more about the person")
-ORGANISATION = Kind("organisation", "organisations", (*_NAMED, _SLUG), body="more about the organisation")
+PERSON = Kind("person", "people", (*_NAMED, Field("role", STRING, "e.g. their job, shown under the name"),
+                                   _REDIRECT_FROM, _SLUG), body="more about the person")
+ORGANISATION = Kind("organisation", "organisations", (*_NAMED, _REDIRECT_FROM, _SLUG),
+                    body="more about the organisation")
 
 KINDS = (SESSION, TOPIC, PAGE, PERSON, ORGANISATION)
 BY_NAME: Mapping[str, Kind] = {kind.name: kind for kind in KINDS}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from kaffee_site.appearance import check_logo
 from kaffee_site.config import SiteConfig
@@ -105,7 +105,9 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     return Site(
         config=config, sessions=tuple(sessions), topics=topic_list, people=person_list,
         organisations=organisations, pages=tuple(sorted(pages, key=lambda p: (fold(p.title), p.slug))),
-        media=content.media, upcoming=upcoming, redirects=_redirects(topic_list, config.urls.topics, diag),
+        media=content.media, upcoming=upcoming,
+        redirects=_redirects((("session", sessions), ("topic", topic_list), ("person", person_list),
+                                      ("organisation", organisations)), docs, diag),
         rejected=tuple(sorted(rejected, key=lambda s: s.source)),
     )
 
@@ -302,16 +304,39 @@ def _link_topics(registry: TopicRegistry, bodies: dict[str, Body], sessions: lis
     return tuple(sorted(topics, key=lambda t: (fold(t.title), t.slug)))
 
 
-def _redirects(topics: tuple[Topic, ...], folder: str, diag: Diagnostics) -> MappingProxyType:
-    slugs = {t.slug for t in topics}
+def _redirects(kinds: Sequence[tuple[str, Sequence]], docs: dict[str, SourceDoc],
+               diag: Diagnostics) -> MappingProxyType:
+    """Old address -> new one, for every `redirect_from` of a session, topic, person or
+    organisation ((kind, records) in `kinds`): `<folder>/<old>/` leads to the record's page."""
     redirects: dict[str, str] = {}
-    for topic in topics:
-        for old in topic.redirect_from:
-            if old in slugs:
-                diag.error(topic.source or "", 1, f"redirect_from '{old}' is the slug of an existing topic",
-                           "remove it from redirect_from")
-            elif f"{folder}/{old}/" in redirects:
-                diag.error(topic.source or "", 1, f"redirect_from '{old}' is claimed by two topics")
-            else:
-                redirects[f"{folder}/{old}/"] = topic.url_path
-    return MappingProxyType(redirects)
+    for kind, records in kinds:
+        by_slug = {record.slug: record for record in records}
+        for record in records:
+            doc = docs.get(record.rel or "")
+            for index, old in enumerate(record.redirect_from):
+                line = doc.line_of("redirect_from", index) if doc else 1
+                path = f"{record.folder}/{old}/"
+                owner = by_slug.get(old)
+                if owner is not None:
+                    diag.error(record.source or "", line, *_taken_slug(kind, old, owner, record))
+                elif path in redirects:
+                    diag.error(record.source or "", line, f"redirect_from '{old}' is claimed by two {kind} files",
+                               "keep it in the file whose page readers should find at the old address")
+                else:
+                    redirects[path] = record.url_path
+    return MappingProxyType(dict(sorted(redirects.items())))
+
+
+def _taken_slug(kind: str, old: str, owner: Any, record: Any) -> tuple[str, str]:
+    """Why a redirect_from entry cannot be: its old address is still a page of its own. For a
+    topic without a file, that is because sessions still name it: the renamed topic needs the
+    old name as an alias (README, "Rename a topic")."""
+    if kind == "topic" and not owner.has_file:
+        return (f"redirect_from '{old}': the topic '{owner.title}' still has a page of its own, because sessions "
+                "still list it and no topic file has that name",
+                f"add '{owner.title}' to this topic's aliases ('aliases: [{owner.title}]'): those sessions then "
+                "mean this topic, and its old address leads here")
+    if owner is record:
+        return f"redirect_from '{old}' is this {kind}'s own slug", "remove it from redirect_from"
+    return (f"redirect_from '{old}' is the slug of an existing {kind} ({owner.source or owner.url_path})",
+            "remove it from redirect_from, or rename that file first")

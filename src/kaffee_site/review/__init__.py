@@ -9,11 +9,14 @@ left behind (leftovers.py), templates that do not compile and outputs that want 
 never disagree. A Review may be kept across runs: it remembers only what is keyed by content
 (the theme's digest).
 
-The engine runs it through its `review` hook, never by name. May import engine.py, render/,
-content/, markdown/, model.py, skeleton.py and the base modules.
+The engine runs it through its `review` hook, never by name. May import engine.py, reuse/,
+render/, outputs/, content/, markdown/, model.py, skeleton.py and the base modules.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
 
 from kaffee_site.engine import OUTPUT_MARKER, Checked
 from kaffee_site.errors import Diagnostics, Problem
@@ -22,31 +25,43 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.render.render import plan_pages
 from kaffee_site.render.template_errors import compile_problems
 from kaffee_site.render.theme import STATIC_DIR, Theme
+from kaffee_site.reuse.addresses import given_addresses, last_built
+from kaffee_site.review.addresses import check_addresses
 from kaffee_site.review.leftovers import check_editor_leftovers
 from kaffee_site.review.links import check_image_alt, check_links
 from kaffee_site.review.names import check_placeholder_speakers, check_topics
 from kaffee_site.review.numbers import check_numbers
+from kaffee_site.text import fold
 
 
 class Review:
-    """The checks of `check` for one archive (its options); callable once per run."""
+    """The checks of `check` for one archive (its options); callable once per run.
 
-    def __init__(self, options: BuildOptions):
+    The addresses the last build published come from the build cache's copy, read on every
+    call (a `build` in another terminal while `serve` runs counts at once); `published` names
+    more files of them (`check --published`), read now."""
+
+    def __init__(self, options: BuildOptions, published: Iterable[Path] = ()):
         self.options = options
+        self.given = given_addresses(published)
+        self.published: dict = {}
         self._compiled: tuple[str, tuple[Problem, ...]] | None = None  # (theme digest, its syntax errors)
 
     def __call__(self, checked: Checked, theme: Theme) -> Diagnostics:
         site, content, found = checked.site, checked.content, Diagnostics()
+        self.published = {**last_built(self.options.output_dir), **self.given}
         # the registry already warns about names close to a topic file: one warning per place is enough
         taken = {(p.path, p.line) for p in checked.diagnostics.problems}
         for problem in self._compile_problems(theme):
             found.add(problem)
-        check_links(site, self.planned(site, theme, found), found)
+        planned = self.planned(site, theme, found)
+        check_links(site, planned, found)
+        check_addresses(site, content, planned, self.published, str(self.options.content_dir), found)
         docs = {doc.rel: doc for doc in content.docs} if content else {}
         if content:
             check_numbers(content, found)
             check_editor_leftovers(site, content, found)
-        check_topics(site, docs, found, taken)
+        check_topics(site, docs, found, taken, self._former_topics())
         check_placeholder_speakers(site, docs, found)
         check_image_alt(site, docs, found)
         return found
@@ -64,6 +79,11 @@ class Review:
         paths.update(f"media/{rel}" for rel in site.media)
         paths.add(OUTPUT_MARKER)
         return paths
+
+    def _former_topics(self) -> dict[str, str]:
+        """Folded title -> address of each topic a file defined in the last build."""
+        return {fold(str(entry.get("name", ""))): path for path, entry in self.published.items()
+                if entry.get("kind") == "topic" and entry.get("file")}
 
     def _compile_problems(self, theme: Theme) -> tuple[Problem, ...]:
         """Syntax errors of every template, also of those no page uses yet; compiled again
