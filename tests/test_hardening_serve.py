@@ -304,6 +304,7 @@ def test_clients_that_hang_up_mid_response_print_nothing(archive: Archive):
     try:
         url = wait_until(lambda: next((m.group(0) for line in out if (m := re.search(r"http://\S+", line))), None),
                          "the address printed")
+        wait_until(lambda: any(line.startswith("built") for line in out), "the first build")
         port = int(url.split(":")[2].split("/")[0])
         for n in range(20):
             conn = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -335,7 +336,7 @@ def test_clients_that_hang_up_mid_response_print_nothing(archive: Archive):
     for reader in readers:
         reader.join(timeout=5)
     assert "".join(err) == ""
-    assert [line.split(" ")[0] for line in out] == ["built", "serving", "stopped\n"]
+    assert [line.split(" ")[0] for line in out] == ["serving", "built", "stopped\n"]
 
 
 # --- a broken start, a deleted output folder -----------------------------------------------

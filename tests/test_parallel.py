@@ -144,9 +144,51 @@ print(len(set(pids)), max(pids.count(pid) for pid in set(pids)))
 
 def test_workers_are_replaced_by_fresh_forks_so_none_copies_the_whole_site():
     """A worker copies every page of the build's memory it touches; after WORKER_LIFE items a
-    fresh fork takes over (25 items a chunk here, so a pool of two workers renders 50)."""
+    fresh fork takes over (chunks are never larger than that: 10 items a chunk here, one a worker)."""
     done = subprocess.run([sys.executable, "-c", _WORKERS_RENEWED], capture_output=True, text=True,
                           env={**os.environ, "KAFFEE_SITE_JOBS": "2"})
     assert done.returncode == 0, done.stderr
     processes, most = map(int, done.stdout.split())
-    assert processes >= 4 and most <= 50
+    assert processes >= 20 and most <= 10
+
+
+def test_a_worker_killed_mid_build_ends_the_build_at_once_with_one_message(archive: Archive):
+    """With multiprocessing's pool the build waited forever for the dead worker's chunk (the
+    pool forked a replacement and said nothing). Now its result pipe ends: one message, exit 1,
+    the last output as it was, no worker left."""
+    _archive(archive, 150)
+    assert archive.run("build", "--no-cache").returncode == 0
+    before = tree_snapshot(archive.output)
+    build = subprocess.Popen([sys.executable, "-m", "kaffee_site", *archive.args("build", "--no-cache")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "KAFFEE_SITE_JOBS": "2"}, cwd=archive.root)
+    try:
+        victim = wait_until(lambda: min(_children(build.pid), default=None), "a worker", timeout=120)
+        os.kill(victim, signal.SIGKILL)
+        out, err = build.communicate(timeout=60)  # a deadline against the old hang, not a timing
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait()
+    assert build.returncode == 1
+    lines = [line for line in err.splitlines() if "warning" not in line and "hint:" not in line]
+    assert lines == ["a worker process of the build died (killed by signal 9, SIGKILL; the machine may "
+                     "have run out of memory) while rendering; nothing was published"], err
+    assert tree_snapshot(archive.output) == before
+    assert not _children(build.pid)
+
+
+def test_a_template_error_in_a_worker_is_reported_with_its_line(archive: Archive, tmp_path: Path):
+    """The error a worker raised could not be unpickled by the pool's result thread, which died:
+    the build waited forever. Now it comes back whole, as in a build in one process."""
+    _archive(archive, 20)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "session.html").write_text("<p>\n{{ 1 / 0 }}\n", encoding="utf-8")
+    args = archive.args("build", "--no-cache")
+    args[args.index("--templates") + 1] = str(templates)
+    runs = [subprocess.run([sys.executable, "-m", "kaffee_site", *args], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "KAFFEE_SITE_JOBS": jobs}, cwd=archive.root) for jobs in ("2", "1")]
+    assert [run.returncode for run in runs] == [1, 1]
+    assert "session.html:2: ZeroDivisionError: division by zero" in runs[0].stderr
+    assert runs[0].stderr == runs[1].stderr

@@ -256,6 +256,7 @@ def test_serve_as_a_command_prints_its_address_never_writes_content_and_stops_on
     try:
         url = wait_until(lambda: next((m.group(0) for l in lines if (m := re.search(r"http://127\.0\.0\.1:\d+/\S*", l))),
                                       None), "the address printed")
+        wait_until(lambda: any(l.startswith("built") for l in lines), "the first build")  # a page saying so until then
         assert url.endswith("/kaffee/")
         port = int(url.split(":")[2].split("/")[0])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -2,7 +2,7 @@
 
 At 10,000 sessions `serve` hung 3 of 3 times: the pool's workers inherited serve's SIGTERM
 handler, and a SIGTERM that reaches a freshly forked worker before its interpreter runs is
-dropped, so the worker waited on a lock its pool held for good (render/forks.py says more).
+dropped, so the worker waited on a lock its pool held for good (forks.py says more).
 A build of 10,000 sessions replaces its workers hundreds of times; KAFFEE_SITE_WORKER_LIFE=1
 replaces them after every item, so a small archive meets as many replacements in seconds.
 """
@@ -78,10 +78,10 @@ class Served:
                 self.said.append(self.lines.get())
 
 
-def _get(port: int, path: str) -> tuple[int, str]:
+def _get(port: int, path: str, host: str | None = None) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host} if host else {})
         answer = connection.getresponse()
         return answer.status, answer.read().decode("utf-8")
     finally:
@@ -98,6 +98,51 @@ def test_serve_starts_while_its_workers_are_replaced_after_every_item(archive: A
         served.wait_for(r"^built \d+ file", timeout=120)
         status, page = _get(served.port, PAGE)
         assert status == 200 and "Sitzung 1" in page
+    finally:
+        code = served.stop()
+    assert code == 0
+    assert "Traceback" not in "".join(served.said)
+
+
+_HOLD_LOCK = ("import fcntl, os, sys\n"
+              "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+              "fcntl.lockf(fd, fcntl.LOCK_EX)\n"
+              "print('held', flush=True)\n"
+              "sys.stdin.read()\n")
+
+
+def test_serve_answers_while_its_first_build_runs_and_the_page_follows_when_done(archive: Archive):
+    """The first build waits here for the output's lock (another build holds it): meanwhile every
+    request gets a page in the archive's language that says so and reloads itself; once the
+    build is done the same address serves the archive."""
+    _archive(archive, 3)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(archive.root / ".output.kaffee-lock")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    served = None
+    try:
+        assert holder.stdout.readline() == "held\n"
+        served = Served(archive, {})
+        port = served.port
+        for path in (PAGE, "/", "/kaffee/nichts/", "/__kaffee__/events?v=x"):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            page = answer.read().decode("utf-8")
+            assert answer.status == 503 and answer.getheader("Retry-After") == "1", path
+            assert answer.getheader("Connection") == "close"
+            assert '<html lang="de">' in page and '<meta http-equiv="refresh" content="1">' in page
+            assert "Das Archiv wird gebaut" in page
+            connection.close()
+        status, refused = _get(port, PAGE, host="evil.example")
+        assert status == 403 and "DNS rebinding" in refused  # the host rule holds while building too
+        assert not any(line.startswith("built") for line in served.said)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    try:
+        served.wait_for(r"^built \d+ file", timeout=120)
+        status, page = _get(port, PAGE)
+        assert status == 200 and "Sitzung 1" in page and "Das Archiv wird gebaut" not in page
     finally:
         code = served.stop()
     assert code == 0

@@ -334,7 +334,8 @@ class _ServeReport:
         from kaffee_site.serve.server import Rebuilt, SearchFailed, Serving
 
         if isinstance(event, Serving):
-            _say(f"serving {event.url} (Ctrl-C stops)", flush=True)
+            _say(f"serving {event.url} (Ctrl-C stops); it shows a page saying so until the first build is done",
+                 flush=True)
         elif isinstance(event, SearchFailed):
             _say(f"search index not updated: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, Rebuilt):

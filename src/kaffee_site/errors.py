@@ -72,6 +72,9 @@ class ContentError(KaffeeError):
         self.problem = Problem(path, line, message, hint)
         super().__init__(self.problem.format())
 
+    def __reduce__(self):  # pickled with its problem, as it comes back from a worker process
+        return type(self), (self.problem.path, self.problem.line, self.problem.message, self.problem.hint)
+
 
 class TemplateProblem(ContentError):
     """A template cannot be found, compiled or rendered; its `problem` names template and line."""

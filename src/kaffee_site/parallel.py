@@ -14,9 +14,10 @@ Given the stage's writer, the workers put the pages they render into the stage t
 (publish/stage.place) and send back only each path and whether it was written, so the build
 process does not receive every page's bytes to write them alone while the workers wait.
 
-A worker dies with its build (on Linux, PR_SET_PDEATHSIG): a build killed with SIGKILL leaves
-no worker behind to print a BrokenPipeError, or to write into a stage the next build uses.
-Ctrl-C is the build's to handle: its workers ignore SIGINT and are ended by the pool.
+The workers are forks.py's: each has pipes of its own, so one that dies ends the build at once
+with one message and none can keep a build waiting. A worker dies with its build (on Linux,
+PR_SET_PDEATHSIG), so a build killed with SIGKILL leaves no worker behind to write into a stage
+the next build uses. Ctrl-C is the build's to handle: its workers ignore SIGINT.
 
 `KAFFEE_SITE_JOBS=N` sets the number of processes (1: never fork); with N > 1 even a small
 archive is spread, which the tests use to compare both paths. `KAFFEE_SITE_WORKER_LIFE=N` replaces
@@ -27,14 +28,10 @@ worker replacements a build of 10,000 sessions goes through.
 from __future__ import annotations
 
 import ctypes
-import gc
 import multiprocessing
 import os
-import signal
 import sys
 import threading
-from collections import deque
-from itertools import islice
 from typing import Any, Iterator, Sequence
 
 from kaffee_site.link.link import BodyJob, render_bodies_here
@@ -42,6 +39,7 @@ from kaffee_site.markdown.body import Body, LinkContext
 from kaffee_site.publish.stage import StageWriter, place
 from kaffee_site.render.render import render_page
 from kaffee_site.reuse.recording import render_recorded
+from kaffee_site.forks import fork_map
 
 # Below these, forking and sending results back costs more than the work (measured: a body
 # takes 2–4 ms to render, a page 1–2 ms; a fork plus a pickled result about 5 ms per chunk).
@@ -87,36 +85,15 @@ def _chunks(count: int, size: int) -> list[tuple[int, int]]:
 
 
 def _pool_map(func: Any, count: int, processes: int, size: int) -> Iterator[Any]:
-    """Results of func((start, stop)) over [0, count) in order, from forked workers.
+    """Results of func((start, stop)) over [0, count) in order, from forked workers (forks.py).
 
     Only a few chunks are in flight at once: results wait here until the caller takes them,
-    so rendering can never run far ahead of writing and pile up pages in memory. Every
-    WORKER_LIFE items the workers are replaced by fresh forks (see there)."""
-    chunks = _chunks(count, size)
-    per_pool = processes * max(1, worker_life() // size)
+    so rendering can never run far ahead of writing and pile up pages in memory. After
+    worker_life() items a worker is replaced by a fresh fork (see WORKER_LIFE)."""
     try:
-        for start in range(0, len(chunks), per_pool):
-            yield from _one_pool(func, chunks[start:start + per_pool], processes)
+        yield from fork_map(func, _chunks(count, size), processes, max(1, worker_life() // size), prepare=_trim)
     finally:
-        gc.unfreeze()
         _STATE.clear()
-
-
-def _one_pool(func: Any, chunks: list[tuple[int, int]], processes: int) -> Iterator[Any]:
-    gc.freeze()  # the cycle collector in a worker would otherwise touch (and copy) every inherited page
-    _trim()
-    todo = iter(chunks)
-    with multiprocessing.get_context("fork").Pool(processes, _worker_start, (os.getpid(),)) as pool:
-        pending = deque(pool.apply_async(func, (bounds,)) for bounds in islice(todo, processes * 3))
-        while pending:
-            result = pending.popleft().get()
-            following = next(todo, None)
-            if following is not None:
-                pending.append(pool.apply_async(func, (following,)))
-            yield result
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def _trim() -> None:
@@ -129,18 +106,6 @@ def _trim() -> None:
             ctypes.CDLL(None).malloc_trim(0)
         except (OSError, AttributeError):
             pass
-
-
-def _worker_start(build: int) -> None:
-    """In each worker as it starts: die with the build, leave Ctrl-C to it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != build:  # the build died before the line above took effect
-        os._exit(0)
 
 
 # --- bodies ---------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ def served(tmp_path: Path):
             except queue.Empty:
                 pytest.fail("serve printed no http://127.0.0.1:… address within 30 s:\n" + "".join(said))
             assert server.poll() is None, "serve stopped:\n" + "".join(said)
+        while not any(s.startswith("built") for s in said):  # until then every page says it is building
+            said.append(lines.get(timeout=60))
         yield content, url.rstrip("/.") + "/"
     finally:
         server.terminate()

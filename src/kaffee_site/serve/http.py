@@ -67,6 +67,13 @@ def bind(host: str, port: int, dev: Served) -> ThreadingHTTPServer:
     return server
 
 
+def building_server(server: ThreadingHTTPServer, page: bytes) -> ThreadingHTTPServer:
+    """`server` answering every request with `page` (in the process building.py forks)."""
+    server.RequestHandlerClass = _BuildingHandler
+    server.building_page = page  # type: ignore[attr-defined]
+    return server
+
+
 class _Server(ThreadingHTTPServer):
     """A thread per connection, with a deadline for the request and a quiet end for lost clients."""
 
@@ -131,6 +138,15 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return  # the client hung up or stalled: nothing anyone needs to read about
         super().handle_error(request, client_address)
+
+    def finish_open(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the answers under way."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._open:
+                    return
+            time.sleep(0.01)
 
     def server_close(self) -> None:
         with self._lock:  # half-sent requests and open event streams must not hold up the stop
@@ -233,7 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
             page = livereload.placeholder_page(dev.state)
         self._send(HTTPStatus.NOT_FOUND, livereload.inject(page, dev.state), CONTENT_TYPES[".html"], body)
 
-    def _send(self, status: int, data: bytes, kind: str, body: bool, location: str | None = None) -> None:
+    def _send(self, status: int, data: bytes, kind: str, body: bool, location: str | None = None,
+              extra: tuple[tuple[str, str], ...] = ()) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
@@ -241,6 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         if location:
             self.send_header("Location", location)
+        for name, value in extra:
+            self.send_header(name, value)
         self.end_headers()
         if body:
             view = memoryview(data)
@@ -266,6 +285,21 @@ class _Handler(BaseHTTPRequestHandler):
                 seen = version
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away (or reloaded)
+
+
+class _BuildingHandler(_Handler):
+    """While the first build runs: every request gets the page saying so (building.py). The
+    connection closes after it, so the next request reaches whoever answers then."""
+
+    def do_GET(self) -> None:
+        self._building(body=True)
+
+    def do_HEAD(self) -> None:
+        self._building(body=False)
+
+    def _building(self, body: bool) -> None:
+        self._send(HTTPStatus.SERVICE_UNAVAILABLE, self.server.building_page,  # type: ignore[attr-defined]
+                   CONTENT_TYPES[".html"], body, extra=(("Retry-After", "1"), ("Connection", "close")))
 
 
 def allowed_host(value: str, listen_name: str) -> bool:

@@ -140,3 +140,17 @@ def placeholder_page(state: BuildState) -> bytes:
             f'<p>{html.escape(words.gettext("As soon as the content has no errors, the page appears here."))}</p>\n'
             '</body>\n</html>\n')
     return inject(page.encode("utf-8"), state)
+
+
+def building_page(language: str = DEFAULT_LANGUAGE) -> bytes:
+    """What every request gets while serve's first build runs (building.py): it says so and
+    reloads itself every second, without JavaScript, until the archive is there."""
+    words = catalogue(language)
+    text = words.gettext("The first build is under way. This page reloads by itself as soon as it is done.")
+    page = (f'<!doctype html>\n<html lang="{html.escape(words.language)}">\n<head><meta charset="utf-8">'
+            '<meta http-equiv="refresh" content="1"><link rel="icon" href="data:,">'  # no favicon asked for meanwhile
+            '<title>kaffee-site serve</title></head>\n'
+            f'<body>\n<h1>{html.escape(words.gettext("Building the archive …"))}</h1>\n'
+            f'<p>{html.escape(text)}</p>\n'
+            '</body>\n</html>\n')
+    return page.encode("utf-8")

@@ -20,7 +20,10 @@ from typing import Callable, Iterable
 
 from watchdog.observers import Observer
 
+from kaffee_site.config import SiteConfig
+from kaffee_site.i18n import DEFAULT_LANGUAGE
 from kaffee_site.serve import livereload
+from kaffee_site.serve.building import BuildingAnswers
 from kaffee_site.engine import OUTPUT_MARKER, Engine, RebuildResult, check_folders, search_state
 from kaffee_site.options import BuildOptions
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
@@ -91,13 +94,17 @@ class DevServer:
     @property
     def base_path(self) -> str:
         """base_url's path: the last good build's, or before one succeeded, site.yaml's own."""
-        site = self.engine.site
-        if site is not None:
-            return site.config.base_path
+        config = self._config()
+        return config.base_path if config else "/"
+
+    def _config(self) -> SiteConfig | None:
+        """The last good build's settings, or before one succeeded, site.yaml's own (None if broken)."""
+        if self.engine.site is not None:
+            return self.engine.site.config
         try:  # a session with an error does not hide where the archive lives
-            return load_config(self.options.content_dir, "", Diagnostics())[0].base_path
+            return load_config(self.options.content_dir, "", Diagnostics())[0]
         except (KaffeeError, OSError):  # site.yaml itself broken or unreadable: the default
-            return "/"
+            return None
 
     def output_damaged(self) -> bool:
         """Whether the output folder was deleted or emptied from outside: then it is written whole."""
@@ -121,16 +128,31 @@ class DevServer:
         """The first build, then the watcher, the rebuild worker and the HTTP threads.
 
         The first build runs before any thread, so it may fork workers on every core (see
-        parallel.py); a second look once the watcher runs catches files saved meanwhile."""
-        self._rebuild(())
+        parallel.py); meanwhile a process of its own answers requests with a page saying so
+        (building.py). A second look once the watcher runs catches files saved meanwhile."""
+        self.report(Serving(self.url))
+        config = self._config()
+        answers = BuildingAnswers(self.http, livereload.building_page(config.language if config else DEFAULT_LANGUAGE))
+        try:  # the build's outcome is told once this process answers (a request then gets the archive)
+            self._rebuild((), ready=lambda: self._answer_here(answers))
+        finally:
+            self._answer_here(answers)
         self._watch_folders()
         self._observer.start()
         self._rebuild((), report=False)
-        for target in (self._rebuild_loop, self.indexer.run, self._serve_http):
-            thread = threading.Thread(target=target, daemon=True, name=f"kaffee{target.__name__}")
-            thread.start()
-            self._threads.append(thread)
-        self.report(Serving(self.url))
+        for target in (self._rebuild_loop, self.indexer.run):
+            self._thread(target)
+
+    def _answer_here(self, answers: BuildingAnswers) -> None:
+        """The process that answered during the first build ends; this one's HTTP thread takes over."""
+        answers.stop()
+        if not self._threads:
+            self._thread(self._serve_http)
+
+    def _thread(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, daemon=True, name=f"kaffee{target.__name__}")
+        thread.start()
+        self._threads.append(thread)
 
     def wait(self) -> None:
         """Block until stopped; Ctrl-C (KeyboardInterrupt) arrives here in the main thread."""
@@ -193,8 +215,9 @@ class DevServer:
                 self._observer.schedule(WatchForFolder(self, folder), str(key.parent), recursive=False)
                 self._awaiting.add(key.parent)
 
-    def _rebuild(self, paths: Iterable[Path], report: bool = True) -> bool:
-        """One rebuild; False if newer saves interrupted it after the edited pages were written."""
+    def _rebuild(self, paths: Iterable[Path], report: bool = True, ready: Callable[[], None] = lambda: None) -> bool:
+        """One rebuild; False if newer saves interrupted it after the edited pages were written.
+        `ready()` runs once the outcome is known, before anyone is told."""
         started = time.perf_counter()
         if self._awaiting:  # a templates/ folder may have appeared since
             self._watch_folders()
@@ -213,6 +236,7 @@ class DevServer:
             problem = Problem("kaffee-site", None, "internal error: " + " | ".join(detail[-3:]),
                               "please report this with the file you just saved")
             result = RebuildResult(False, (problem,), seconds=time.perf_counter() - started)
+        ready()
         self._interruptions = self._interruptions + 1 if result.interrupted else 0
         if result.interrupted and not result.written:
             return False
