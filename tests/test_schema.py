@@ -113,6 +113,16 @@ def test_every_field_is_typed_and_explained():
         assert len(set(kind.keys)) == len(kind.keys)
 
 
+def test_requires_answers_as_the_fields_say():
+    for kind in KINDS:
+        for field in kind.fields:
+            assert kind.requires((field.key,)) == field.required == kind.field((field.key,)).required
+            for inner in field.fields:
+                path = (field.key, 0, inner.key) if field.type == OBJECTS else (field.key, inner.key)
+                assert kind.requires(path) == inner.required == kind.field(path).required, path
+    assert not SESSION.requires(("topics", 0))  # an entry of a list of strings is no key
+
+
 def test_scaffolds_write_the_schema_keys_in_its_order_and_every_required_one():
     text = session_text("Titel", date(2025, 3, 13), "Reihe", 2)
     keys = [line.split(":")[0] for line in text.split("---")[1].splitlines() if line and line[0].isalpha()]

@@ -51,7 +51,7 @@ class _Fields:
     def text(self, key: str, required: bool | None = None, value: Any = None, path: tuple = ()) -> str | None:
         """The text of a key; `required` None: as the schema says."""
         path = path or (key,)
-        required = self.kind.field(path).required if required is None else required
+        required = self.kind.requires(path) if required is None else required
         value = self.doc.meta.get(key) if value is None and len(path) == 1 else value
         if value is None:
             if required:
@@ -69,7 +69,7 @@ class _Fields:
 
     def day(self, value: Any, path: tuple) -> date | None:
         name = ".".join(map(str, path))
-        required = self.kind.field(path).required
+        required = self.kind.requires(path)
         if value is None:
             if required:
                 self.missing(path, f"add a line '{path[-1]}: YYYY-MM-DD'")

@@ -79,6 +79,18 @@ class Kind:
         """The keys below each object or list of objects: {'image': ('src', 'alt'), ...}."""
         return MappingProxyType({field.key: field.keys for field in self.fields if field.fields})
 
+    @cached_property
+    def _required_paths(self) -> frozenset[tuple[str, ...]]:
+        found = {(field.key,) for field in self.fields if field.required}
+        return frozenset(found | {(field.key, inner.key) for field in self.fields for inner in field.fields
+                                  if inner.required})
+
+    def requires(self, path: tuple) -> bool:
+        """Whether the key at a path of front-matter keys must be there: ('title',), ('image',
+        'src'), ('speakers', 0, 'name') (a key of each entry of a list). Asked for every value
+        parsed, so one set lookup."""
+        return ((path[0], path[2]) if len(path) == 3 else path) in self._required_paths
+
     def field(self, path: tuple) -> Field:
         """The field of a path of front-matter keys, list indexes skipped: ('speakers', 0, 'name')."""
         found: Field | None = None
