@@ -71,7 +71,7 @@ def test_a_wheel_in_a_fresh_environment_inits_builds_and_takes_overrides(install
     _run(tool, "init", "archiv", "--date", "2025-03-13", cwd=tmp_path)
     site = tmp_path / "archiv"
     assert not (site / "templates").exists()
-    _run(tool, "check", "--strict", cwd=site)
+    _run(tool, "check", cwd=site)  # --strict fails until the legal pages' placeholders are replaced
     _run(tool, "build", "--no-cache", cwd=site)
     plain = tree_snapshot(site / "output")
     session = plain["sitzungen/2025-03-13-willkommen-im-archiv/index.html"].decode()

@@ -3,7 +3,9 @@
 A misspelt key (`topic:`, `sumary:`) would otherwise vanish silently: the build keeps it in
 `extra` for themes and the topics are lost. So every key that is neither part of the format
 nor declared by the archive in site.yaml's `extra_keys` is a warning, with the nearest known
-key as hint (`check --strict` makes it an error).
+key as hint (`check --strict` makes it an error). A key one typo away from a key that decides
+whether or where a record is published (`darft: true`, `slgu:`) is an error: the build would
+publish the draft, or under another address, without a word.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from typing import Any
 from kaffee_site.errors import Diagnostics
 from kaffee_site.content.load import Content, SourceDoc
 from kaffee_site.content.schema import BY_NAME, Kind
-from kaffee_site.text import closest
+from kaffee_site.text import closest, edit_distance
+
+# what a misspelt key would silently change about publishing, for the keys where that matters
+PUBLISHING = {"draft": "the session would be published: only 'draft' holds it back",
+              "date": "the session would have no date", "title": "the page would have no title",
+              "slug": "the address would be made from the file name instead"}
 
 
 def check_keys(content: Content, diag: Diagnostics) -> None:
@@ -33,6 +40,10 @@ def _check_doc(doc: SourceDoc, kind: Kind, declared: frozenset[str], diag: Diagn
         near = closest(key, top)
         if near in required and near not in doc.meta:
             continue  # "'title' is missing" already points here, with this hint
+        if near in PUBLISHING and edit_distance(key.casefold(), near) <= 1:
+            diag.error(doc.display, doc.line_of(key), f"unknown key '{key}', one typo away from '{near}': "
+                       f"{PUBLISHING[near]}", f"write '{near}:'")
+            continue
         _warn(doc, (key,), key, near, diag)
 
 

@@ -86,6 +86,10 @@ class Walk:
                         self.error(rel, "this is neither a file nor a folder", "remove it from the content folder")
                     elif self._readable(target, rel):
                         self._add(found, Entry(Path(target), rel))
+                elif suffix == ".md" and near_markdown(entry.name):
+                    stem = entry.name[:entry.name.rfind(".")]
+                    self.error(rel, f"'{entry.name}' is not read: only files ending in '.md' are",
+                               f"rename it to '{stem}.md', or move it out of the content folder")
         return sorted(found.values(), key=lambda e: e.rel.split("/"))
 
     def _entries(self, rel_dir: str, path_dir: str) -> list[os.DirEntry]:
@@ -157,6 +161,17 @@ class Walk:
         elif other.path != entry.path:
             self.error(entry.rel, "two files have this name once their Unicode is normalised",
                        "one of them writes an accented letter as letter + accent (as macOS does); keep one")
+
+
+# Other ways of naming a Markdown file: a file saved so is meant to be read, and would be left
+# out of the archive without a word.
+_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkdn", ".mkd", ".mdwn", ".mdtxt", ".mdtext"})
+
+
+def near_markdown(name: str) -> bool:
+    """'x.MD', 'x.markdown', 'x.Md': a Markdown file whose name the build does not read."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:] != ".md" and name[dot:].lower() in _MARKDOWN_SUFFIXES
 
 
 def read_inside(path: Path | str, real_root: str, limit: int = -1) -> bytes:

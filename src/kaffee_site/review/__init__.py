@@ -31,6 +31,7 @@ from kaffee_site.review.leftovers import check_editor_leftovers
 from kaffee_site.review.links import check_image_alt, check_links
 from kaffee_site.review.names import check_placeholder_speakers, check_topics
 from kaffee_site.review.numbers import check_numbers
+from kaffee_site.review.placeholders import check_placeholders
 from kaffee_site.text import fold
 
 
@@ -61,6 +62,7 @@ class Review:
         if content:
             check_numbers(content, found)
             check_editor_leftovers(site, content, found)
+            check_placeholders(content, found)
         check_topics(site, docs, found, taken, self._former_topics())
         check_placeholder_speakers(site, docs, found)
         check_image_alt(site, docs, found)
