@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import unicodedata
 from pathlib import Path
 
@@ -168,10 +169,15 @@ def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behi
     media = archive.content / "media" / "plan.png"
     archive.write("media/plan.png", b"PNG-bytes")
     stop = threading.Event()
+    # The flip period follows this machine's speed: a fixed 0.15 s on a loaded runner means every
+    # build meets a link and the race between scan and read is never run from a file.
+    started = time.monotonic()
+    assert archive.run("build", "--no-cache").returncode == 0
+    period = max(0.15, 1.5 * (time.monotonic() - started))
 
     def flip() -> None:
         n = 0
-        while not stop.wait(0.15):
+        while not stop.wait(period):
             spare = media.with_name(f".plan.{n}")
             if n % 2:
                 spare.write_bytes(b"PNG-bytes")

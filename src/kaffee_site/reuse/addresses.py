@@ -35,6 +35,10 @@ def remember_addresses(output_dir: Path) -> list[str]:
         temporary.write_bytes(data)
         os.replace(temporary, target)
     except OSError as err:
+        try:
+            temporary.unlink(missing_ok=True)  # a full disk leaves no half-written copy behind
+        except OSError:
+            pass
         return [f"{target}: {err.strerror or err}"]
     return []
 
