@@ -1,4 +1,5 @@
-"""The output kinds plan themselves: a new kind of output is one new file in outputs/.
+"""The output kinds plan themselves: a new kind of output is one new file in outputs/ and its name
+in the one list of kinds.
 
 The package is copied into tmp_path and run from there, so a kind can be added to it the way a
 developer would add one, without touching the installed package."""
@@ -21,7 +22,6 @@ EXTRA_KIND = '''
 """A test kind: one text file listing the session titles."""
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 60
 
 
 def plan(site, planned):
@@ -47,7 +47,7 @@ def _build(archive: Archive, path: Path, output: str) -> subprocess.CompletedPro
                           cwd=archive.root)
 
 
-def test_a_new_output_kind_is_one_new_file(archive: Archive, tmp_path: Path):
+def test_a_new_output_kind_is_one_new_file_and_its_name_in_the_list(archive: Archive, tmp_path: Path):
     archive.write("site.yaml", "title: Testarchiv\nsearch: false\n")
     archive.write("sessions/a.md", session_md("Erste Runde", "2024-09-05", topics="[Open Data]"))
     archive.write("sessions/b.md", session_md("Zweite Runde", "2024-10-10"))
@@ -55,6 +55,10 @@ def test_a_new_output_kind_is_one_new_file(archive: Archive, tmp_path: Path):
     before = _build(archive, package.parent, "before")
     assert before.returncode == 0, before.stderr
     (package / "outputs" / "titles.py").write_text(EXTRA_KIND, encoding="utf-8")
+    listing = package / "outputs" / "kind.py"
+    text = listing.read_text(encoding="utf-8")
+    assert text.count('"opendata", ') == 1
+    listing.write_text(text.replace('"opendata", ', '"opendata", "titles", '), encoding="utf-8")
     after = _build(archive, package.parent, "after")
     assert after.returncode == 0, after.stderr
     assert (archive.root / "after" / "titel.txt").read_text(encoding="utf-8") == "Zweite Runde\nErste Runde\n"
@@ -63,11 +67,15 @@ def test_a_new_output_kind_is_one_new_file(archive: Archive, tmp_path: Path):
     assert all(new[path] == data for path, data in old.items())
 
 
-def test_every_output_kind_is_found_and_the_render_stage_names_none():
-    names = [kind.__name__.rsplit(".", 1)[1] for kind in kinds()]
-    # planning kinds in ORDER (pages first, the sitemap that lists them last), then helpers
-    assert names == ["pages", "feeds", "calendar", "cards", "opendata", "sitemap", "addresses",
-                     "structured", "timeline", "topicmap"]
+def test_every_output_kind_is_listed_and_the_render_stage_names_none():
+    # a module that plans outputs or offers template helpers but is missing from KINDS would be
+    # left out of every build without a word
+    listed = {kind.__name__.rsplit(".", 1)[1] for kind in kinds()}
+    for module in sorted((PACKAGE / "outputs").glob("*.py")):
+        defines = [line for line in module.read_text(encoding="utf-8").splitlines()
+                   if line.startswith(("def plan(", "def template_globals("))]
+        assert bool(defines) == (module.stem in listed), module.name
+    assert all(hasattr(kind, "plan") or hasattr(kind, "template_globals") for kind in kinds())
     render = (PACKAGE / "render" / "render.py").read_text(encoding="utf-8")
     imports = [line for line in render.splitlines() if line.startswith(("from kaffee_site.outputs", "import kaffee"))]
     assert [line.split(" import ")[0] for line in imports] == ["from kaffee_site.outputs.kind"]

@@ -17,7 +17,6 @@ from typing import Any
 from kaffee_site.model import Site
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 95  # after the sitemap; it plans no page of its own
 FILE = "urls.json"
 FORMAT = "kaffee-site addresses 1"  # what `read_addresses` accepts
 

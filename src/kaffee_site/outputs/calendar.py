@@ -24,7 +24,6 @@ from kaffee_site.model import Announcement, Session, Site
 from kaffee_site.outputs.kind import PageSpec
 from kaffee_site.text import slugify
 
-ORDER = 30
 TZID = "Europe/Berlin"
 LINE_OCTETS = 75
 CRLF = "\r\n"

@@ -19,7 +19,6 @@ from kaffee_site.model import Session, Site, Topic
 from kaffee_site.outputs.card_image import HEIGHT, WIDTH, draw_card
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 40
 CARD_FILE = "card.png"
 RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 DEFAULT_COLOURS = {key: LIGHT[key] for key in ("bg", "fg", "muted", "accent")}  # the default theme, light

@@ -23,7 +23,6 @@ from kaffee_site.outputs.calendar import iso_with_offset, session_times
 from kaffee_site.model import Session, Site, Topic
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 20
 FEED_FILE = "feed.xml"
 NO_DATE = "1970-01-01T00:00:00Z"  # a feed with no entry at all: a fixed date, not the clock
 

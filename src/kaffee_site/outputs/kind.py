@@ -1,20 +1,18 @@
-"""What an output kind is, and where the render stage finds the kinds.
+"""What an output kind is, and the one list of them.
 
-A module of this package is an output kind when it defines one or both of
+An output kind is a module of this package that defines one or both of
 
-    ORDER = 30                          # where its outputs stand in the render plan
     def plan(site, planned) -> list[PageSpec]   # its outputs; `planned`: the kinds' before it
     def template_globals(site) -> dict  # names its templates may call ('feed_entries', ...)
 
-The render stage (render/render.py) asks every kind found here, in ORDER, so a new kind of
-output is one new file in outputs/ and no other module changes. Modules without either (pagination,
-year pages' geometry) are helpers of the kinds.
+and is named in KINDS. The render stage (render/render.py) asks them in that order, so a new
+kind of output is one new file in outputs/ and its name in KINDS; no other module changes.
+Modules without either (pagination, year pages' geometry) are helpers of the kinds.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,16 +53,14 @@ class PageSpec:
         return page_path(self.url_path)
 
 
+# The plan's order: pages first (the sitemap lists them in this order), the sitemap after every
+# kind whose pages it lists, the addresses (which plan no page) after it; then the kinds that only
+# offer template helpers. Names, not modules: the kinds import PageSpec from here.
+KINDS = ("pages", "feeds", "calendar", "cards", "opendata", "sitemap", "addresses",
+         "structured", "timeline", "topicmap")
+
+
 @lru_cache(maxsize=1)
 def kinds() -> tuple[ModuleType, ...]:
-    """Every output kind of this package: the planning ones in ORDER, then those that only
-    offer template helpers, each group by module name (a fixed order, so the plan is too)."""
-    package = importlib.import_module(__package__)
-    found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if info.name == "kind":
-            continue
-        module = importlib.import_module(f"{__package__}.{info.name}")
-        if hasattr(module, "plan") or hasattr(module, "template_globals"):
-            found.append(module)
-    return tuple(sorted(found, key=lambda m: (getattr(m, "ORDER", 1000), m.__name__)))
+    """The output kinds of KINDS, imported, in that order."""
+    return tuple(importlib.import_module(f"{__package__}.{name}") for name in KINDS)

@@ -16,7 +16,6 @@ from typing import Any, Iterable
 from kaffee_site.model import Site
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 50
 # Where they go: config.urls.json_file and .csv_file (daten/ or data/, see urls.py).
 CSV_COLUMNS = ("date", "number", "series", "title", "topics", "speakers", "organisations", "url")
 LIST_SEPARATOR = "; "  # between several topics or speakers inside one CSV cell

@@ -13,7 +13,6 @@ from kaffee_site.outputs import years
 from kaffee_site.outputs.kind import PageSpec
 from kaffee_site.outputs.paginate import paginate
 
-ORDER = 10  # first: the sitemap lists the pages, in this order
 
 
 def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from kaffee_site.model import Site
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 90  # last: it lists the pages every kind before it planned
 NOT_IN_SITEMAP = frozenset({"redirect.html", "404.html"})
 
 
