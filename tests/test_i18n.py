@@ -17,6 +17,7 @@ import pytest
 from support import ROOT, TEMPLATES, Archive, session_md
 
 from kaffee_site.cli import main
+from kaffee_site.cms.words import strings as cms_strings
 from kaffee_site.errors import Problem
 from kaffee_site.i18n import (LOCALES, MONTHS, WEEKDAYS, CatalogueProblem, available_languages, catalogue,
                               parse_po, read_catalogue)
@@ -59,7 +60,8 @@ def python_strings() -> set[tuple]:
 
 def ui_strings() -> set[tuple]:
     named = {("month", m, None) for m in MONTHS} | {("weekday", d, None) for d in WEEKDAYS}
-    return template_strings() | python_strings() | named
+    # the browser editor's labels and hints, made from the schema (cms/words.py)
+    return template_strings() | python_strings() | named | cms_strings()
 
 
 def test_the_extractors_find_the_strings_we_know_of():

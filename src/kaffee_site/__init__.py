@@ -4,12 +4,13 @@ The package in layers, the lowest first. A module imports from its own layer and
 it in this list, never from one below, and no imports run in a circle (tests/test_imports.py
 holds the code to this map and to the "May import" sentence of each folder's `__init__.py`):
 
-    errors.py text.py i18n.py urls.py appearance.py config.py options.py forks.py themes/
+    errors.py text.py i18n.py urls.py appearance.py cms_settings.py config.py options.py forks.py themes/
                             the base modules: messages, words, folder names, settings, worker processes
     markdown/               the one configured Markdown parser, its rules and the body types
     model.py                the immutable Site and its records (which hold bodies)
     content/                scan the content folder, enforce limits, load files, the schema, parse
     skeleton.py             what `new` writes and `check` recognises (placeholders, numbers used)
+    cms/                    the browser editor: Decap CMS's admin/ from the schema, the local backend
     link/                   link records into the immutable Site (topics, people, relations)
     outputs/                the output kinds: pages, feeds, calendar, open data, cards, ...
     render/                 the theme (Jinja) and rendering a Site into outputs

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from kaffee_site.appearance import Appearance, appearance_from
+from kaffee_site.cms_settings import CmsSettings, cms_settings_from
 from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue_language
 from kaffee_site.text import closest
@@ -67,6 +68,7 @@ class SiteConfig:
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
     theme: Appearance = Appearance()  # colours, logo, footer links (appearance.py)
     urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
+    cms: CmsSettings | None = None  # the browser editor (admin/), when site.yaml has `cms:`
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @functools.cached_property  # asked for by every link of every page: urlsplit once per config
@@ -193,7 +195,9 @@ def config_from_mapping(
         image = _site_image(data["image"], lines, path, diag)
         if image is not None:
             values["image"] = image
-    known = set(DEFAULTS) | {"urls", "theme", "image"}
+    if "cms" in data:
+        values["cms"] = cms_settings_from(data["cms"], lines, path, diag)
+    known = set(DEFAULTS) | {"urls", "theme", "image", "cms"}
     extra = {k: v for k, v in data.items() if k not in known}
     _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))

@@ -29,7 +29,7 @@ FOLDERS: Mapping[str, Mapping[str, str]] = {
 }
 FALLBACK = "en"
 # The same in every language: what the build writes besides the table's folders.
-FIXED = ("media", "static", "pagefind", "404", "feed", "index")
+FIXED = ("media", "static", "pagefind", "404", "feed", "index", "admin")  # admin/: the editor (cms/)
 
 # matched whole (fullmatch): '$' alone would let a name end in a newline ("sitzungen\n")
 _FOLDER_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,43 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+
+class _FormLoader(yaml.SafeLoader):
+    """YAML 1.2's core schema, as form editors write it (Decap CMS's `yaml` library): only true and
+    false are booleans, only plain decimal numbers are numbers; 'yes', 'on', '14:00', '1_000' and
+    '0755' stay text, and dates are text as they are for the build."""
+
+
+_FormLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
+        ("float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", "-+0123456789."),
+        ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])):
+    _FormLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+_FormLoader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node), 10))
+_FormLoader.add_constructor("tag:yaml.org,2002:timestamp", _FormLoader.construct_yaml_str)
+
+
+def read_form_yaml(text: str, display: str) -> Any:
+    """Front matter as a form editor meant it (YAML 1.2, see _FormLoader), within the same limits
+    as every front matter; raises ContentError when it cannot be read."""
+    what = "the front matter"
+    check_text(text, display, 1, what)
+    loader = _FormLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_nodes(node, display, 1, what, text)
+        return loader.construct_document(node)
+    except yaml.YAMLError as err:
+        raise _yaml_problem(err, display, 1, text.rstrip("\n").count("\n") + 1, what) from None
+    except (RecursionError, ValueError, TypeError) as err:
+        raise ContentError(display, 1, f"{what} cannot be read: {err}") from None
+    finally:
+        loader.dispose()
 
 
 def load_content(content_dir: Path, display_root: str, diag: Diagnostics, cache: Any = None) -> Content:

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from kaffee_site.appearance import KEYS as THEME_KEYS
+from kaffee_site.cms_settings import DEFAULTS as CMS_DEFAULTS
 from kaffee_site.config import DEFAULTS
 from kaffee_site.urls import Urls
 
@@ -186,6 +187,25 @@ def _url_name(key: str) -> Field:
     return Field(key, STRING, f"the folder of {key}", format="slug")
 
 
+def _cms_setting(key: str, type: str, hint: str, format: str | None = None) -> Field:
+    return Field(key, type, hint, format=format, default=CMS_DEFAULTS[key])
+
+
+# `cms:`, the browser editor (cms_settings.py holds the defaults and checks the values)
+_CMS = Field("cms", OBJECT, "the browser editor admin/ (Decap CMS)", fields=(
+    _cms_setting("backend", STRING, "local (only with serve), github, gitlab or gitea",
+                 format="local|github|gitlab|gitea"),
+    _cms_setting("repository", STRING, "the repository on the Git host", format="owner/name"),
+    _cms_setting("branch", STRING, "the branch the editor commits to"),
+    _cms_setting("folder", STRING, "the content folder's path in the repository", format="path"),
+    _cms_setting("server", STRING, "a self-hosted GitLab, Gitea or GitHub Enterprise", format="https://…"),
+    _cms_setting("app_id", STRING, "the id of the OAuth application (GitLab, Gitea)"),
+    _cms_setting("auth_url", STRING, "the OAuth client that signs editors in to GitHub", format="https://…"),
+    _cms_setting("script", STRING, "where Decap CMS is loaded from", format="https://… or static/….js"),
+    _cms_setting("integrity", STRING, "the script's subresource-integrity hash", format="sha384-…"),
+))
+
+
 # site.yaml: the defaults are config.py's; the parser is config.py (beneath this module)
 SITE = Kind("site", "", (
     _setting("title", STRING, "the archive's name"),
@@ -203,5 +223,6 @@ SITE = Kind("site", "", (
           fields=tuple(map(_url_name, (field.name for field in dataclass_fields(Urls))))),
     Field("theme", OBJECT, "colours, a logo and footer links", fields=tuple(map(_theme_setting, THEME_KEYS))),
     Field(_IMAGE.key, OBJECT, "the preview image of pages without one", fields=_IMAGE.fields),
+    _CMS,
     _setting("extra_keys", STRINGS, "keys a theme adds, not reported as unknown"),
 ))

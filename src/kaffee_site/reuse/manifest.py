@@ -55,7 +55,8 @@ def code_salt() -> str:
     """kaffee-site's version and source, the libraries it renders with, the Python running it."""
     package = Path(kaffee_site.__file__).parent
     source = hashlib.blake2b(digest_size=20)
-    for path in sorted(package.rglob("*.py")):
+    # the Python source, and the scripts a build copies out of the package (cms/admin.js)
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.js")]):
         source.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     versions = [importlib.metadata.version(name) for name in _LIBRARIES]
     return _digest(str(_FORMAT), kaffee_site.__version__, source.hexdigest(), sys.version, str(marshal.version),

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from kaffee_site.errors import UsageError
 from kaffee_site.options import BuildOptions
 from kaffee_site.serve import livereload
+from kaffee_site.serve.cms_backend import PAGE_HEADERS, CmsEndpoint
 
 PING = 15.0  # seconds between keep-alive comments on an idle event stream
 REQUEST_TIMEOUT = 5.0  # seconds a client has to send its whole request line and headers (slowloris)
@@ -35,7 +36,7 @@ CONTENT_TYPES = {
     ".ics": "text/calendar; charset=utf-8", ".csv": "text/csv; charset=utf-8", ".svg": "image/svg+xml",
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
     ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon", ".pdf": "application/pdf",
-    ".woff2": "font/woff2", ".wasm": "application/wasm",
+    ".woff2": "font/woff2", ".wasm": "application/wasm", ".yml": "text/yaml; charset=utf-8",
 }
 
 
@@ -44,6 +45,7 @@ class Served(Protocol):
 
     options: BuildOptions
     state: livereload.BuildState
+    cms: CmsEndpoint  # the editor's admin page and local backend (cms_backend.py)
 
     @property
     def url(self) -> str: ...
@@ -218,9 +220,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(body=False)
 
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        if self.dev.cms.handles(path):
+            self.dev.cms.answer(self, path)
+        else:
+            self.close_connection = True
+            self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"", "text/plain", True)
+
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        if path == livereload.EVENTS_PATH:
+        if self.dev.cms.handles(path):
+            self.dev.cms.answer(self, path)  # refused: the backend takes POST only
+        elif path == livereload.EVENTS_PATH:
             self._events()
         elif path == livereload.PROBLEMS_PATH:
             self._send(HTTPStatus.OK, livereload.problems_json(self.dev.state), "application/json; charset=utf-8", True)
@@ -240,6 +252,10 @@ class _Handler(BaseHTTPRequestHandler):
         data = _read(found)
         if found is not None and data is not None:
             kind = CONTENT_TYPES.get(found.suffix.lower(), "application/octet-stream")
+            editor = dev.cms.page(found, data) if kind.startswith("text/html") else None
+            if editor is not None:  # the admin page: serve's backend in it, no live reload
+                self._send(HTTPStatus.OK, editor, kind, body, extra=PAGE_HEADERS)
+                return
             self._send(HTTPStatus.OK, livereload.inject(data, dev.state) if kind.startswith("text/html") else data,
                        kind, body)
             return

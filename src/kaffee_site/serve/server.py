@@ -29,6 +29,7 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.content.load import load_config
 from kaffee_site.review import Review
+from kaffee_site.serve.cms_backend import CmsEndpoint
 from kaffee_site.serve.indexer import SearchIndexer
 from kaffee_site.serve.http import bind
 from kaffee_site.serve.watch import Watch, WatchForFolder
@@ -70,6 +71,8 @@ class DevServer:
         self.output_lock = threading.Lock()  # a full write and the search index never run at once
         self.engine = Engine(options, warm=True)
         self.engine.review = Review(options)  # after every save, the problems `check` reports
+        self.cms = CmsEndpoint(options.content_dir, options.output_dir, self._cms_settings, lambda: self.base_path,
+                               self._page_of)
         self.http = bind(host, port, self)
         self._pending: set[Path] = set()
         self._last_event = 0.0
@@ -105,6 +108,25 @@ class DevServer:
             return load_config(self.options.content_dir, "", Diagnostics())[0]
         except (KaffeeError, OSError):  # site.yaml itself broken or unreadable: the default
             return None
+
+    def _cms_settings(self):
+        """site.yaml's `cms:` as the last good build read it (or site.yaml now, before one)."""
+        if self.engine.site is not None:
+            return self.engine.site.config.cms
+        try:
+            return load_config(self.options.content_dir, "", Diagnostics())[0].cms
+        except (KaffeeError, OSError):
+            return None
+
+    def _page_of(self, rel: str) -> str | None:
+        """The address of the page a content file (rel path) makes in the last good build."""
+        site = self.engine.site
+        if site is None:
+            return None
+        for record in (*site.sessions, *site.topics, *site.people, *site.organisations, *site.pages):
+            if record.rel == rel:
+                return site.config.url(record.url_path)
+        return None
 
     def output_damaged(self) -> bool:
         """Whether the output folder was deleted or emptied from outside: then it is written whole."""
