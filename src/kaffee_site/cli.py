@@ -336,6 +336,8 @@ class _ServeReport:
         if isinstance(event, Serving):
             _say(f"serving {event.url} (Ctrl-C stops); it shows a page saying so until the first build is done",
                  flush=True)
+            if event.editor:
+                _say(f"editor: {event.editor} (saves into the content folder)", flush=True)
         elif isinstance(event, SearchFailed):
             _say(f"search index not updated: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, Rebuilt):

@@ -67,6 +67,13 @@
     }
     return value;
   }
+  /* Rich text escapes the wikilinks' first bracket (`\[[Verstetigung]]`), which would make them
+   * plain text: they are put back as written. */
+  function restoreWikilinks(body) {
+    return body.replace(/\\\[\[([^\]\n]+)\]\]/g, function (whole, inner) {
+      return "[[" + inner.replace(/\\([|_*])/g, "$1") + "]]";
+    });
+  }
   CMS.registerEventListener({
     name: "preSave",
     handler: function (event) {
@@ -82,6 +89,9 @@
         }
       });
       data = tidy(data);
+      if (typeof data.get("body") === "string") {
+        data = data.set("body", restoreWikilinks(data.get("body")));
+      }
       rule.together.forEach(function (object) {
         var value = data.get(object.key);
         if (isBlank(value)) {
@@ -96,6 +106,14 @@
       return data;
     }
   });
+
+  /* The Markdown editor opens on the file's own text ("Markdown") unless the editor chose rich
+   * text before: rich text writes the whole body anew in Decap's style. */
+  try {
+    if (!window.localStorage.getItem("cms.md-mode")) {
+      window.localStorage.setItem("cms.md-mode", "raw");
+    }
+  } catch (error) { /* storage refused: Decap's own default */ }
 
   CMS.registerPreviewStyle(settings.style);
   if (settings.css) {

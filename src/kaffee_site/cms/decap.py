@@ -110,8 +110,10 @@ def _collection(kind: Kind, site: Site, settings: CmsSettings, words: Catalogue)
         "fields": [_field(kind, (field.key,), field, site, words) for field in kind.fields],
     }
     if kind.body:
+        # Markdown first: what the file holds, as written. Decap's rich text writes the whole body
+        # anew in its own style (`*` bullets, escapes; admin.js restores the wikilinks it escapes).
         found["fields"].append({"name": "body", "label": label(words, "body"), "widget": "markdown",
-                                "required": False, "hint": hint(words, kind=kind)})
+                                "modes": ["raw", "rich_text"], "required": False, "hint": hint(words, kind=kind)})
     urls = site.config.urls
     folder = {"session": urls.sessions, "topic": urls.topics, "person": urls.people,
               "organisation": urls.organisations}.get(kind.name)
@@ -182,7 +184,7 @@ def _widget(kind: Kind, path: tuple[str, ...], field: Field, site: Site, words: 
     if field.type in (OBJECT, OBJECTS):
         children = [_field(kind, path + (child.key,), child, site, words) for child in field.fields]
         if field.type == OBJECT:
-            return {"widget": "object", "collapsed": not field.required, "fields": children}
+            return {"widget": "object", "fields": children}
         return {"widget": "list", "fields": children, "summary": "{{fields.%s}}" % field.fields[0].key}
     assert field.type != MARKDOWN, "a body is not a front-matter key"
     raise ValueError(f"{kind.name}.{'.'.join(path)}: no widget for {field.type!r}")

@@ -5,7 +5,8 @@ the content and template folders feeds a worker thread that waits for a burst of
 settle (DEBOUNCE) and then rebuilds once. A failed rebuild keeps the last good output served
 and shows its problems in the browser (livereload.py). The HTTP handler serves only regular
 files inside the output folder, under `base_url`'s path as well as at `/`. This module never
-prints: it tells the caller through `report(event)`. It never writes into the content folder.
+prints: it tells the caller through `report(event)`. It writes into the content folder only
+what the editor saves through its local backend (cms_backend.py, with `cms:` in site.yaml).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ MAX_INTERRUPTIONS = 5  # rebuilds in a row that may stop early for newer saves
 @dataclass(frozen=True)
 class Serving:
     url: str
+    editor: str | None = None  # the admin page, when site.yaml has `cms:`
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,8 @@ class DevServer:
 
     def _cms_settings(self):
         """site.yaml's `cms:` as the last good build read it (or site.yaml now, before one)."""
-        if self.engine.site is not None:
-            return self.engine.site.config.cms
-        try:
-            return load_config(self.options.content_dir, "", Diagnostics())[0].cms
-        except (KaffeeError, OSError):
-            return None
+        config = self._config()
+        return config.cms if config else None
 
     def _page_of(self, rel: str) -> str | None:
         """The address of the page a content file (rel path) makes in the last good build."""
@@ -152,8 +150,8 @@ class DevServer:
         The first build runs before any thread, so it may fork workers on every core (see
         parallel.py); meanwhile a process of its own answers requests with a page saying so
         (building.py). A second look once the watcher runs catches files saved meanwhile."""
-        self.report(Serving(self.url))
         config = self._config()
+        self.report(Serving(self.url, self.url + "admin/" if config and config.cms else None))
         answers = BuildingAnswers(self.http, livereload.building_page(config.language if config else DEFAULT_LANGUAGE))
         try:  # the build's outcome is told once this process answers (a request then gets the archive)
             self._rebuild((), ready=lambda: self._answer_here(answers))
