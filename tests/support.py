@@ -105,7 +105,7 @@ class ServeProcess:
         self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
         self._reader.start()
         found = wait_until(lambda: next((m for line in self.lines
-                                         if (m := re.search(r"http://127\.0\.0\.1:(\d+)(/\S*)", line))), None),
+                                         if (m := re.search(r"http://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)(/\S*)", line))), None),
                            "serve printed its address", timeout=60)
         self.port, self.base = int(found.group(1)), found.group(2)
 

@@ -5,6 +5,8 @@ one more script (never written to a file): the address of this server's backend,
 `/__kaffee__/cms/<secret>/api/v1`, whose secret is made anew for every run. A request is
 answered (cms/backend.py) only when
 
+- it comes from this machine (with `--host 0.0.0.0` the others on the network get the admin
+  page without the secret, and a 403 from the backend);
 - it is a POST to that address with the secret (a page that does not know it gets a 403),
 - its Origin is this server as the browser addressed it, and the browser does not say it comes
   from another site (Sec-Fetch-Site): a page in another tab cannot read the admin page, so it
@@ -18,8 +20,10 @@ the live-reload script: a rebuild must not reload the editor under an editor's h
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import secrets
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -33,8 +37,43 @@ from kaffee_site.cms_settings import CmsSettings
 PREFIX = "/__kaffee__/cms/"
 # a picture of MAX_MEDIA_BYTES in base64, and room for the entry saved with it
 MAX_BODY = MAX_MEDIA_BYTES * 4 // 3 + (1 << 20)
+# a request body comes from this machine: a picture takes milliseconds, a pause of seconds is no editor
+BODY_TIMEOUT = 30.0  # seconds for a whole body
+BODY_IDLE = 5.0  # seconds without a byte of it
 PAGE_HEADERS = (("Content-Security-Policy", "frame-ancestors 'none'"), ("X-Frame-Options", "DENY"),
                 ("Referrer-Policy", "no-referrer"))
+
+
+def _this_machine(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_body(request: BaseHTTPRequestHandler, length: int) -> bytes | None:
+    """The body, read before a deadline (None when it passed): a client that promises more than
+    it sends holds a thread for BODY_IDLE, one that sends a byte now and then for BODY_TIMEOUT."""
+    deadline = time.monotonic() + BODY_TIMEOUT
+    parts: list[bytes] = []
+    left = length
+    before = request.connection.gettimeout()
+    try:
+        while left > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            request.connection.settimeout(min(remaining, BODY_IDLE))
+            part = request.rfile.read1(min(left, 1 << 16))
+            if not part:
+                break  # the client hung up
+            parts.append(part)
+            left -= len(part)
+    except TimeoutError:
+        return None
+    finally:
+        request.connection.settimeout(before)
+    return b"".join(parts)
 
 
 class CmsEndpoint:
@@ -51,10 +90,14 @@ class CmsEndpoint:
 
     # --- the admin page ------------------------------------------------------------------
 
-    def page(self, found: Path, data: bytes) -> bytes | None:
-        """The admin page as this server sends it; None for any other file."""
+    def page(self, found: Path, data: bytes, client: str) -> bytes | None:
+        """The admin page as this server sends it to `client` (its IP address); None for any
+        other file. Only a browser on this machine gets the secret: with `--host 0.0.0.0` the
+        others see the page, but it cannot save."""
         if self.settings() is None or found != (self.output_dir / "admin" / "index.html").resolve():
             return None
+        if not _this_machine(client):
+            return data
         local = json.dumps({"proxy_url": self.api, "base_path": self.base_path()})
         script = f"<script>window.KAFFEE_CMS_LOCAL = {local};</script>".encode()
         return data.replace(LOCAL_MARK, script, 1)
@@ -86,6 +129,8 @@ class CmsEndpoint:
             return HTTPStatus.METHOD_NOT_ALLOWED, {"error": "the editor's backend takes POST requests"}
         if not hmac.compare_digest(path.encode(), self.api.encode()):
             return HTTPStatus.FORBIDDEN, {"error": "not this run's editor: reload the admin page"}
+        if not _this_machine(request.client_address[0]):
+            return HTTPStatus.FORBIDDEN, {"error": "the editor's backend answers this machine only"}
         origin = request.headers.get("Origin")
         host = request.headers.get("Host")
         if not origin or not host or origin != f"http://{host}":
@@ -101,7 +146,9 @@ class CmsEndpoint:
         if int(length) > MAX_BODY:
             return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, \
                 {"error": f"the request is larger than {MAX_BODY >> 20} MB (pictures up to {MAX_MEDIA_BYTES >> 20} MB)"}
-        raw = request.rfile.read(int(length))
+        raw = _read_body(request, int(length))
+        if raw is None:
+            return HTTPStatus.REQUEST_TIMEOUT, {"error": "the request's body did not arrive in time"}
         if len(raw) != int(length):
             return HTTPStatus.BAD_REQUEST, {"error": "the request ended early"}
         try:

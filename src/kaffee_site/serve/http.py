@@ -252,7 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = _read(found)
         if found is not None and data is not None:
             kind = CONTENT_TYPES.get(found.suffix.lower(), "application/octet-stream")
-            editor = dev.cms.page(found, data) if kind.startswith("text/html") else None
+            editor = dev.cms.page(found, data, self.client_address[0]) if kind.startswith("text/html") else None
             if editor is not None:  # the admin page: serve's backend in it, no live reload
                 self._send(HTTPStatus.OK, editor, kind, body, extra=PAGE_HEADERS)
                 return
