@@ -115,7 +115,7 @@ def _problem(key: str, value: Any) -> tuple[str, str] | None:
     if key == "backend" and text not in BACKENDS:
         return f"is '{text}', not one of {', '.join(BACKENDS)}", "local edits only with `kaffee-site serve`; " \
             "the others publish through that Git host"
-    if key == "repository" and not _REPOSITORY.fullmatch(text):
+    if key == "repository" and (not _REPOSITORY.fullmatch(text) or any(part in (".", "..") for part in text.split("/"))):
         return f"'{text}' is not 'owner/name'", "write the repository as its address names it, e.g. 'kreis-x/kaffee'"
     if key == "branch" and not _BRANCH.fullmatch(text):
         return f"'{text}' is not a branch name", "write e.g. 'main'"
