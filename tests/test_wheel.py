@@ -48,7 +48,7 @@ def installed(tmp_path_factory) -> Path:
     assert len(wheels) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
     for inside in ("kaffee_site/themes/default/base.html", "kaffee_site/themes/default/static/style.css",
-                   "kaffee_site/locales/de.po", "kaffee_site/locales/en.po",
+                   "kaffee_site/locales/de.po", "kaffee_site/locales/en.po", "kaffee_site/cms/admin.js",
                    "kaffee_site/scaffold/common/dot-github/workflows/pages.yml",
                    "kaffee_site/scaffold/de/content/pages/barrierefreiheit.md"):
         assert inside in names, inside
