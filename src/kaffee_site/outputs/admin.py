@@ -12,7 +12,6 @@ from kaffee_site.cms.page import admin_js, admin_page
 from kaffee_site.model import Site
 from kaffee_site.outputs.kind import PageSpec
 
-ORDER = 80
 FOLDER = "admin"
 
 

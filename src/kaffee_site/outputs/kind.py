@@ -56,7 +56,7 @@ class PageSpec:
 # The plan's order: pages first (the sitemap lists them in this order), the sitemap after every
 # kind whose pages it lists, the addresses (which plan no page) after it; then the kinds that only
 # offer template helpers. Names, not modules: the kinds import PageSpec from here.
-KINDS = ("pages", "feeds", "calendar", "cards", "opendata", "sitemap", "addresses",
+KINDS = ("pages", "feeds", "calendar", "cards", "opendata", "admin", "sitemap", "addresses",
          "structured", "timeline", "topicmap")
 
 
