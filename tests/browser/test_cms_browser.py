@@ -1,0 +1,256 @@
+"""The browser editor for real: Debian's Chromium opens /admin/ of a running `kaffee-site serve`,
+loads the pinned Decap CMS bundle (node_modules/decap-cms, installed by `make test`), and an
+editor writes a new report and edits an old one through the forms. The files land in the
+content folder, `check --strict` is clean, and the same serve shows the new page.
+
+The admin page asks for the bundle at its pinned address (unpkg) with its integrity hash: the
+browser is handed the npm copy for that address, so the hash is checked by the browser itself,
+and every other request off this machine is refused (and would fail the test).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from browser_support import ARTIFACTS, NODE_MODULES, TEMPLATES, ArchiveHandler
+from playwright.sync_api import Page, expect
+from support import ServeProcess, wait_until
+
+from kaffee_site.cms_settings import DEFAULT_SCRIPT
+
+pytestmark = pytest.mark.browser
+
+DIST = NODE_MODULES / "decap-cms" / "dist"
+PINNED = DEFAULT_SCRIPT.rsplit("/", 1)[0] + "/"  # https://unpkg.com/decap-cms@X/dist/
+SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\n"
+REPORT = """---
+# imported from the old site
+title: Erste Sitzung
+date: 2025-01-16  # from "am 16. Januar 2025"
+number: 1
+topics:
+  - Verstetigung
+speakers:
+  - name: Jana Beispiel
+    org: Kreis Beispiel
+---
+
+Ein Bericht über [[Verstetigung]].
+
+- eins
+- zwei
+"""
+TOPICS = {"verstetigung": "Verstetigung", "open-data": "Open Data", "breitband": "Breitband"}
+NEW_PATH = "sessions/2025/2025-03-13-neue-sitzung-aus-dem-browser.md"
+
+
+def _archive(root: Path, cms: str = "cms:\n") -> Path:
+    content = root / "content"
+    (content / "sessions" / "2025").mkdir(parents=True)
+    (content / "topics").mkdir()
+    (content / "media").mkdir()
+    (content / "site.yaml").write_text(SITE + cms, encoding="utf-8")
+    (content / "sessions/2025/2025-01-16-erste.md").write_text(REPORT, encoding="utf-8")
+    for slug, title in TOPICS.items():
+        (content / "topics" / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\nWorum es geht.\n", encoding="utf-8")
+    return content
+
+
+def _png(path: Path, colour: tuple[int, int, int]) -> bytes:
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), colour).save(path)
+    return path.read_bytes()
+
+
+def _offline(page: Page, refused: list[str]) -> None:
+    """The pinned bundle from node_modules; this machine as it is; anything else refused."""
+    if not (DIST / "decap-cms.js").is_file():
+        pytest.fail(f"{DIST} is missing: `make test` installs the pinned Decap CMS (npm ci)")
+
+    def answer(route) -> None:
+        url = route.request.url
+        if url.startswith(PINNED) and re.fullmatch(r"[\w.-]+\.js", url[len(PINNED):]):
+            route.fulfill(body=(DIST / url[len(PINNED):]).read_bytes(), content_type="text/javascript",
+                          headers={"Access-Control-Allow-Origin": "*"})  # as unpkg answers: SRI needs CORS
+        elif urlsplit(url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    page.route("**/*", answer)
+
+
+@pytest.fixture
+def editor(tmp_path: Path):
+    """`kaffee-site serve` in a real process on a small archive with `cms:`."""
+    content = _archive(tmp_path)
+    serve = ServeProcess(tmp_path, "--content", "content", "--output", "output", "--templates", str(TEMPLATES))
+    try:
+        wait_until(lambda: serve.get("/kaffee/admin/")[0] == 200, "serve built the admin page", timeout=60)
+        yield serve, content
+    finally:
+        serve.stop()
+
+
+def _open(page: Page, url: str, refused: list[str], errors: list[str]) -> None:
+    _offline(page, refused)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.get_by_role("button", name="Login").click()  # the local backend: no account, one click
+    expect(page.get_by_text("Sitzungen").first).to_be_visible(timeout=30_000)
+
+
+def _publish(page: Page) -> None:
+    page.get_by_role("button", name="Veröffentlichen").click()
+    page.get_by_text("Jetzt veröffentlichen").click()
+    expect(page.get_by_text("Beitrag gespeichert")).to_be_visible(timeout=20_000)
+
+
+def test_a_new_report_written_in_the_browser_is_a_file_a_clean_check_and_a_served_page(
+        editor, page: Page, tmp_path: Path):
+    serve, content = editor
+    refused: list[str] = []
+    errors: list[str] = []
+    _open(page, f"http://127.0.0.1:{serve.port}/kaffee/admin/#/collections/sessions/new", refused, errors)
+    picture = _png(tmp_path / "kaffeerunde.png", (20, 100, 150))
+
+    page.locator('input[id^="title-field-"]').first.fill("Neue Sitzung aus dem Browser")
+    page.locator('input[id^="date-field-"]').first.fill("2025-03-13")
+    topics = page.locator('input[id^="topics-field-"]')  # the relation field: the archive's topic files
+    for typed, title in (("Verst", "Verstetigung"), ("Open", "Open Data")):
+        topics.click()
+        topics.press_sequentially(typed)
+        page.get_by_role("option", name=title).click()
+    page.get_by_role("button", name=re.compile("hinzufügen")).first.click()  # a speaker
+    page.locator('input[id^="name-field-"]').first.fill("Bea Neu")
+    page.get_by_role("button", name="Wähle ein Bild").click()  # the picture: uploaded in the media library
+    page.locator('input[type="file"]').set_input_files(tmp_path / "kaffeerunde.png")
+    page.get_by_role("button", name="Ausgewähltes Element verwenden").click()
+    page.locator('input[id^="alt-field-"]').first.fill("Eine Tasse Kaffee auf einem Tisch")
+    page.locator('input[id^="date-field-"]').nth(1).fill("2025-04-10")  # the announcement of the next one
+    page.locator('input[id^="title-field-"]').nth(1).fill("Die nächste Runde")
+    page.locator('.cms-editor-raw [role="textbox"]').click()
+    page.keyboard.type("Wir sprachen über [[Verstetigung]] und offene Daten.")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("- erstens")
+    page.keyboard.press("Enter")
+    page.keyboard.type("- zweitens")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "cms-new-session-1280.png"))
+    _publish(page)
+
+    written = wait_until(lambda: (content / NEW_PATH).is_file() and (content / NEW_PATH).read_text(encoding="utf-8"),
+                         "the report is in the content folder")
+    front, body = written.removeprefix("---\n").split("\n---\n", 1)
+    assert yaml.load(front, Loader=yaml.BaseLoader) == {  # every value as the text written
+        "title": "Neue Sitzung aus dem Browser", "date": "2025-03-13", "topics": ["Verstetigung", "Open Data"],
+        "speakers": [{"name": "Bea Neu"}], "image": {"src": "media/kaffeerunde.png",
+                                                    "alt": "Eine Tasse Kaffee auf einem Tisch"},
+        "next": {"date": "2025-04-10", "title": "Die nächste Runde"},
+    }, written
+    assert front.startswith("title: Neue Sitzung aus dem Browser\ndate: 2025-03-13\n"), "the schema's key order"
+    assert body == "\nWir sprachen über [[Verstetigung]] und offene Daten.\n\n- erstens\n- zweitens\n"
+    assert (content / "media" / "kaffeerunde.png").read_bytes() == picture
+    assert sorted(path.relative_to(content).as_posix() for path in content.rglob("*") if path.is_file()) == sorted(
+        ["site.yaml", "sessions/2025/2025-01-16-erste.md", NEW_PATH, "media/kaffeerunde.png",
+         *(f"topics/{slug}.md" for slug in TOPICS)]), "nothing else written"
+
+    check = subprocess.run([sys.executable, "-m", "kaffee_site", "check", "--strict", "--content", str(content)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # the same serve rebuilt: the new page, with its picture and its announcement
+    address = "/kaffee/sitzungen/2025-03-13-neue-sitzung-aus-dem-browser/"
+    wait_until(lambda: serve.get(address)[0] == 200, "serve shows the new page", timeout=30)
+    page.unroute("**/*")
+    page.goto(f"http://127.0.0.1:{serve.port}{address}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neue Sitzung aus dem Browser")
+    expect(page.get_by_role("img", name="Eine Tasse Kaffee auf einem Tisch")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Die nächste Runde")
+    assert refused == [] and errors == [], (refused, errors)
+
+
+def test_editing_an_old_report_keeps_its_comments_order_and_body(editor, page: Page):
+    serve, content = editor
+    refused: list[str] = []
+    errors: list[str] = []
+    _open(page, f"http://127.0.0.1:{serve.port}/kaffee/admin/#/collections/sessions/entries/2025/2025-01-16-erste",
+          refused, errors)
+    number = page.locator('input[id^="number-field-"]')
+    expect(number).to_have_value("1")
+    number.fill("2")
+    _publish(page)
+    wanted = REPORT.replace("number: 1\n", "number: 2\n")
+    path = content / "sessions/2025/2025-01-16-erste.md"
+    wait_until(lambda: path.read_text(encoding="utf-8") == wanted, "the report saved with its comments and body")
+    wait_until(lambda: "Nr.\u00a02".encode() in serve.get("/kaffee/sitzungen/2025-01-16-erste/")[1],
+               "serve rebuilt the page with the new number", timeout=30)
+    assert refused == [] and errors == [], (refused, errors)
+
+
+def test_a_picture_without_its_alternative_text_is_not_saved(editor, page: Page, tmp_path: Path):
+    serve, content = editor
+    refused: list[str] = []
+    errors: list[str] = []
+    _open(page, f"http://127.0.0.1:{serve.port}/kaffee/admin/#/collections/sessions/new", refused, errors)
+    _png(tmp_path / "ohne-text.png", (200, 100, 50))
+    page.locator('input[id^="title-field-"]').first.fill("Ohne Alternativtext")
+    page.locator('input[id^="date-field-"]').first.fill("2025-05-08")
+    page.get_by_role("button", name="Wähle ein Bild").click()
+    page.locator('input[type="file"]').set_input_files(tmp_path / "ohne-text.png")
+    page.get_by_role("button", name="Ausgewähltes Element verwenden").click()
+    page.get_by_role("button", name="Veröffentlichen").click()
+    page.get_by_text("Jetzt veröffentlichen").click()
+    expect(page.get_by_text(re.compile("Bild: Alternativtext ausfüllen"))).to_be_visible(timeout=20_000)
+    assert sorted(path.name for path in content.rglob("*.md") if "sessions" in path.parts) == ["2025-01-16-erste.md"]
+    assert not (content / "media" / "ohne-text.png").exists()
+    assert refused == [], refused
+
+
+@pytest.mark.parametrize("cms, button", [
+    ("cms:\n", "Login"),
+    ("cms:\n  backend: github\n  repository: kreis-x/kaffee\n", "Mit GitHub einloggen"),
+    ("cms:\n  backend: gitlab\n  repository: kreis-x/kaffee\n  app_id: a1b2c3\n", "Mit GitLab einloggen"),
+    ("cms:\n  backend: gitea\n  repository: kreis-x/kaffee\n  server: https://git.example.org\n  app_id: a1\n",
+     "Mit Gitea einloggen"),
+], ids=["local", "github", "gitlab", "gitea"])
+def test_the_built_configuration_loads_for_each_git_host(tmp_path: Path, page: Page, cms: str, button: str):
+    """The published admin/ (a static host, no serve): Decap reads config.yml without a
+    configuration error and offers to sign in to that host."""
+    content = _archive(tmp_path, cms)
+    build = subprocess.run([sys.executable, "-m", "kaffee_site", "build", "--content", str(content), "--output",
+                            str(tmp_path / "output"), "--templates", str(TEMPLATES)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    handler = functools.partial(ArchiveHandler, directory=str(tmp_path / "output"), base_path="/kaffee/")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    refused: list[str] = []
+    errors: list[str] = []
+    try:
+        _offline(page, refused)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/kaffee/admin/")
+        expect(page.get_by_role("button", name=button)).to_be_visible(timeout=30_000)
+        trouble = re.compile("Konfigurationsfehler|Config Errors|Error loading|Fehler beim Laden")
+        assert page.get_by_text(trouble).count() == 0
+        if "github" in cms:  # what an editor meets first, at a phone's width and a desk's
+            for width in (375, 1280):
+                page.set_viewport_size({"width": width, "height": 800})
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"cms-login-{width}.png"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert refused == [] and errors == [], (refused, errors)
