@@ -219,27 +219,41 @@ def test_a_picture_without_its_alternative_text_is_not_saved(editor, page: Page,
     assert refused == [], refused
 
 
+OWN_COPY = "cms:\n  script: static/decap-cms/decap-cms.js\n"
+
+
 @pytest.mark.parametrize("cms, button", [
     ("cms:\n", "Login"),
     ("cms:\n  backend: github\n  repository: kreis-x/kaffee\n", "Mit GitHub einloggen"),
     ("cms:\n  backend: gitlab\n  repository: kreis-x/kaffee\n  app_id: a1b2c3\n", "Mit GitLab einloggen"),
     ("cms:\n  backend: gitea\n  repository: kreis-x/kaffee\n  server: https://git.example.org\n  app_id: a1\n",
      "Mit Gitea einloggen"),
-], ids=["local", "github", "gitlab", "gitea"])
+    (OWN_COPY, "Login"),
+], ids=["local", "github", "gitlab", "gitea", "own-copy"])
 def test_the_built_configuration_loads_for_each_git_host(tmp_path: Path, page: Page, cms: str, button: str):
     """The published admin/ (a static host, no serve): Decap reads config.yml without a
-    configuration error and offers to sign in to that host."""
+    configuration error and offers to sign in to that host. With the archive's own copy of the
+    script (the README's recipe: dist/*.js under templates/static/), nothing is fetched elsewhere."""
     content = _archive(tmp_path, cms)
+    templates = TEMPLATES
+    if cms == OWN_COPY:
+        templates = tmp_path / "templates"
+        (templates / "static" / "decap-cms").mkdir(parents=True)
+        for script in DIST.glob("*.js"):
+            (templates / "static" / "decap-cms" / script.name).write_bytes(script.read_bytes())
     build = subprocess.run([sys.executable, "-m", "kaffee_site", "build", "--content", str(content), "--output",
-                            str(tmp_path / "output"), "--templates", str(TEMPLATES)], capture_output=True, text=True)
+                            str(tmp_path / "output"), "--templates", str(templates)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     handler = functools.partial(ArchiveHandler, directory=str(tmp_path / "output"), base_path="/kaffee/")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     refused: list[str] = []
     errors: list[str] = []
+    offsite: list[str] = []
     try:
         _offline(page, refused)
+        page.on("request", lambda request: offsite.append(request.url)
+                if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost") else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/kaffee/admin/")
         expect(page.get_by_role("button", name=button)).to_be_visible(timeout=30_000)
@@ -254,3 +268,7 @@ def test_the_built_configuration_loads_for_each_git_host(tmp_path: Path, page: P
         server.shutdown()
         server.server_close()
     assert refused == [] and errors == [], (refused, errors)
+    if cms == OWN_COPY:
+        assert offsite == [], offsite
+    else:
+        assert offsite and all(url.startswith(PINNED) for url in offsite), offsite
