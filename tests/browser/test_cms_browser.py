@@ -25,6 +25,7 @@ from browser_support import ARTIFACTS, NODE_MODULES, TEMPLATES, ArchiveHandler
 from playwright.sync_api import Page, expect
 from support import ServeProcess, wait_until
 
+from kaffee_site.cli import main as kaffee_site
 from kaffee_site.cms_settings import DEFAULT_SCRIPT
 
 pytestmark = pytest.mark.browser
@@ -72,6 +73,11 @@ def _png(path: Path, colour: tuple[int, int, int]) -> bytes:
     return path.read_bytes()
 
 
+@functools.lru_cache(maxsize=None)
+def _bundle(name: str) -> bytes:
+    return (DIST / name).read_bytes()
+
+
 def _offline(page: Page, refused: list[str]) -> None:
     """The pinned bundle from node_modules; this machine as it is; anything else refused."""
     if not (DIST / "decap-cms.js").is_file():
@@ -80,7 +86,7 @@ def _offline(page: Page, refused: list[str]) -> None:
     def answer(route) -> None:
         url = route.request.url
         if url.startswith(PINNED) and re.fullmatch(r"[\w.-]+\.js", url[len(PINNED):]):
-            route.fulfill(body=(DIST / url[len(PINNED):]).read_bytes(), content_type="text/javascript",
+            route.fulfill(body=_bundle(url[len(PINNED):]), content_type="text/javascript",
                           headers={"Access-Control-Allow-Origin": "*"})  # as unpkg answers: SRI needs CORS
         elif urlsplit(url).hostname in ("127.0.0.1", "localhost"):
             route.continue_()
@@ -106,7 +112,7 @@ def editor(tmp_path: Path):
 def _open(page: Page, url: str, refused: list[str], errors: list[str]) -> None:
     _offline(page, refused)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
+    page.goto(url, timeout=60_000)  # 5 MB of script, handed over by Playwright on a busy machine
     page.get_by_role("button", name="Login").click()  # the local backend: no account, one click
     expect(page.get_by_text("Sitzungen").first).to_be_visible(timeout=30_000)
 
@@ -241,9 +247,8 @@ def test_the_built_configuration_loads_for_each_git_host(tmp_path: Path, page: P
         (templates / "static" / "decap-cms").mkdir(parents=True)
         for script in DIST.glob("*.js"):
             (templates / "static" / "decap-cms" / script.name).write_bytes(script.read_bytes())
-    build = subprocess.run([sys.executable, "-m", "kaffee_site", "build", "--content", str(content), "--output",
-                            str(tmp_path / "output"), "--templates", str(templates)], capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
+    assert kaffee_site(["build", "--content", str(content), "--output", str(tmp_path / "output"),
+                        "--templates", str(templates)]) == 0
     handler = functools.partial(ArchiveHandler, directory=str(tmp_path / "output"), base_path="/kaffee/")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -255,7 +260,7 @@ def test_the_built_configuration_loads_for_each_git_host(tmp_path: Path, page: P
         page.on("request", lambda request: offsite.append(request.url)
                 if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost") else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/kaffee/admin/")
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/kaffee/admin/", timeout=60_000)
         expect(page.get_by_role("button", name=button)).to_be_visible(timeout=30_000)
         trouble = re.compile("Konfigurationsfehler|Config Errors|Error loading|Fehler beim Laden")
         assert page.get_by_text(trouble).count() == 0
