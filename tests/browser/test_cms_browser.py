@@ -153,6 +153,8 @@ def test_a_new_report_written_in_the_browser_is_a_file_a_clean_check_and_a_serve
     page.keyboard.type("- erstens")
     page.keyboard.press("Enter")
     page.keyboard.type("- zweitens")
+    # the preview beside the form wears the archive's own stylesheet
+    expect(page.frame_locator("iframe").first.locator('link[href="/kaffee/static/style.css"]')).to_have_count(1)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "cms-new-session-1280.png"))
     _publish(page)
