@@ -226,3 +226,15 @@ def test_the_editor_is_the_same_bytes_for_the_same_archive(archive: Archive, tmp
             other.write(path.relative_to(archive.content).as_posix(), path.read_bytes())
     assert other.build() == 0
     assert {path.name: path.read_bytes() for path in (other.output / "admin").iterdir()} == first
+
+
+def test_an_own_copy_of_the_script_that_is_not_there_is_a_warning_at_its_line(archive: Archive, capsys):
+    _archive(archive, cms="cms:\n  script: static/decap/decap-cms.js\n")
+    assert main(archive.args("check", "--strict")) == 1
+    out = capsys.readouterr().out
+    assert "site.yaml:6: warning: 'cms.script' names static/decap/decap-cms.js, which the build does not write" \
+        in out, out
+    templates = archive.root / "templates"
+    (templates / "static" / "decap").mkdir(parents=True)
+    (templates / "static" / "decap" / "decap-cms.js").write_text("/* the archive's copy */\n", encoding="utf-8")
+    assert main(archive.args("check", "--strict", "--templates", str(templates))) == 0, capsys.readouterr().out

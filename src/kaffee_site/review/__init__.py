@@ -3,7 +3,7 @@
 `Review(options)(checked, theme)` looks at a loaded and linked archive and returns what it
 finds: links and images in bodies that lead nowhere (links.py), numbering within a series
 (numbers.py), unknown and close topic names and the speaker placeholder (names.py), what `new`
-left behind (leftovers.py), templates that do not compile and outputs that want one path
+left behind (leftovers.py), the browser editor's own copy of its script (editor.py), templates that do not compile and outputs that want one path
 (media that run scripts are the loader's, content/active_media.py, so a build refuses them too).
 `check` prints these problems with those of the load; `serve` runs the very same review after every save (the engine's `review` hook), so the two
 never disagree. A Review may be kept across runs: it remembers only what is keyed by content
@@ -27,6 +27,7 @@ from kaffee_site.render.template_errors import compile_problems
 from kaffee_site.render.theme import STATIC_DIR, Theme
 from kaffee_site.reuse.addresses import given_addresses, last_built
 from kaffee_site.review.addresses import check_addresses
+from kaffee_site.review.editor import check_editor_script
 from kaffee_site.review.leftovers import check_editor_leftovers
 from kaffee_site.review.links import check_image_alt, check_links
 from kaffee_site.review.names import check_placeholder_speakers, check_topics
@@ -66,6 +67,7 @@ class Review:
         check_topics(site, docs, found, taken, self._former_topics())
         check_placeholder_speakers(site, docs, found)
         check_image_alt(site, docs, found)
+        check_editor_script(site, planned, found)
         return found
 
     def planned(self, site: Site, theme: Theme, found: Diagnostics) -> set[str]:
