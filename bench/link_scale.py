@@ -62,7 +62,7 @@ def main() -> int:
     add_topics(content, args.topics)
     diag = Diagnostics()
     loaded = timed("load (read, split, YAML)", lambda: load_content(content, str(content), diag))
-    site = timed("load -> link (all bodies rendered)", lambda: link_site(loaded, diag))
+    site = timed("load -> link (all bodies rendered)", lambda: link_site(loaded, diag).site)
     names = sum(1 + len(t.aliases) for t in site.topics)
     print(f"{len(site.sessions)} sessions, {len(site.topics)} topics, {names} names in the matcher")
     docs = [d for d in loaded.docs if d.kind == "session"]

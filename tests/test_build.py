@@ -410,12 +410,12 @@ def test_a_one_off_build_keeps_neither_the_files_text_nor_copies_of_the_model(ar
     one_off = Engine(BuildOptions(archive.content, archive.output, TEMPLATES, cache=False))
     checked, _, _ = one_off.run()
     assert checked.content is None and one_off.sources.doc("sessions/2024-09-05-a.md") is None
-    assert not one_off.cache.sessions.data and not any(store.data for store in one_off.cache.bodies)
+    assert not one_off.cache.memo.count("session") and not one_off.cache.memo.count("body")
     assert "Ein Text über nichts." in archive.page("sitzungen/2024-09-05-a/")
     cached = Engine(BuildOptions(archive.content, archive.output, TEMPLATES, cache=True))
     checked, _, _ = cached.run()
     assert checked.content is not None and cached.sources.doc("sessions/2024-09-05-a.md") is not None
-    assert cached.cache.sessions.data and any(store.data for store in cached.cache.bodies)
+    assert cached.cache.memo.count("session") and cached.cache.memo.count("body")
 
 
 def test_bodies_are_held_as_utf8_and_shown_as_written(archive: Archive):

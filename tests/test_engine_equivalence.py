@@ -1,15 +1,21 @@
 """The engine's promise, as a property: whatever sequence of edits an editor makes, a warm engine
-(what `serve` keeps), a cached `build` and a clean `--no-cache` build write the same bytes.
+(what `serve` keeps), a cached `build`, CI's build (a fresh clone with the last cache restored
+and no output) and a clean `--no-cache` build write the same bytes.
 
 Each seed starts from a small archive with a custom theme and applies random edits: bodies,
 titles, dates, topics, speakers, series, new and deleted sessions, topic files, pages, media,
-site.yaml and the theme's templates. After every step all three outputs are compared file by
-file. A failure names the seed and the edits so far, so it can be replayed."""
+site.yaml and the theme's templates. After every step all four outputs are compared file by
+file. A failure names the seed and the edits so far, so it can be replayed. A cache that is
+damaged, or was written by another version of the tool or for other content, gives a clean
+build's bytes too."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,15 +201,31 @@ class Archive:
         return path
 
 
-def outputs_agree(archive: Archive, warm: Path, cached: Path, clean: Path) -> None:
-    a, b, c = tree_snapshot(warm), tree_snapshot(cached), tree_snapshot(clean)
+def outputs_agree(archive: Archive, clean: Path, **others: Path) -> None:
+    expected = tree_snapshot(clean)
     where = f"after {archive.log}"
-    assert sorted(a) == sorted(c), f"warm engine and clean build hold different files {where}: " \
-        f"{sorted(set(a) ^ set(c))}"
-    assert sorted(b) == sorted(c), f"cached build and clean build hold different files {where}: " \
-        f"{sorted(set(b) ^ set(c))}"
-    assert [p for p in c if a[p] != c[p]] == [], f"warm engine differs {where}"
-    assert [p for p in c if b[p] != c[p]] == [], f"cached build differs {where}"
+    for name, folder in others.items():
+        found = tree_snapshot(folder)
+        assert sorted(found) == sorted(expected), f"{name} and clean build hold different files {where}: " \
+            f"{sorted(set(found) ^ set(expected))}"
+        assert [p for p in expected if found[p] != expected[p]] == [], f"{name} differs {where}"
+
+
+def fresh_clone(archive: Archive, root: Path, cache: Path | None) -> BuildOptions:
+    """What CI builds: the content and theme copied anew (new files, new modification times), the
+    saved cache restored beside an output folder that does not exist."""
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(archive.content, root / "content", copy_function=shutil.copy)
+    shutil.copytree(archive.theme, root / "theme", copy_function=shutil.copy)
+    if cache is not None and cache.is_dir():
+        shutil.copytree(cache, root / ".kaffee-cache")  # as actions/cache restores it: times kept, files new
+    return BuildOptions(root / "content", root / "out", root / "theme", cache=True)
+
+
+def save_cache(root: Path, saved: Path) -> None:
+    """What CI saves after its build."""
+    shutil.rmtree(saved, ignore_errors=True)
+    shutil.copytree(root / ".kaffee-cache", saved)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -218,15 +240,110 @@ def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, s
     warm = Engine(options("warm", False), warm=True)
     first = warm.rebuild()
     assert first.ok, first.problems
-    relinked = 0
+    ci, saved = tmp_path / "ci", tmp_path / "ci-cache"
+    build(fresh_clone(archive, ci, None))
+    save_cache(ci, saved)
+    relinked = ci_relinked = ci_kept = 0
     for step in range(STEPS):
         touched = archive.edit()
         # a watcher names the files; a second look names none: both must find the change
         result = warm.rebuild(touched if rng.random() < 0.7 else [])
         assert result.ok, (archive.log, [p.format() for p in result.problems])
-        relinked += warm.cache.stats["linked"] == 1  # a body edit relinks its session alone (relink.py)
+        relinked += warm.cache.stats["linked"] == 1  # a body edit relinks its session alone (warm.py)
         build(options("cached", True))
+        in_ci = build(fresh_clone(archive, ci, saved))
+        save_cache(ci, saved)
+        ci_relinked += in_ci.cache_stats["linked"] <= 1
+        ci_kept += in_ci.cache_stats["pages"]
         shutil.rmtree(tmp_path / "clean", ignore_errors=True)
         build(options("clean", False))
-        outputs_agree(archive, tmp_path / "warm" / "out", tmp_path / "cached" / "out", tmp_path / "clean" / "out")
+        outputs_agree(archive, tmp_path / "clean" / "out", **{"warm engine": tmp_path / "warm" / "out",
+                                                                "cached build": tmp_path / "cached" / "out",
+                                                                "CI build": ci / "out"})
     assert relinked, "no step took the relink of one session: the property no longer covers it"
+    assert ci_relinked, "no CI build relinked from the restored cache: the property no longer covers it"
+    assert ci_kept, "no CI build filled its output from the restored cache: the property no longer covers it"
+
+
+def _edited(seed: int, tmp_path: Path, steps: int) -> Archive:
+    archive = Archive(tmp_path / f"archive-{seed}", random.Random(seed))
+    archive.setup()
+    for _ in range(steps):
+        archive.edit()
+    return archive
+
+
+def _clean(archive: Archive, where: Path) -> dict[str, bytes]:
+    build(BuildOptions(archive.content, where / "out", archive.theme, cache=False))
+    return tree_snapshot(where / "out")
+
+
+def test_a_cache_made_for_other_content_gives_a_clean_builds_bytes(tmp_path: Path) -> None:
+    """The same files (paths, slugs, templates) with other words, titles and dates: whatever the
+    cache holds for them is kept under other digests."""
+    before = _edited(5, tmp_path, 0)
+    build(fresh_clone(before, tmp_path / "before", None))
+    after = _edited(5, tmp_path / "later", 10)
+    found = build(fresh_clone(after, tmp_path / "ci", tmp_path / "before" / ".kaffee-cache"))
+    assert found.cache_stats["pages"] > 0  # what still holds is taken: the cache was read
+    assert tree_snapshot(tmp_path / "ci" / "out") == _clean(after, tmp_path / "clean")
+
+
+_OTHER_VERSION = """
+import sys
+from pathlib import Path
+import kaffee_site
+import kaffee_site.markdown.body as body
+import kaffee_site.render.theme as theme
+kaffee_site.__version__ = "0.0.0-other"
+# another version renders differently: were its cache used, its marks would show
+render, page = body.render_body, theme.Theme.render
+body.render_body = lambda *args, **kwargs: (lambda b: type(b)(b.utf8 + b"<p>FOREIGN</p>", *[getattr(b, f)
+    for f in ("summary", "mentions", "links", "problems", "headings")]))(render(*args, **kwargs))
+theme.Theme.render = lambda self, *args, **kwargs: page(self, *args, **kwargs) + "<!-- FOREIGN -->"
+from kaffee_site.cli import main
+sys.exit(main(["build", "--content", sys.argv[1], "--output", sys.argv[2], "--templates", sys.argv[3]]))
+"""
+
+
+def test_a_cache_written_by_another_version_gives_a_clean_builds_bytes(tmp_path: Path) -> None:
+    archive = _edited(6, tmp_path, 4)
+    other = tmp_path / "other"
+    fresh_clone(archive, other, None)
+    done = subprocess.run([sys.executable, "-c", _OTHER_VERSION, str(other / "content"), str(other / "out"),
+                           str(other / "theme")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert b"FOREIGN" in (other / "out" / "index.html").read_bytes()  # the other version did differ
+    found = build(fresh_clone(archive, tmp_path / "ci", other / ".kaffee-cache"))
+    assert tree_snapshot(tmp_path / "ci" / "out") == _clean(archive, tmp_path / "clean")
+    assert found.cache_stats["pages"] == 0 and found.cache_stats["bodies"] == 0
+
+
+def _damage(path: Path, how: int) -> None:
+    data = path.read_bytes()
+    if how == 0:
+        data = data[: len(data) // 2]
+    elif how == 1 and data:
+        middle = len(data) // 2
+        data = data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1:]
+    else:
+        data = os.urandom(len(data))
+    times = path.stat()
+    path.write_bytes(data)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))  # the same size and time where it can
+
+
+@pytest.mark.parametrize("how", [0, 1, 2], ids=["cut short", "one byte changed", "garbage"])
+def test_a_damaged_cache_gives_a_clean_builds_bytes(tmp_path: Path, how: int) -> None:
+    """Every file of the cache damaged (the kept outputs too), restored into a fresh clone."""
+    archive = _edited(7, tmp_path, 3)
+    good = tmp_path / "good"
+    build(fresh_clone(archive, good, None))
+    files = [p for p in (good / ".kaffee-cache").rglob("*") if p.is_file()]
+    assert len(files) > 30
+    shutil.rmtree(good / "out")  # the kept outputs are links to its files: damage the cache alone
+    for path in files:
+        _damage(path, how)
+    archive.edit()
+    build(fresh_clone(archive, tmp_path / "ci", good / ".kaffee-cache"))
+    assert tree_snapshot(tmp_path / "ci" / "out") == _clean(archive, tmp_path / "clean")

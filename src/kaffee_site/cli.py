@@ -174,8 +174,10 @@ def _summary(output: Path, total: int, written: int, unchanged: int, removed: in
          f"{removed} removed) in {seconds:.2f} s"
          + (f", search index {search_seconds:.2f} s" if search_seconds is not None else ""))
     if stats:
+        removed = f", {stats['removed']} old entries removed" if stats.get("removed") else ""
         _say(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
-             f"{stats['pages_total']} pages reused", file=sys.stderr)
+             f"{stats['pages_total']} pages reused; it holds {stats.get('size', 0) / 2**20:.1f} MiB{removed}",
+             file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -1,12 +1,12 @@
-"""The one build engine: load -> parse/link -> render -> write, for `build`, `check` and `serve`.
+"""The one build engine: load -> link -> render -> write, for `build`, `check` and `serve`.
 
-An Engine holds what it learned in earlier runs (reuse/): the content files by stat
-signature (sources.py), parsed sessions and rendered bodies by content hash (cache.py) and,
-for every output, what it read while it rendered (graph.py). `build` runs a cold engine once,
-with those stores persisted in `.kaffee-cache/` unless `--no-cache`; `check` renders in memory
-and writes nothing; `serve` keeps one engine warm and calls `rebuild()` on every save. Every
-run goes the same way: read what changed, link, render what the graph cannot keep, and hand
-everything to the one writer (write.py), which swaps it in whole or not at all.
+An Engine holds what it learned in earlier runs (reuse/cache.py): the content files by Stat
+(sources.py), work kept by content in the memo table, what every output read (graph.py), the
+outputs' bytes (blobs.py) and the last link (warm.py). `build` runs a cold engine once, with
+those kept in `.kaffee-cache/` unless `--no-cache`; `check` renders in memory and writes
+nothing; `serve` keeps one engine warm and calls `rebuild()` on every save. Every run goes the
+same way: read what changed, relink or link, render what the graph cannot keep, and feed
+everything to the stage (publish/stage.py), which the run commits whole or not at all.
 """
 
 from __future__ import annotations
@@ -15,32 +15,32 @@ import gc
 import os
 import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Callable, Collection, ContextManager, Iterable, Iterator
 
+from kaffee_site.content.load import Content, media_source
+from kaffee_site.content.parse import parse_session
+from kaffee_site.content.scan import read_inside
+from kaffee_site.digest import file_stat
 from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
+from kaffee_site.link.link import link_site
+from kaffee_site.link.relations import related_sessions
 from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
-from kaffee_site.link.link import BodyJob, link_site, render_bodies_here
-from kaffee_site.content.load import Content, media_source, read_source
-from kaffee_site.content.scan import read_inside
-from kaffee_site.publish.lock import output_lock
-from kaffee_site.parallel import page_renderer, render_bodies_parallel
-from kaffee_site.content.parse import parse_session
-from kaffee_site.link.relations import related_sessions
-from kaffee_site.reuse.relink import Linked, bodies_of, link_whole, relink
-from kaffee_site.render.render import Output, PageSpec, page_path, plan_pages, render_page, support_outputs
-from kaffee_site.render.theme import Theme, default_theme_folder
-from kaffee_site.search.index import SearchStep
 from kaffee_site.publish.exchange import recover_now
-from kaffee_site.publish.stage import Placed, StageWriter, WriteReport, faults_as_errors, write_files, write_output
+from kaffee_site.publish.stage import SEARCH_DIR, Kept, Placed, WriteReport, faults_as_errors, staged
+from kaffee_site.parallel import page_renderer, render_bodies_parallel
+from kaffee_site.render.render import Output, PageSpec, plan_pages, support_outputs
+from kaffee_site.render.theme import Theme, default_theme_folder
 from kaffee_site.reuse.addresses import remember_addresses
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
-from kaffee_site.reuse.manifest import Manifest, cache_folder, manifest, manifest_for, output_id
+from kaffee_site.reuse.manifest import Manifest, cache_folder, manifest, manifest_for
 from kaffee_site.reuse.sources import Sources
+from kaffee_site.reuse.warm import Linked, link_whole, quick_pages, relink
+from kaffee_site.search.index import SearchStep
 
 # Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
 OUTPUT_MARKER = ".kaffee-site"
@@ -91,22 +91,27 @@ class Engine:
         # without a store to keep it in, a one-off build need not note what its pages read
         self.record = options.cache or warm
         self.warm = warm
-        self._linked: Linked | None = None  # a warm engine's last link (relink.py), with its bodies' keys
-        self._body_keys: dict[int, str] = {}
-        self._whole_cache_kept = False  # this run relinked: what the cache holds for other records stays
-        self._digest_memo: tuple[dict, dict] = ({}, {})  # a warm engine's record digests by identity (graph.py)
         self.sources = Sources(options.content_dir, self.cache if options.cache else None)
+        self.linked: Linked | None = None  # the last link (kept in memory by a warm engine)
+        self._linked_whole = False  # this run linked the whole archive (not a relink)
+        self._digests: dict = {}  # a warm engine's last record digests (graph.Digests.groups)
         self.site: Site | None = None  # the last good build
         self.theme: Theme | None = None
         self._theme_key: str | None = None
         self._specs: dict[str, PageSpec] = {}  # the outputs of the last good build, by path
         self._healthy = False  # the last run ran to its end and succeeded
         self._interrupted: Callable[[], bool] = lambda: False
-        self.unsaved: list[str] = []  # why the last run's stores could not be saved (cache.py)
+        self.unsaved: list[str] = []  # why the last run's cache could not be saved (cache.py)
         # `serve`: the checks `check` runs (review/), looked at after every load; what they found last
         self.review: Callable[[Checked, Theme], Diagnostics] | None = None
         self.reviewed: tuple[Problem, ...] = ()
         self._loaded: tuple[Problem, ...] = ()  # the last load's problems, for a run a template stops
+        self.search_seconds: float | None = None
+
+    @property
+    def _scope(self) -> str:
+        """What a kept link was made with besides the files: drafts, the content folder as shown."""
+        return repr((self.options.drafts, str(self.options.content_dir)))
 
     # --- the stages -------------------------------------------------------------------
 
@@ -121,22 +126,26 @@ class Engine:
             relate = self.cache.relater(related_sessions)
         else:  # nothing runs again: the memory stores would only hold a second copy of every session and body
             render, parse, relate = render_bodies_parallel, parse_session, related_sessions
-        linked = relink(self._linked, content, self.sources.changed, render) if self._linked else None
+        last = self.linked if self.linked is not None else self.cache.last_linked(self._scope, content)
+        linked = relink(last, content, render) if last is not None else None
+        self._linked_whole = linked is None
         if linked is None:
-            self.cache.body_keys.clear()  # bodies of a relink given up may be gone: their ids with them
             linked = link_whole(content, lambda found: link_site(
                 content, found, drafts=self.options.drafts, render_bodies=render, session_parser=parse,
-                relate=relate), lambda: self.cache.link_context)
-        else:  # the other records are the same objects as before, and so are their bodies
-            self.cache.body_keys.update((id(body), self._body_keys[id(body)]) for body in bodies_of(linked.site)
-                                        if id(body) in self._body_keys and id(body) not in self.cache.body_keys)
-            self._whole_cache_kept = True
-        self.cache.stats["linked"] = linked.records
-        if self.warm:  # kept for the next run to relink against (build and check run once)
-            self._linked, self._body_keys = linked, dict(self.cache.body_keys)
+                relate=relate))
+        self._count(linked)
+        if self.record:  # kept for the next run to relink against (in the cache too: cache.save)
+            self.linked = linked
         for problem in linked.problems:
             diag.add(problem)
         return Checked(linked.site, diag, content)
+
+    def _count(self, linked: Linked) -> None:
+        stats, site = self.cache.stats, linked.site
+        total = sum(1 for record in chain(site.sessions, site.rejected, site.pages, site.people, site.organisations)
+                    if record.body is not None) + sum(1 for topic in site.topics if topic.description is not None)
+        stats["linked"], stats["bodies_total"] = linked.records, total
+        stats["bodies"] = total - stats.pop("bodies_rendered", 0)
 
     def theme_key(self) -> str:
         """Every file on the theme's search path by name and stat: whether to compile it anew."""
@@ -147,60 +156,83 @@ class Engine:
         or the language changed."""
         key = f"{language}\x1d{self.theme_key()}"
         if self.theme is None or key != self._theme_key:
-            self.theme, self._theme_key = Theme(self.options.templates_dir, language, known=self.cache.front), key
+            self.theme = Theme(self.options.templates_dir, language, known=self.cache.theme_store())
+            self._theme_key = key
         return self.theme
 
     def outputs(self, site: Site, theme: Theme, whole: bool = False,
-                writer: StageWriter | None = None) -> Iterator[Output | Placed]:
-        """Every file of the archive: rendered outputs (kept ones as themselves unless `whole`),
-        theme files, media. With the stage's `writer`, worker processes place what they render."""
+                writer=None) -> Iterator[Output | Placed | Kept]:
+        """Every file of the archive: rendered outputs (kept ones as Kept unless `whole`), theme
+        files, media. With the stage's `writer`, rendered outputs are placed where they are made."""
         specs = plan_pages(site)
         return chain(self._rendered(site, theme, specs, whole, writer), support_outputs(site, theme),
                      unrendered_outputs(site, self.options))
 
     def _rendered(self, site: Site, theme: Theme, specs: list[PageSpec], whole: bool,
-                  writer: StageWriter | None) -> Iterator[Output | Placed]:
+                  writer) -> Iterator[Output | Placed | Kept]:
         render = page_renderer(site, theme, writer)
         if not self.record:
             for output, _ in render(specs, False):
                 yield output
             return
-        graph, digests = self.cache.graph, Digests(site, self.cache.body_keys, theme, self._digest_memo)
+        graph, digests = self.cache.graph, Digests(site, theme, self._digests)
         graph.begin(digests)
-        keys = [graph.key(self.cache.salt, spec, digests) for spec in specs]
-        kept = set() if whole else {spec.path for spec, key in zip(specs, keys) if graph.holds(spec.path, key)}
+        keys = [graph.key(spec, digests) for spec in specs]
+        kept = {} if whole else {spec.path: found for spec, key in zip(specs, keys)
+                                 if (found := self._kept(spec.path, key)) is not None}
         self.cache.stats["pages"], self.cache.stats["pages_total"] = len(kept), len(specs)
         todo = [(spec, key) for spec, key in zip(specs, keys) if spec.path not in kept]
         pending = iter(zip(todo, render([spec for spec, _ in todo], True)))
+        blobs = self.cache.blobs
         for spec in specs:
-            if spec.path in kept:  # the file in place is the output: linked into the stage as it is
-                linked = writer is not None and writer.keep(spec.path)
-                yield Placed(spec.path, False) if linked else Output(spec.path, source=self.options.output_dir / spec.path)
+            if spec.path in kept:
+                yield kept[spec.path]
                 continue
             self._checkpoint()
-            (_, key), (output, reads) = next(pending)
-            graph.remember(spec.path, key, reads)
-            yield output
+            (_, key), (placed, reads) = next(pending)
+            graph.remember(spec.path, key, reads, placed.digest, placed.stat)
+            if blobs is not None:
+                blobs.noted(placed.digest, placed.blob)
+            yield placed
         self._specs = {spec.path: spec for spec in specs}
         if self.warm:
-            self._digest_memo = digests.memo()
+            self._digests = digests.groups
+
+    def _kept(self, path: str, key: str) -> Kept | None:
+        """The output at `path` without rendering it, if the graph holds it and its file is at
+        hand: the current output's (its Stat unchanged) or the cache's file of its bytes."""
+        graph, blobs = self.cache.graph, self.cache.blobs
+        found = graph.holds(path, key)
+        if found is None:
+            return None
+        key_of_bytes, stat = found
+        if file_stat(self.options.output_dir / path) == stat:
+            if blobs is not None:
+                blobs.mark(key_of_bytes)
+            graph.kept(path, stat)
+            return Kept(path, key_of_bytes)
+        if blobs is not None and key_of_bytes and blobs.has(key_of_bytes):
+            graph.kept(path, blobs.noted_stat(key_of_bytes))  # type: ignore[arg-type]
+            return Kept(path, key_of_bytes, blobs.path(key_of_bytes))
+        return None
 
     # --- one run ----------------------------------------------------------------------
 
     def run(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
-            write_lock: ContextManager = nullcontext(), whole: bool = False, search: SearchStep | None = None,
+            write_lock: ContextManager = nullcontext(), whole: bool = False, search: bool = False,
             waiting: Callable[[str], None] | None = None) -> tuple[Checked, WriteReport, list[str]]:
         """Bring the output up to date; raises BuildFailed, TemplateProblem or _Interrupted.
 
         `changed` are paths the watcher saw (read again whatever their stat says); when they
-        only edit session bodies, those pages are written first (quick.py). `interrupted()` says
-        newer saves wait: the run then stops before the full write, which the next run does.
-        `whole` renders every output, whatever the graph says."""
+        only edit session bodies, those pages are written first (warm.quick_pages). `interrupted()`
+        says newer saves wait: the run then stops before the full write, which the next run does.
+        `whole` renders every output, whatever the graph says. `search` makes the search index
+        in the stage; without it the current one is carried over (serve indexes apart)."""
         check_folders(self.options)
         self._interrupted = interrupted
         self.cache.begin()
-        self._whole_cache_kept = False
-        complete, healthy = False, False
+        self.search_seconds = None
+        ok, healthy = False, False
         try:
             with few_gc_pauses():
                 first = self._quick_pages(changed) if changed else []
@@ -215,22 +247,31 @@ class Engine:
                     checked.content, self.sources = None, Sources(self.options.content_dir)
                 self._checkpoint()
                 theme = self.current_theme(checked.site.config.language)
-                index = (lambda stage: search(stage, checked.site.config.search)) if search else None
-                with write_lock:  # the search index, when asked, is written into the stage (write.py)
-                    report = write_output(lambda writer: self.outputs(checked.site, theme, whole, writer),
-                                          self.options.output_dir, index, waiting)
+                report = self._write(checked.site, theme, whole, write_lock, search, waiting)
                 self.cache.graph.finish()
-                complete = healthy = True
+                ok = healthy = True
         except _Interrupted:
             healthy = self._healthy  # stopped for newer saves: the last good state still stands
             raise
         finally:
             self._healthy = healthy
-            # parsed and rendered work stays valid even when the run failed; after a relink the
-            # other records were not asked for, but their entries are as good as before
-            self.unsaved = self.cache.save(complete and not self._whole_cache_kept)
+            self.unsaved = self.cache.save(ok, self._linked_whole, self.linked if ok else None, self._scope)
         self.site = checked.site
         return checked, report, first
+
+    def _write(self, site: Site, theme: Theme, whole: bool, write_lock: ContextManager, search: bool,
+               waiting: Callable[[str], None] | None) -> WriteReport:
+        """Feed every output to the stage, then the search index, and commit it."""
+        blobs = self.cache.blobs
+        with write_lock, staged(self.options.output_dir, waiting, blobs, keyed=self.record) as stage:
+            stage.write(self.outputs(site, theme, whole, stage.writer))
+            if search:
+                step = SearchStep(self.cache.memo if blobs is not None else None, blobs)
+                step(stage, site.config.search)
+                self.search_seconds = step.seconds
+            else:
+                stage.carry(SEARCH_DIR)
+            return stage.commit()
 
     def rebuild(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
                 write_lock: ContextManager = nullcontext(), full: bool = False) -> RebuildResult:
@@ -276,18 +317,19 @@ class Engine:
 
     _quick_written: list[str] = []
 
-    # The edited page first: when every saved file is a session whose front matter did not
-    # change, its new body changes no other record its own page shows; so that page is
-    # rendered from the last good Site with the new body and written at once (9-30 ms), before
-    # the run relinks and renders what depends on it. The run renders it again and rewrites it
-    # only if its bytes differ after all.
     def _quick_pages(self, changed: Collection[Path]) -> list[str]:
+        """The edited page first (warm.quick_pages), when the last run was good and the theme
+        did not change meanwhile."""
         self._quick_written = []
-        if not (self._healthy and self.site and self.theme):
+        if not (self._healthy and self.site and self.theme and self.linked):
             return []
         if self._theme_key != f"{self.site.config.language}\x1d{self.theme_key()}":
             return []  # the theme changed: the page must wait for the new one
-        self._quick_written = quick_pages(self, self._content_rels(changed), len(set(changed)))
+        rels = self._content_rels(changed)
+        if not rels or len(rels) != len(set(changed)):
+            return []  # a file outside the content folder (a template) changed too
+        self._quick_written = quick_pages(self.linked, self.theme, self._specs, self.sources.reread, rels,
+                                          self.options.output_dir)
         return self._quick_written
 
 
@@ -295,25 +337,21 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None,
           known: Manifest | None = None) -> BuildResult:
     """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on
     errors. One build at a time per output folder (`waiting` hears if this one waits); the output
-    changes in one step from the previous build to the new one, search index included (write.py).
+    changes in one step from the previous build to the new one, search index included (stage.py).
 
-    `known`: the inputs' manifest when the caller has computed it already (cli.py asks it
-    before importing this module), so the content folder is not walked twice."""
+    Whether nothing changed since the last cached build is the caller's question (cli.py asks
+    the manifest before it even imports this module); a cached build notes the manifest the
+    next one compares with (`known`, when the caller has it already)."""
     started = time.perf_counter()
     check_folders(options)
-    search = SearchStep(search_state(options))
     with faults_as_errors(options.output_dir):  # a full disk or a vanished folder: one clear line
         recover_now(options.output_dir)  # even a build that fails finds the previous output in place
         known = known if known is not None or not options.cache else manifest_for(options)
         if known is not None:
-            found = known.unchanged()
-            if found is not None:  # nothing changed since the last cached build: nothing to do
-                warnings, total, stats = found
-                return BuildResult(None, WriteReport(0, total, 0), warnings, time.perf_counter() - started, None, stats)
             known.forget()
         engine = Engine(options)
-        checked, report, _ = engine.run(search=search, waiting=waiting)
-        seconds = time.perf_counter() - started - (search.seconds or 0.0)
+        checked, report, _ = engine.run(search=True, waiting=waiting)
+        seconds = time.perf_counter() - started - (engine.search_seconds or 0.0)
         stats = engine.cache.stats if options.cache else None
         unsaved = list(engine.unsaved)
         if options.cache:  # what this build published, known to the next one even without this output
@@ -321,12 +359,7 @@ def build(options: BuildOptions, waiting: Callable[[str], None] | None = None,
         if known is not None:
             unsaved += known.remember(checked.diagnostics.warnings, report.total, stats)
     warnings = checked.diagnostics.warnings + _unsaved_cache(options, unsaved)
-    return BuildResult(checked.site, report, warnings, seconds, search.seconds, stats)
-
-
-def search_state(options: BuildOptions) -> Path | None:
-    """Where build and serve note what the search index was made from (none without a cache)."""
-    return cache_folder(options.output_dir) / f"search-{output_id(options.output_dir)}.json" if options.cache else None
+    return BuildResult(checked.site, report, warnings, seconds, engine.search_seconds, stats)
 
 
 def _unsaved_cache(options: BuildOptions, failures: list[str]) -> tuple[Problem, ...]:
@@ -389,36 +422,3 @@ def check_folders(options: BuildOptions) -> None:
         raise UsageError(
             f"{options.output_dir}: refusing to write into a folder that kaffee-site did not create "
             f"(it has files but no {OUTPUT_MARKER}); empty it or choose another --output")
-
-
-def quick_pages(engine: Engine, rels: set[str], watched: int) -> list[str]:
-    """Paths written ahead; [] when some change is not a body edit of a known session."""
-    site, theme, ctx = engine.site, engine.theme, engine.cache.link_context
-    if not rels or len(rels) != watched or ctx is None:
-        return []
-    by_rel = {s.rel: s for s in site.sessions}
-    fresh, real_root = {}, os.path.realpath(engine.options.content_dir)
-    for rel in rels:
-        old, session = engine.sources.doc(rel), by_rel.get(rel)
-        if old is None or session is None:
-            return []
-        try:
-            raw = read_inside(engine.options.content_dir / rel, real_root)
-            doc = read_source(raw, old.kind, rel, old.display)
-        except (ContentError, OSError):
-            return []
-        if doc.meta != old.meta or doc.body_line != old.body_line:
-            return []  # the front matter changed: titles, topics, neighbours may change
-        body = render_bodies_here([BodyJob(doc.body, doc.body_line, session.source, None, doc.digest)], ctx)[0]
-        if any(problem.severity == "error" for problem in body.problems):
-            return []
-        fresh[session.slug] = replace(session, body=body)
-    quick = replace(site, sessions=tuple(fresh.get(s.slug, s) for s in site.sessions))
-    outputs = []
-    for session in fresh.values():
-        spec = engine._specs.get(page_path(session.url_path))
-        if spec is not None:
-            outputs.append(render_page(quick, theme, replace(spec, context=(("session", session),))))
-    with output_lock(engine.options.output_dir, wait=False) as free:
-        # another build writes the folder: the full rebuild, which waits for it, writes the page
-        return write_files(outputs, engine.options.output_dir) if free else []

@@ -10,9 +10,9 @@ way in); chunks come back in order, so the output is the same, byte for byte, as
 one process. Small archives, a single core, or a process that already runs threads (forking
 those is unsafe, e.g. under `serve`) take the plain path in this process.
 
-Given the stage's writer, the workers put the pages they render into the stage themselves
-(publish/stage.place) and send back only each path and whether it was written, so the build
-process does not receive every page's bytes to write them alone while the workers wait.
+Given the stage's writer, pages are put into the stage where they are rendered (StageWriter.place),
+in the workers too, and only each page's path and what became of it (stage.Placed) comes back:
+the build process never receives every page's bytes to write them alone while the workers wait.
 
 The workers are forks.py's: each has pipes of its own, so one that dies ends the build at once
 with one message and none can keep a build waiting. A worker dies with its build (on Linux,
@@ -36,9 +36,9 @@ from typing import Any, Iterator, Sequence
 
 from kaffee_site.link.link import BodyJob, render_bodies_here
 from kaffee_site.markdown.body import Body, LinkContext
-from kaffee_site.publish.stage import StageWriter, place
+from kaffee_site.publish.stage import StageWriter
+from kaffee_site.render.recording import render_recorded
 from kaffee_site.render.render import render_page
-from kaffee_site.reuse.recording import render_recorded
 from kaffee_site.forks import fork_map
 
 # Below these, forking and sending results back costs more than the work (measured: a body
@@ -130,34 +130,32 @@ def render_bodies_parallel(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Bo
 
 # --- pages ----------------------------------------------------------------------------------
 
-def _render_one(site: Any, theme: Any, spec: Any, record: bool) -> tuple[Any, frozenset]:
-    if not record:
-        return render_page(site, theme, spec), frozenset()
-    return render_recorded(render_page, site, theme, spec)
+def _render_one(site: Any, theme: Any, spec: Any, record: bool, writer: StageWriter | None) -> tuple[Any, frozenset]:
+    if record:
+        output, reads = render_recorded(render_page, site, theme, spec)
+    else:
+        output, reads = render_page(site, theme, spec), frozenset()
+    return (output if writer is None else writer.place(output)), reads
 
 
 def _pages_chunk(bounds: tuple[int, int]) -> list[tuple[Any, frozenset]]:
     start, stop = bounds
     site, theme, record, writer = _STATE["site"], _STATE["theme"], _STATE["record"], _STATE["writer"]
-    done = []
-    for spec in _STATE["specs"][start:stop]:
-        output, reads = _render_one(site, theme, spec, record)
-        done.append((output if writer is None else place(writer, output), reads))
-    return done
+    return [_render_one(site, theme, spec, record, writer) for spec in _STATE["specs"][start:stop]]
 
 
 def page_renderer(site: Any, theme: Any, writer: StageWriter | None = None):
     """render(specs, record) -> iterator of (Output, reads) in the order of `specs`.
 
     With `record`, `reads` names what the page read from the Site and the theme (graph.py);
-    otherwise it is empty. With a `writer`, pages rendered by workers come back as
-    stage.Placed: already in the stage.
+    otherwise it is empty. With a `writer`, every page comes back as stage.Placed: already in
+    the stage.
     """
     def render(specs: Sequence[Any], record: bool) -> Iterator[tuple[Any, frozenset]]:
         processes = workers(len(specs), MIN_PAGES)
         if processes == 1:
             for spec in specs:
-                yield _render_one(site, theme, spec, record)
+                yield _render_one(site, theme, spec, record, writer)
             return
         _warm(theme, specs)
         _STATE.update(site=site, theme=theme, specs=list(specs), record=record, writer=writer)

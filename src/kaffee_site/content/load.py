@@ -6,7 +6,6 @@ This is the only module that knows YAML. Every value comes with the line it stan
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
@@ -18,6 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from kaffee_site.config import CONFIG_FILE, SiteConfig, config_from_mapping
+from kaffee_site.digest import digest as content_digest
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.content.active_media import media_problems
 from kaffee_site.content.limits import check_nodes, check_text
@@ -39,7 +39,7 @@ class SourceDoc:
     lines: Mapping[tuple, int]  # ("speakers", 0, "name") -> line in the file
     body: str
     body_line: int  # file line of the body's first line
-    digest: str  # sha256 of the raw bytes, for caches
+    digest: str  # of the raw bytes (digest.py), for caches
 
     @property
     def stem(self) -> str:
@@ -187,7 +187,7 @@ def load_config(content_dir: Path, display_root: str, diag: Diagnostics) -> tupl
     if not isinstance(data, dict):
         diag.error(display, 1, "site.yaml must hold 'key: value' lines")
         return SiteConfig(), ""
-    return config_from_mapping(data, lines, display, diag), hashlib.sha256(raw).hexdigest()
+    return config_from_mapping(data, lines, display, diag), content_digest(raw)
 
 
 def decode(raw: bytes, display: str) -> str:
@@ -208,7 +208,7 @@ def decode(raw: bytes, display: str) -> str:
 def read_source(raw: bytes, kind: str, rel: str, display: str, cache: Any = None) -> SourceDoc:
     """Decode and split one Markdown file; raises ContentError when that is impossible."""
     text = decode(raw, display)
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = content_digest(raw)
     known = cache.front_matter(digest) if cache is not None else None
     if known is not None:  # (meta, key lines, index of the closing fence), from an earlier build
         meta, key_lines, closing = known

@@ -39,6 +39,14 @@ class BodyJob:
     digest: str = ""
 
 
+@dataclass(frozen=True)
+class LinkedSite:
+    """What the link stage makes: the Site, and the names its bodies were rendered against."""
+
+    site: Site
+    ctx: LinkContext
+
+
 BodyRenderer = Callable[[Sequence[BodyJob], LinkContext], list[Body]]
 SessionParser = Callable[[SourceDoc, SiteConfig, Diagnostics], Session | None]
 Relater = Callable[[list[Session]], list[Session]]  # related_sessions, or a memo of it (cache.py)
@@ -51,8 +59,8 @@ def render_bodies_here(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
 
 def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
               render_bodies: BodyRenderer = render_bodies_here,
-              session_parser: SessionParser = parse_session, relate: Relater = related_sessions) -> Site:
-    """`session_parser` and `relate` let the engine reuse what unchanged files gave before."""
+              session_parser: SessionParser = parse_session, relate: Relater = related_sessions) -> LinkedSite:
+    """`render_bodies`, `session_parser` and `relate` let the engine reuse what unchanged files gave before."""
     config = content.config
     docs = {doc.rel: doc for doc in content.docs}
     sessions, rejected = _parse_sessions(content, diag, drafts, session_parser)
@@ -102,14 +110,14 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     person_list = tuple(replace(p, folder=config.urls.people) for p in person_list)  # the site's folder names
     organisations = tuple(replace(o, folder=config.urls.organisations) for o in organisations)
     topic_list = _link_topics(registry, topic_bodies, sessions, diag)
-    return Site(
+    return LinkedSite(Site(
         config=config, sessions=tuple(sessions), topics=topic_list, people=person_list,
         organisations=organisations, pages=tuple(sorted(pages, key=lambda p: (fold(p.title), p.slug))),
         media=content.media, upcoming=upcoming,
         redirects=_redirects((("session", sessions), ("topic", topic_list), ("person", person_list),
                                       ("organisation", organisations)), docs, diag),
         rejected=tuple(sorted(rejected, key=lambda s: s.source)),
-    )
+    ), ctx)
 
 
 def _parse_sessions(content: Content, diag: Diagnostics, drafts: bool,

@@ -30,8 +30,9 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
+from kaffee_site.digest import Stat, digest, stat_of
 from kaffee_site.errors import FaultError, KaffeeError
 from kaffee_site.publish.in_place import clear_way, commit_in_place
 from kaffee_site.publish.lock import output_lock, real_output, sibling
@@ -84,30 +85,53 @@ def _output_rel(path: str) -> str:
 
 @dataclass(frozen=True)
 class Placed:
-    """An output a worker process already put into the stage (parallel.py): only its path and
-    whether its bytes were written (False: the unchanged current file was linked) come back."""
+    """An output put into the stage (by a worker process or here): its path, whether its bytes
+    were written (False: the unchanged current file was linked), and, when the writer is asked to
+    key what it places, the digest of its bytes, the Stat of the staged file and what the cache's
+    files made of it (blobs.adopt: a Stat, or why it could not be kept)."""
 
     path: str
     written: bool
+    digest: str = ""
+    stat: Stat | None = None
+    blob: Stat | str | None = None
 
 
-def place(writer: "StageWriter", output: Output) -> Placed:
-    """Put a rendered output (bytes) into the stage through `writer`, in whichever process holds it."""
-    rel = _output_rel(output.path)
-    return Placed(rel, writer.put(rel, output.data))  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Kept:
+    """An output the engine keeps without rendering it: the current output's file when `source`
+    is None, else the file `source` (the cache's file of those bytes), linked into the stage."""
+
+    path: str
+    digest: str = ""
+    source: str | None = None
 
 
 class StageWriter:
     """Places files into a stage. Plain data, so forked or spawned workers can write their own files.
 
     `current` and `spare` map the regular files of the output and of the stage (found without
-    following links) to their inodes; only those files are ever compared, linked or replaced."""
+    following links) to their inodes; only those files are ever compared, linked or replaced.
+    With `blobs` (reuse/blobs.py) every file placed by `place` is also kept in the cache by its
+    digest; with `keyed` its digest and Stat come back in its Placed."""
 
     def __init__(self, root: Path, output: Path, current: dict[str, int], spare: dict[str, int],
-                 folders: set[str]):
+                 folders: set[str], blobs: Any = None, keyed: bool = False):
         self.root, self.output = str(root), str(output)
         self.current, self.spare = current, spare
+        self.blobs, self.keyed = blobs, keyed or blobs is not None
         self._made = {self.root, *(os.path.join(self.root, f) for f in folders)}
+
+    def place(self, output: Output) -> Placed:
+        """Put a rendered output (bytes) into the stage, in whichever process holds this writer."""
+        rel, data = _output_rel(output.path), output.data
+        written = self.put(rel, data)  # type: ignore[arg-type]
+        if not self.keyed:
+            return Placed(rel, written)
+        staged = os.path.join(self.root, rel)
+        key = digest(data)  # type: ignore[arg-type]
+        blob = self.blobs.adopt(key, staged, data) if self.blobs is not None else None
+        return Placed(rel, written, key, stat_of(os.lstat(staged)), blob)
 
     def put(self, rel: str, data: bytes) -> bool:
         """Place the file `rel` with `data`; True if written, False if the unchanged current file was linked."""
@@ -117,19 +141,28 @@ class StageWriter:
         return True
 
     def keep(self, rel: str) -> bool:
-        """Link the current file `rel` as it is (a page the cache kept); False if there is none to link."""
+        """Link the current file `rel` as it is; False if there is none to link."""
         return rel in self.current and self._link(rel)
 
-    def adopt(self, rel: str, made: Path) -> bool:
-        """A file a tool wrote elsewhere in the stage becomes `rel`: linked from the current output
-        when the bytes are the same, else moved into place. True if it counts as written."""
-        data = made.read_bytes()
-        if rel in self.current and self._same_bytes(rel, data) and self._link(rel):
-            made.unlink()
-            return False
-        self._folder(os.path.dirname(os.path.join(self.root, rel)), rel)
-        self._replace(os.fspath(made), rel)
-        return True
+    def link_in(self, rel: str, source: str) -> bool:
+        """Place the file `source` (the cache's) as `rel`, linked where the file system allows;
+        True if the output's file changes with it."""
+        try:
+            inode = os.lstat(source).st_ino
+        except OSError:
+            inode = -1
+        if self.spare.get(rel, -2) == inode:
+            return self.current.get(rel) != inode  # the stage holds this very file already
+        scratch = self._scratch(rel)
+        try:
+            os.link(source, scratch, follow_symlinks=False)
+        except OSError:  # another file system: the bytes are copied
+            with open(source, "rb") as handle:
+                data = handle.read()
+            self._write(rel, data)
+            return True
+        self._replace(scratch, rel)
+        return self.current.get(rel) != inode
 
     def forget_folders(self, gone: set[str]) -> None:
         self._made -= gone
@@ -201,13 +234,16 @@ class StageWriter:
 
 
 class Stage:
-    """The next version of one output folder. Open it while holding `output_lock`.
+    """The next version of one output folder. Open it while holding `output_lock` (`staged`).
 
     `path` is where the files go (workers may write there through `writer`); `commit()` makes it
-    the output in one step. Outputs are recorded with `record()` so the report, the removal of
-    files no longer made and the duplicate check see them, whoever wrote them."""
+    the output in one step. Everything placed is recorded (`write`), so the report, the removal
+    of files no longer made and the duplicate check see it, whoever wrote it.
 
-    def __init__(self, output_dir: Path):
+    The search index reads the staged pages through `pages()` and `file()` and puts its own files
+    in with `write(..., apart=True)`: they are not counted as the build's files."""
+
+    def __init__(self, output_dir: Path, blobs: Any = None, keyed: bool = False):
         self.display = output_dir
         self.output = real_output(output_dir)
         recover(self.output)
@@ -222,34 +258,51 @@ class Stage:
         self.path.mkdir(exist_ok=True)
         current = _scan(self.output, skip=STAGING)[0] if self.output.is_dir() else {}
         spare, folders = _scan(self.path, skip="", tidy=True)
-        self.writer = StageWriter(self.path, self.output, current, spare, folders)
+        self.writer = StageWriter(self.path, self.output, current, spare, folders, blobs, keyed)
         self.produced: dict[str, bool] = {}  # rel -> written (False: the unchanged current file)
-        self.apart: set[str] = set()  # files placed but not counted as pages (the search index)
-        self._aliases = {os.path.abspath(output_dir), str(self.output)}
-        self._done = self._pruned = False
+        self.digests: dict[str, str] = {}  # rel -> digest of its bytes, where the writer knows it
+        self.apart: set[str] = set()  # files placed but not counted as the build's (the search index)
+        self._done = False
 
-    def record(self, rel: str, written: bool) -> None:
-        if rel in self.produced:
-            raise UnsafePath(f"two outputs want the same path '{rel}'")
-        self.produced[_output_rel(rel)] = written
-
-    def write(self, outputs: Iterable[Output | Placed]) -> None:
-        for output in outputs:
-            if isinstance(output, Placed):  # a worker wrote it (a second output of one path: its
-                self.record(output.path, output.written)  # file was replaced, but the build fails here)
-                continue
-            rel = _output_rel(output.path)
-            if rel in self.produced:
+    def write(self, items: Iterable[Output | Placed | Kept], apart: bool = False) -> None:
+        """Place every item: bytes, a file to copy, a file a worker placed, a file kept."""
+        for item in items:
+            if isinstance(item, Placed):  # a worker wrote it (a second output of one path: its
+                rel, written = item.path, item.written  # file was replaced, but the build fails here)
+                if item.digest:
+                    self.digests[rel] = item.digest
+            elif isinstance(item, Kept):
+                rel = _output_rel(item.path)
+                written = self._keep(rel, item.source)
+                if item.digest:
+                    self.digests[rel] = item.digest
+            else:
+                rel = _output_rel(item.path)
+                data = item.data if item.data is not None else Path(item.source).read_bytes()  # type: ignore[arg-type]
+                written = self.writer.put(rel, data)
+            if rel in self.produced or rel in self.apart:
                 raise UnsafePath(f"two outputs want the same path '{rel}'")
-            self.record(rel, self._place(output, rel))
+            if apart:
+                self.apart.add(rel)
+            else:
+                self.produced[rel] = written
 
-    def _place(self, output: Output, rel: str) -> bool:
-        if output.data is not None:
-            return self.writer.put(rel, output.data)
-        source = os.path.abspath(output.source)  # type: ignore[arg-type]
-        if any(source == os.path.join(alias, rel) for alias in self._aliases) and self.writer.keep(rel):
-            return False  # a page the cache kept: the file in place is the output
-        return self.writer.put(rel, Path(source).read_bytes())
+    def _keep(self, rel: str, source: str | None) -> bool:
+        if source is not None:
+            return self.writer.link_in(rel, source)
+        if not self.writer.keep(rel):  # a file system without hard links: the bytes are copied
+            self.writer.put(rel, (self.output / rel).read_bytes())
+        return False
+
+    def pages(self) -> dict[str, str]:
+        """The HTML pages this build placed, outside hidden folders, with the digest of their bytes
+        ('' where it is not known)."""
+        return {rel: self.digests.get(rel, "") for rel in self.produced
+                if rel.endswith(".html") and not any(part.startswith(".") for part in rel.split("/"))}
+
+    def file(self, rel: str) -> Path:
+        """Where a staged file lies (to be read, never written)."""
+        return self.path / _output_rel(rel)
 
     def carry(self, folder: str) -> None:
         """Keep a folder of the current output as it is (serve's search index between its runs)."""
@@ -258,18 +311,11 @@ class Stage:
             if self.writer.keep(rel):
                 self.apart.add(rel)
 
-    def prune(self) -> None:
-        """Remove what the stage holds from an older build and this build did not make (once the
-        pages are written: before the search indexer reads them)."""
-        if not self._pruned:
-            gone = _prune(self.path, self.writer.spare, set(self.produced) | self.apart)
-            self.writer.forget_folders(gone)
-            self._pruned = True
-
     def commit(self) -> WriteReport:
         """Make the stage the output folder; the stage then holds the previous build."""
         report = self.report()
-        self.prune()
+        gone = _prune(self.path, self.writer.spare, set(self.produced) | self.apart)
+        self.writer.forget_folders(gone)
         if self.in_place:
             commit_in_place(self.output, self.path, _scan(self.path, skip="")[0], STAGING)
             shutil.rmtree(self.path)
@@ -286,10 +332,6 @@ class Stage:
             _remove(self.path)
         self._done = True
 
-    def has_current(self, rel: str) -> bool:
-        """Whether the current output holds the regular file `rel`."""
-        return rel in self.writer.current
-
     def report(self) -> WriteReport:
         changed = tuple(rel for rel, written in self.produced.items() if written)
         removed = sum(1 for rel in self.writer.current
@@ -297,22 +339,15 @@ class Stage:
         return WriteReport(len(changed), len(self.produced) - len(changed), removed, changed)
 
 
-def write_output(outputs: Iterable[Output] | Callable[["StageWriter"], Iterable[Output | Placed]], output_dir: Path,
-                 index: Callable[[Stage], object] | None = None,
-                 waiting: Callable[[str], None] | None = None) -> WriteReport:
-    """Write a whole build into `output_dir`, holding the folder's lock (`waiting` hears if it has
-    to wait). `outputs` may be a function of the stage's writer, so that worker processes put
-    their files in place themselves. `index(stage)` writes the search index into the stage
-    before the swap; without it the current index is kept as it is (serve brings it up to date apart)."""
+@contextmanager
+def staged(output_dir: Path, waiting: Callable[[str], None] | None = None, blobs: Any = None,
+           keyed: bool = False) -> Iterator[Stage]:
+    """The stage of `output_dir`, holding the folder's lock (`waiting` hears if it has to wait).
+    The caller writes into it and commits; whatever it does not commit is discarded."""
     with output_lock(output_dir, waiting):
-        stage = Stage(output_dir)
+        stage = Stage(output_dir, blobs, keyed)
         try:
-            stage.write(outputs(stage.writer) if callable(outputs) else outputs)
-            if index is None:
-                stage.carry(SEARCH_DIR)
-            else:
-                index(stage)
-            return stage.commit()
+            yield stage
         finally:
             stage.discard()
 

@@ -1,144 +1,147 @@
 """What the engine keeps between runs, in memory (`serve`) and in `.kaffee-cache/` (`build`).
 
-A git-ignored folder `.kaffee-cache/` next to the output folder keeps five stores:
+A git-ignored folder `.kaffee-cache/` beside the output folder holds four things, each kept by
+content, never by a file's time or place and never by an object's identity:
 
-- front matter, keyed by the file's content hash: the YAML is not parsed again;
-- parsed sessions, keyed by the file's content hash, its path and site.yaml, with the
-  problems found in them (reported again on every run), and beside them the related
-  sessions, keyed by what ranking them reads (relations.related_inputs);
-- rendered bodies, keyed by the file's content hash and everything `render_body` reads
-  (its line, path, own topic and the link context: base path and topic names always, the
-  wikilink targets only when the text has a `[[`), so adding a session re-renders no body;
-- the dependency graph of the outputs (graph.py): what each output read while it rendered;
-- the stat manifest of inputs and output (manifest.py), so nothing changed is answered at once.
+- the memo table (memo.py): front matter, parsed sessions, related sessions, rendered bodies,
+  the theme's compiled templates, what Pagefind reads of a page and the index parts, each by the
+  digest of all it was made from;
+- the graph of reads (graph.py): what every output read while it rendered, so an output none of
+  whose reads changed is kept;
+- the files (blobs.py): every output's bytes by their digest, so an empty output folder (CI) is
+  filled without rendering;
+- the last link (warm.py): the linked Site with the digest of every file it was made from, so a
+  build after one changed session relinks that session only, as `serve` does.
 
-A warm engine (`serve`) holds the same stores in memory, with the decoded records beside
-them, so one reuse mechanism serves `build`, `check` and `serve`. Every key also holds a
-digest of kaffee-site's own source and its libraries' versions, so an upgrade starts afresh.
-Stores are marshal files (store.py: plain data, no code is ever loaded from the cache); a
-store that cannot be read, or an entry that does not decode, is ignored: a bad cache is never
-an error.
+Every file is salted with the tool's own version (store.code_salt), and a file that is damaged
+or was written by anything else reads as empty: a bad cache costs time, never a wrong byte. A
+successful run that linked the whole archive keeps only what it used, so the cache never holds
+more than one build needs; the build reports its size. `serve` keeps the same in memory, with no
+files (warm: the Site itself stays in memory).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import marshal
+import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from kaffee_site.digest import digest
 from kaffee_site.errors import Diagnostics
-from kaffee_site.markdown.body import Body, LinkContext
 from kaffee_site.link.relations import related_inputs
-from kaffee_site.reuse.graph import Graph, digest_text
-from kaffee_site.reuse.manifest import cache_folder, code_salt, output_id
-from kaffee_site.reuse.store import Store, decode, encode, pack, unpack
+from kaffee_site.markdown.body import Body, LinkContext
+from kaffee_site.reuse.blobs import Blobs
+from kaffee_site.reuse.graph import Graph
+from kaffee_site.reuse.manifest import cache_folder
+from kaffee_site.reuse.memo import Memo
+from kaffee_site.reuse.store import code_salt, pack, read_store, unpack, write_store
+from kaffee_site.reuse.warm import Linked, from_plain, plain
 
-SHARDS = 16  # bodies are split so one edit rewrites a sixteenth of them
-_hash = digest_text
-
-
-class _Memory(Store):
-    """A store that never touches the disk: the engine's memory when no cache folder is used."""
-
-    def __init__(self) -> None:  # noqa: super().__init__ would read a file
-        self.path, self.salt = None, ""  # type: ignore[assignment]
-        self.data, self.used, self.dirty = {}, set(), False
-
-    def save(self) -> bool:
-        self.data = {k: v for k, v in self.data.items() if k in self.used}
-        return True
-
-
-BodyJobs = Sequence[Any]  # link.BodyJob (not imported: link imports this module's users)
+LINKED = "linked.marshal"
+GRAPH = "graph.marshal"
+STATS = ("sessions", "bodies", "bodies_total", "pages", "pages_total", "linked", "size", "removed")
 
 
 class BuildCache:
-    """The stores of the engine. `save()` after each run keeps what the run used."""
+    """The memo table, the graph, the files and the last link of one output folder's builds."""
 
     def __init__(self, output_dir: Path, persist: bool = True):
-        self.folder = cache_folder(output_dir)
-        self.output_dir = output_dir
-        self.persist = persist
+        self.folder = cache_folder(output_dir) if persist else None
         self.salt = code_salt()
-
-        def store(name: str) -> Store:
-            return Store(self.folder / name, self.salt) if persist else _Memory()
-
-        self.front = store("front-matter.marshal")
-        self.sessions = store("sessions.marshal")
-        self.bodies = [store(f"bodies-{i:x}.marshal") for i in range(SHARDS)]
-        self.graph = Graph(store(f"pages-{output_id(output_dir)}.marshal"), output_dir)
-        self.body_keys: dict[int, str] = {}  # id(Body) -> key, for output digests
-        self._decoded: dict[str, Any] = {}  # key -> session/body as records, kept while used
-        self._used: set[str] = set()
-        self.stats = {"sessions": 0, "bodies": 0, "bodies_total": 0, "pages": 0, "pages_total": 0}
-
-    @property
-    def stores(self) -> list[Store]:
-        return [self.front, self.sessions, *self.bodies, self.graph.store]
+        self.memo = Memo(self.folder, self.salt)
+        self.graph = Graph(self.folder / GRAPH if self.folder else None, self.salt)
+        self.blobs = Blobs(self.folder, self.salt) if self.folder else None
+        self.stats = dict.fromkeys(STATS, 0)
+        self._config: tuple[Any, str] | None = None
 
     def begin(self) -> None:
         """A new run: counts start at zero, and only what this run uses is kept after it."""
-        for store in self.stores:
-            store.used = set()
-        self._used = set()
-        self.body_keys = {}
-        self.stats = dict.fromkeys(self.stats, 0)
+        self.memo.begin()
+        self.stats = dict.fromkeys(STATS, 0)
 
-    def save(self, complete: bool = True) -> list[str]:
-        """Keep what this run used; a run that failed half-way saw only part of the archive,
-        so then nothing is forgotten. Returns why stores could not be saved (none: all saved)."""
-        if not complete:
-            for store in self.stores:
-                store.used |= set(store.data)
-            self._used |= set(self._decoded)
-        failures = [store.failure or str(store.path) for store in self.stores if not store.save()]
-        self._decoded = {k: v for k, v in self._decoded.items() if k in self._used}
+    def save(self, ok: bool, whole: bool, linked: Linked | None = None, scope: str = "") -> list[str]:
+        """After a run: what it made is kept. A successful run that linked the whole archive keeps
+        only what it used; one that relinked or failed only adds (warm.RELINKS bounds how long).
+        `linked` (a successful run's) is kept for the next build. Returns why parts of the cache
+        could not be saved (none: all saved)."""
+        failures = self.memo.save(sweep=ok and whole) + self.graph.save()
+        if self.blobs is not None:
+            failures += self.blobs.save(sweep=ok)
+        if self.folder is not None and linked is not None and linked.records:
+            try:
+                value = plain(linked, scope)
+            except TypeError:  # front matter that is not plain data: the next build links anew
+                value = None
+            failure = write_store(self.folder / LINKED, self.salt, {"linked": value})
+            failures += [failure] if failure else []
+        self.stats["removed"] = self.memo.removed + (self.blobs.removed if self.blobs else 0)
+        self.stats["size"] = self._size()
         return failures
 
-    # front matter (load stage)
-    def front_matter(self, digest: str) -> tuple | None:
-        return self.front.get(digest)
+    def _size(self) -> int:
+        if self.folder is None:
+            return 0
+        total = self.blobs.size(self.blobs.placed) if self.blobs is not None else 0
+        try:
+            for entry in os.scandir(self.folder):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            pass
+        return total
 
-    def store_front_matter(self, digest: str, value: tuple) -> None:
+    def last_linked(self, scope: str, content: Any) -> Linked | None:
+        """The link the last build kept, if it was made with the same scope and site.yaml."""
+        if self.folder is None:
+            return None
+        found = read_store(self.folder / LINKED, self.salt)
+        return from_plain(found.get("linked"), scope, content) if found else None
+
+    # --- the load stage: front matter by the file's bytes ------------------------------------------
+
+    def front_matter(self, file_digest: str) -> tuple | None:
+        return self.memo.get("front", digest("front matter", file_digest))
+
+    def store_front_matter(self, file_digest: str, value: tuple) -> None:
         try:
             marshal.dumps(value)  # only plain YAML data can be kept
         except ValueError:
             return
-        self.front.put(digest, value)
+        self.memo.put("front", digest("front matter", file_digest), value)
 
-    def _known(self, store: Store, key: str, read: Callable[[Any], Any]) -> Any:
-        """A record stored under `key`, decoded once and then kept in memory; None if unknown."""
-        self._used.add(key)
-        decoded = self._decoded.get(key)
-        value = store.get(key)  # marks it used, so the store keeps it
-        if decoded is not None:
-            return decoded
+    # --- the link stage -------------------------------------------------------------------------
+
+    def _config_key(self, config: Any) -> str:
+        if self._config is None or self._config[0] is not config:
+            self._config = (config, digest(repr(config)))
+        return self._config[1]
+
+    def _known(self, kind: str, key: str) -> Any:
+        """The record kept under `key`, decoded; None when unknown or not decodable."""
+        value = self.memo.get(kind, key)
         if value is None:
             return None
         try:
-            decoded = self._decoded[key] = read(value)
-        except (KeyError, TypeError, IndexError, ValueError):
-            store.drop(key)
+            return unpack(value)
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError):
+            self.memo.drop(kind, key)
             return None
-        return decoded
 
-    # parsed sessions (link stage)
     def session_parser(self, inner: Callable) -> Callable:
         """A session parser for link_site: a file parsed before (same bytes, same place, same
         site.yaml) is not parsed again; the problems it had are reported again."""
-        def parse(doc: Any, config: Any, diag: Any) -> Any:
-            key = _hash(self.salt, doc.digest, doc.rel, doc.display, repr(config))
-            known = self._known(self.sessions, key, unpack)
+        def parse(doc: Any, config: Any, diag: Diagnostics) -> Any:
+            key = digest("session", doc.digest, doc.rel, doc.display, self._config_key(config))
+            known = self._known("session", key)
             if known is None:
                 found = Diagnostics()
                 known = (inner(doc, config, found), found.problems)
-                self._decoded[key] = known
                 try:
-                    self.sessions.put(key, pack(known))
-                except (TypeError, ValueError):
-                    pass  # front matter we cannot keep as plain data is kept in memory only
+                    self.memo.put("session", key, pack(known))
+                except TypeError:
+                    pass  # front matter we cannot keep as plain data is parsed again next time
             else:
                 self.stats["sessions"] += 1
             for problem in known[1]:
@@ -146,58 +149,52 @@ class BuildCache:
             return known[0]
         return parse
 
-    # related sessions (link stage)
     def relater(self, inner: Callable) -> Callable:
         """related_sessions for link_site: the ranking is kept by a digest of what it reads
         (every session's slug, date, topics and speakers, in order), so a body edit, or any edit
         of other fields, does not rank ten thousand sessions again."""
         def relate(sessions: list) -> list:
-            key = _hash(self.salt, "related", related_inputs(sessions))
-            known = self.sessions.get(key)
+            key = digest("related", related_inputs(sessions))
+            known = self.memo.get("related", key)
             if isinstance(known, tuple) and len(known) == len(sessions) and all(type(r) is tuple for r in known):
                 return [dataclasses.replace(s, related=r) for s, r in zip(sessions, known)]
             linked = inner(sessions)
-            self.sessions.put(key, tuple(s.related for s in linked))
+            self.memo.put("related", key, tuple(s.related for s in linked))
             return linked
         return relate
 
-    # bodies (link stage)
-    def body_key(self, job: Any, ctx_key: str, wiki_key: str) -> str:
-        wiki = wiki_key if "[[" in job.text else ""
-        return _hash(self.salt, job.digest or _hash(job.text), str(job.first_line), job.display,
-                     str(job.own_topic), ctx_key, wiki)
-
     def body_renderer(self, inner: Callable) -> Callable:
-        """A renderer for link_site: known bodies are taken, the others rendered by `inner`."""
-        def render(jobs: BodyJobs, ctx: LinkContext) -> list[Body]:
-            self.link_context = ctx
-            ctx_key = _hash(*(repr(getattr(ctx, f.name)) for f in dataclasses.fields(ctx)
-                              if f.name != "wiki_targets"))
-            wiki_key = _hash(repr(sorted(ctx.wiki_targets.items())))
-            keys = [self.body_key(job, ctx_key, wiki_key) for job in jobs]
-            self.stats["bodies_total"] += len(keys)
-            bodies: list[Body | None] = [self._known(self._shard(key), key, _body) for key in keys]
-            missing = [i for i, body in enumerate(bodies) if body is None]
-            self.stats["bodies"] += len(keys) - len(missing)
+        """A renderer for link_site and relink: known bodies are taken, the others rendered by `inner`."""
+        def render(jobs: Sequence[Any], ctx: LinkContext) -> list[Body]:
+            names = digest(*(repr(getattr(ctx, f.name)) for f in dataclasses.fields(ctx) if f.name != "wiki_targets"))
+            wiki = digest(repr(sorted(ctx.wiki_targets.items())))
+            keys = [digest("body", job.digest or digest(job.text), str(job.first_line), job.display,
+                           str(job.own_topic), names, wiki if "[[" in job.text else "") for job in jobs]
+            bodies: list[Body | None] = [self._known("body", key) for key in keys]
+            missing = [i for i, body in enumerate(bodies) if not isinstance(body, Body)]
+            self.stats["bodies_rendered"] = self.stats.get("bodies_rendered", 0) + len(missing)
             for i, body in zip(missing, inner([jobs[i] for i in missing], ctx)):
-                bodies[i] = self._decoded[keys[i]] = body
+                bodies[i] = body
                 try:
-                    self._shard(keys[i]).put(keys[i], encode(body))
+                    self.memo.put("body", keys[i], pack(body))
                 except TypeError:
-                    pass  # a body with data we cannot keep is kept in memory only
-            for key, body in zip(keys, bodies):
-                self.body_keys[id(body)] = key
+                    pass  # a body with data we cannot keep is rendered again next time
             return bodies  # type: ignore[return-value]
         return render
 
-    link_context: LinkContext | None = None  # the context of the last body_renderer call
+    def theme_store(self) -> "Section":
+        """The theme's own entries (template references, compiled code) in the memo table."""
+        return Section(self.memo, "code")
 
-    def _shard(self, key: str) -> Store:
-        return self.bodies[int(key[0], 16) % SHARDS]
 
+class Section:
+    """One kind of entry in the memo table, for code that names its entries itself (the theme)."""
 
-def _body(value: Any) -> Body:
-    body = decode(value)
-    if not isinstance(body, Body):
-        raise TypeError("not a body")
-    return body
+    def __init__(self, memo: Memo, kind: str):
+        self.memo, self.kind = memo, kind
+
+    def get(self, name: str) -> Any:
+        return self.memo.get(self.kind, digest(self.kind, name))
+
+    def put(self, name: str, value: Any) -> None:
+        self.memo.put(self.kind, digest(self.kind, name), value)

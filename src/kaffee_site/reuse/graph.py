@@ -1,54 +1,53 @@
-"""The dependency graph: for every output, what it read while it rendered.
+"""The one graph of reads: for every output, what it read while it rendered.
 
-Nothing is declared. While a page renders it sees a RecordingSite (recording.py) that notes
-every record, group of a record's fields and Site attribute it reads; its template counts with
-every template it extends, includes or imports (theme.template_digest). On the next run,
-whether `build`, `check` or a warm `serve`, an output is kept without rendering when its key
-(URL, template, its own record) is the same, nothing it read changed, and the file in the
-output folder is still the one written; everything else is rendered again. A change in any
-theme, to anything any template shows, reaches exactly the outputs that read it.
+Nothing is declared. While a page renders it sees a RecordingSite (render/recording.py) that
+notes every record, group of a record's fields and Site attribute it reads; its template counts
+with every template it extends, includes or imports (theme.template_digest). On the next run an
+output is kept without rendering when its key (URL, template, its own record) is the same and
+nothing it read changed; everything else is rendered again. A change in any theme, to anything
+any template shows, reaches exactly the outputs that read it.
 
-Digests are computed once per record and run (Digests memoises them by identity), and once per
-item read, however many outputs read it (Graph.begin).
+Every read is named once in a table of items ('session.body\\x1fslug', numbered by position)
+with its digest in the last good run; an output's entry holds its key, the numbers of the items
+it read (packed), the digest of the bytes it was rendered to and the Stat of the file written.
+So a run digests each item once (`begin`), and an entry holds when its key is the same and none
+of its items changed: the engine then links the file in place (its Stat unchanged) or the
+cache's file of those bytes (reuse/blobs.py). A run that fails changes nothing stored.
+
+Digests are taken by content: a record by its fields (a body by its bytes), once per record,
+group and run; a warm engine hands the last run's on (`kept`), used again for the very same
+record objects.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from array import array
 from pathlib import Path
 from typing import Any, Iterable
 
-from kaffee_site.model import Organisation, Page, Person, Session, Site, Topic
+from kaffee_site.digest import Stat, digest
 from kaffee_site.markdown.body import Body
-from kaffee_site.reuse.recording import KEYED, group_fields
-from kaffee_site.reuse.store import _PLAIN, Store, _field_names
+from kaffee_site.model import Organisation, Page, Person, Session, Site, Topic
+from kaffee_site.render.recording import GROUPS, KEYED, group_fields
+from kaffee_site.reuse.store import field_names, read_store, write_store
 
-
-def digest_text(*parts: str) -> str:
-    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(joined, digest_size=20).hexdigest()
-
-
-# Records that hold rendered bodies: digested field by field, a body standing in by its key.
-# Any other value is digested by its repr, which is complete for the model's plain records.
-_WITH_BODIES = frozenset({Session, Topic, Page, Person, Organisation, Site})
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_GROUPED = frozenset({Session, Topic, Page, Person, Organisation})  # records digested by groups of fields
+_BODY_REST = tuple(name for name in field_names(Body) if name != "utf8")
+_NUMBERS = "I"  # array typecode of the item numbers an entry read
 
 
 class Digests:
-    """Stable digests of one Site's records and of the templates; a body stands in by its key."""
+    """Stable digests of one Site's records and of the templates, by content."""
 
-    def __init__(self, site: Any, body_keys: dict[int, str], theme: Any = None,
-                 kept: tuple[dict, dict] = ({}, {})):
-        """`kept`: memo() of the run before (a warm engine), whose records that are still the
-        same objects need not be digested again."""
-        self.site, self.body_keys, self.theme = site, body_keys, theme
-        self._memo: dict[int, tuple[Any, str]] = {}
-        self._groups: dict[tuple[int, str], tuple[Any, str]] = {}
-        self._kept_memo, self._kept_groups = kept
-        self._deps: dict[tuple, str] = {}
+    def __init__(self, site: Any, theme: Any = None, kept: dict | None = None):
+        """`kept`: the groups a warm engine's last run digested (`groups`), used again for the
+        very same records."""
+        self.site, self.theme = site, theme
+        self.groups: dict[tuple[str, str, str], tuple[Any, str]] = {}  # (type, slug, group) -> (record, digest)
+        self._kept = kept or {}
         self._items: dict[str, str] = {}
+        self._site: str | None = None
         self._by_slug: dict[str, dict[str, Any]] | None = None
 
     def value(self, value: Any) -> str:
@@ -56,32 +55,27 @@ class Digests:
         if kind in _PLAIN:
             return repr(value)
         if kind is Body:
-            key = self.body_keys.get(id(value))
-            return "body:" + (key if key is not None else digest_text(repr(value)))
-        if kind in _WITH_BODIES or (kind is tuple and value and type(value[0]) in _WITH_BODIES):
-            memo = self._memo.get(id(value))
-            if memo is None:
-                memo = self._kept_memo.get(id(value))
-                if memo is not None and memo[0] is value:
-                    self._memo[id(value)] = memo
-                    return memo[1]
-                # the value is kept with its digest, so its id cannot be reused
-                memo = (value, self._record(value) if kind is not tuple
-                        else digest_text("tuple", *(self.value(v) for v in value)))
-                self._memo[id(value)] = memo
-            return memo[1]
+            return digest("body", value.utf8, repr(tuple(getattr(value, name) for name in _BODY_REST)))
+        if kind in _GROUPED:
+            return digest(kind.__qualname__, *(self._group(value, group) for group in GROUPS))
+        if kind is tuple and value and type(value[0]) in _GROUPED:
+            return digest("tuple", *(self.value(v) for v in value))
+        if kind is Site:
+            if self._site is None or value is not self.site:
+                self._site = digest("site", *(f"{name}={self.value(getattr(value, name))}"
+                                              for name in field_names(Site)))
+            return self._site
         return repr(value)
 
-    def _record(self, record: Any) -> str:
-        plain, parts = [], []
-        for name in _field_names(type(record)):
-            field = getattr(record, name)
-            kind = type(field)
-            if kind is Body or kind in _WITH_BODIES or (kind is tuple and field and type(field[0]) in _WITH_BODIES):
-                parts.append(f"{name}={self.value(field)}")
-            else:
-                plain.append(field)
-        return digest_text(type(record).__qualname__, repr(tuple(plain)), *parts)
+    def _group(self, record: Any, group: str) -> str:
+        kind = type(record)
+        key = (kind.__qualname__, record.slug, group)
+        memo = self.groups.get(key) or self._kept.get(key)
+        if memo is None or memo[0] is not record:
+            parts = [f"{name}={self.value(getattr(record, name))}" for name in group_fields(kind, group)]
+            memo = (record, digest(kind.__qualname__, group, *parts))
+        self.groups[key] = memo
+        return memo[1]
 
     def _record_of(self, kind: str, slug: str) -> Any:
         """The record of a kind by slug in this Site, or None."""
@@ -90,126 +84,91 @@ class Digests:
                              for name, kind in KEYED.items()}
         return self._by_slug[kind].get(slug)
 
-    def _group(self, record: Any, group: str) -> str:
-        memo = self._groups.get((id(record), group)) or self._kept_groups.get((id(record), group))
-        if memo is None or memo[0] is not record:
-            kind = type(record)
-            parts = [f"{name}={self.value(getattr(record, name))}" for name in group_fields(kind, group)]
-            memo = (record, digest_text(kind.__qualname__, group, *parts))
-        self._groups[(id(record), group)] = memo
-        return memo[1]
-
-    def memo(self) -> tuple[dict, dict]:
-        """What this run digested, by identity, for the next run of a warm engine (`kept`)."""
-        return self._memo, self._groups
-
     def read(self, item: str) -> str:
-        """dep() of a read as stored in an entry ('kind\\x1fname')."""
+        """The digest of one read as named in the table ('kind\\x1fname'): ('session.card', slug),
+        ('order', 'sessions'), ('attr', name) of the Site, ('template', name), ..."""
         found = self._items.get(item)
         if found is None:
-            found = self._items[item] = self.dep(tuple(item.split("\x1f", 1)))
+            kind, name = item.split("\x1f", 1)
+            found = self._items[item] = self._read(kind, name)
         return found
 
-    def dep(self, dep: tuple) -> str:
-        """Digest of one read: ('session', slug) etc., ('attr', name) of the Site, ('template', name)."""
-        found = self._deps.get(dep)
-        if found is None:
-            kind, name = dep
-            if kind == "count":
-                found = str(len(getattr(self.site, name)))
-            elif kind == "template":
-                found = self.theme.template_digest(name) if self.theme is not None else "missing"
-            elif kind == "attr":
-                value = getattr(self.site, name, None)
-                found = self.value(self.site) if callable(value) else self.value(value)
-            elif kind == "order":
-                found = digest_text(*(record.slug for record in getattr(self.site, name)))
-            elif "." in kind:  # a group of a record's fields ('session.card', slug)
-                record_kind, group = kind.split(".", 1)
-                record = self._record_of(record_kind, name)
-                found = "missing" if record is None else self._group(record, group)
-            else:
-                try:
-                    found = self.value(getattr(self.site, kind)(name))
-                except (KeyError, AttributeError):
-                    found = "missing"
-            self._deps[dep] = found
-        return found
+    def _read(self, kind: str, name: str) -> str:
+        if kind == "count":
+            return str(len(getattr(self.site, name)))
+        if kind == "template":
+            return self.theme.template_digest(name) if self.theme is not None else "missing"
+        if kind == "attr":
+            value = getattr(self.site, name, None)
+            return self.value(self.site) if callable(value) else self.value(value)
+        if kind == "order":
+            return digest(*(record.slug for record in getattr(self.site, name)))
+        if "." in kind:  # a group of a record's fields ('session.card', slug)
+            record_kind, group = kind.split(".", 1)
+            record = self._record_of(record_kind, name)
+            return "missing" if record is None else self._group(record, group)
+        try:  # a record looked up by slug ('session', slug)
+            return self.value(getattr(self.site, kind)(name))
+        except (KeyError, AttributeError):
+            return "missing"
 
 
 _VALUE = "graph"  # the one entry of the graph's store
-_NUMBERS = "I"  # array typecode of the item numbers an entry read
 
 
 class Graph:
-    """What every output of one folder read, and what those reads were in the last good run.
+    """What every output of the archive read, and what those reads were in the last good run."""
 
-    The store holds one value, (items, digests, entries): `items` are the reads any output made
-    ('session.body\x1fslug', numbered by position), `digests` what each was in the last
-    successful run, and `entries` map an output path to its key, the numbers of the items it
-    read (packed, so 35,000 entries load as one small file) and the stat of the file written.
-    After every successful run each entry was rendered against exactly those digests: an output
-    that read a changed item was rendered again. So a run digests each item once (begin), and
-    an output is kept when its key is the same, none of its items changed and its file is the
-    one written; nothing is digested per output. A run that fails changes nothing stored."""
-
-    def __init__(self, store: Store, output_dir: Path):
-        self.store = store
-        self.output_dir = output_dir
-        self._output = str(output_dir)
-        items, digests, entries = _loaded(store.get(_VALUE))
+    def __init__(self, path: Path | None, salt: str = ""):
+        self.path, self.salt = path, salt
+        stored = read_store(path, salt) if path is not None else None
+        items, digests, entries = _loaded(stored.get(_VALUE) if stored else None)
         self.items, self.digests, self.entries = items, digests, entries
         self.numbers = {item: number for number, item in enumerate(items)}
         self.current: list[str] = list(digests)  # this run's digest of every item
         self.changed: set[int] = set()  # numbers of the items whose digest changed since the last good run
-        self.kept: set[str] = set()
-        self.rendered: dict[str, tuple[str, bytes]] = {}  # this run's entries, until finish()
-        self._keys: dict[str, tuple] = {}  # output path -> (plan, context, key) of the run before
-        self._next_keys: dict[str, tuple] = {}
+        self.made: dict[str, tuple] = {}  # this run's entries, until finish()
+        self._digests: Digests | None = None
+        self.dirty = False
 
     def begin(self, digests: Digests) -> None:
         """A new run over the Site `digests` describes: which items changed since the last good run."""
         read = digests.read
         self.current = [read(item) for item in self.items]
         self.changed = {n for n, (old, new) in enumerate(zip(self.digests, self.current)) if old != new}
-        self.kept, self.rendered = set(), {}
+        self.made = {}
         self._digests = digests
-        if self._next_keys:
-            self._keys, self._next_keys = self._next_keys, {}
 
-    def key(self, salt: str, spec: Any, digests: Digests) -> str:
+    def key(self, spec: Any, digests: Digests) -> str:
+        """What an output is made from besides its reads: its URL, template or producer, own records."""
         producer = f"{spec.producer.__module__}.{spec.producer.__qualname__}" if spec.producer else ""
-        # the same plan with the very same records as the run before (a warm engine): the same key
-        plan = (spec.url_path, spec.template, producer,
-                tuple((name, value, type(value)) if type(value) in _PLAIN else (name, id(value))
-                      for name, value in spec.context))
-        known = self._keys.get(spec.path)
-        if known is None or known[0] != plan:
-            known = (plan, spec.context, digest_text(salt, spec.url_path, spec.template, producer,
-                                                     *(f"{name}={digests.value(value)}" for name, value in spec.context)))
-        self._next_keys[spec.path] = known  # with the context, so the ids in the plan stay taken
-        return known[2]
+        return digest(self.salt, spec.url_path, spec.template, producer,
+                      *(f"{name}={digests.value(value)}" for name, value in spec.context))
 
-    def holds(self, path: str, key: str) -> bool:
-        """True when the entry holds: same key, none of its reads changed, the file is the one written."""
+    def holds(self, path: str, key: str) -> tuple[str, Stat] | None:
+        """(digest of the bytes, Stat of the file written) of the output at `path` when it needs
+        no new render: the same key and none of its reads changed."""
         entry = self.entries.get(path)
         if entry is None:
-            return False
+            return None
         try:
-            entry_key, numbers, stat = entry
+            entry_key, numbers, found, stat = entry
             if entry_key != key or (self.changed and not self.changed.isdisjoint(array(_NUMBERS, numbers))):
-                return False
-            found = os.stat(os.path.join(self._output, path))
-            if (found.st_size, found.st_mtime_ns, found.st_ino) != tuple(stat):
-                return False
-        except (OSError, TypeError, ValueError):
-            return False
-        self.kept.add(path)
-        return True
+                return None
+            return str(found), tuple(stat)  # type: ignore[return-value]
+        except (TypeError, ValueError):
+            return None
 
-    def remember(self, path: str, key: str, reads: Iterable[tuple]) -> None:
+    def kept(self, path: str, stat: Stat) -> None:
+        """The output at `path` was kept; `stat` is the file's now."""
+        entry = self.entries[path]
+        self.made[path] = (entry[0], entry[1], entry[2], stat)
+
+    def remember(self, path: str, key: str, reads: Iterable[tuple], found: str, stat: Stat | None) -> None:
+        """The output at `path` was rendered with `key`, read `reads`, came out as bytes of digest
+        `found` and was placed as a file with `stat`."""
         numbers = array(_NUMBERS, sorted(self._number(f"{kind}\x1f{name}") for kind, name in reads))
-        self.rendered[path] = (key, numbers.tobytes())
+        self.made[path] = (key, numbers.tobytes(), found, stat)
 
     def _number(self, item: str) -> int:
         number = self.numbers.get(item)
@@ -217,30 +176,30 @@ class Graph:
             number = self.numbers[item] = len(self.items)
             self.items.append(item)
             self.digests.append("")
-            self.current.append(self._digests.read(item))
+            self.current.append(self._digests.read(item))  # type: ignore[union-attr]
         return number
 
     def finish(self) -> None:
-        """After a successful write: note each rendered output's file, so the next run can keep it,
-        and forget the outputs this run did not make."""
-        if not self.rendered and len(self.kept) == len(self.entries) and not self.changed:
-            return  # nothing to note: the stored graph stands as it is
-        entries = {path: self.entries[path] for path in self.kept}
-        for path, (key, numbers) in self.rendered.items():
-            try:
-                found = os.stat(os.path.join(self._output, path))
-            except OSError:
-                continue
-            entries[path] = (key, numbers, (found.st_size, found.st_mtime_ns, found.st_ino))
-        self.entries, self.digests, self.rendered = entries, self.current, {}
+        """After a successful write: the entries of the outputs this run made, nothing else."""
+        if self.made == self.entries and not self.changed:
+            return  # the stored graph stands as it is
+        self.entries, self.digests, self.made = self.made, self.current, {}
         self.changed = set()
         if len(self.items) > 2 * 1000 and len(self.items) > 2 * len(self._used_numbers()):
             self._compact()
-        self.store.put(_VALUE, (tuple(self.items), tuple(self.digests), self.entries))
+        self.dirty = True
+
+    def save(self) -> list[str]:
+        """Write the graph if it changed; why it could not be (none: saved)."""
+        if not self.dirty or self.path is None:
+            return []
+        failure = write_store(self.path, self.salt, {_VALUE: (tuple(self.items), tuple(self.digests), self.entries)})
+        self.dirty = failure is not None
+        return [failure] if failure else []
 
     def _used_numbers(self) -> set[int]:
         used: set[int] = set()
-        for _, numbers, _ in self.entries.values():
+        for _, numbers, _, _ in self.entries.values():
             used.update(array(_NUMBERS, numbers))
         return used
 
@@ -252,8 +211,9 @@ class Graph:
         self.digests = [self.digests[n] for n in used]
         self.current = list(self.digests)
         self.numbers = {item: number for number, item in enumerate(self.items)}
-        self.entries = {path: (key, array(_NUMBERS, [renumber[n] for n in array(_NUMBERS, numbers)]).tobytes(), stat)
-                        for path, (key, numbers, stat) in self.entries.items()}
+        self.entries = {path: (key, array(_NUMBERS, [renumber[n] for n in array(_NUMBERS, numbers)]).tobytes(),
+                               found, stat)
+                        for path, (key, numbers, found, stat) in self.entries.items()}
 
 
 def _loaded(value: Any) -> tuple[list[str], list[str], dict[str, tuple]]:

@@ -15,30 +15,18 @@ costs the stat calls and Python's start, not the engine's imports.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib.metadata
-import marshal
 import os
-import sys
 from pathlib import Path
 from typing import Any, Collection
 
 import kaffee_site
+from kaffee_site.digest import digest, stat_of
 from kaffee_site.errors import Problem
-from kaffee_site.reuse.store import Store
+from kaffee_site.reuse.store import code_salt, read_store, write_store
 from kaffee_site.themes import default_theme_folder
 
 CACHE_DIR = ".kaffee-cache"
-_FORMAT = 3  # the layout of what the stores hold; a new one starts every cache afresh
 _ENTRY = "last"
-# The libraries whose output a cached entry holds (distribution names): an upgrade starts afresh.
-_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "PyYAML")
-
-
-def _digest(*parts: str) -> str:
-    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(joined, digest_size=20).hexdigest()
 
 
 def cache_folder(output_dir: Path) -> Path:
@@ -46,26 +34,13 @@ def cache_folder(output_dir: Path) -> Path:
 
 
 def output_id(output_dir: Path) -> str:
-    """Stores that belong to one output folder carry this in their name."""
-    return _digest(str(output_dir.resolve()))[:12]
-
-
-@functools.lru_cache(maxsize=1)
-def code_salt() -> str:
-    """kaffee-site's version and source, the libraries it renders with, the Python running it."""
-    package = Path(kaffee_site.__file__).parent
-    source = hashlib.blake2b(digest_size=20)
-    # the Python source, and the scripts a build copies out of the package (cms/admin.js)
-    for path in sorted([*package.rglob("*.py"), *package.rglob("*.js")]):
-        source.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    versions = [importlib.metadata.version(name) for name in _LIBRARIES]
-    return _digest(str(_FORMAT), kaffee_site.__version__, source.hexdigest(), sys.version, str(marshal.version),
-                   *versions)
+    """Files that belong to one output folder carry this in their name."""
+    return digest(str(output_dir.resolve()))[:12]
 
 
 def manifest(folders: Collection[Path]) -> str:
     """Every entry under the folders (hidden ones, folders and links too: an editor may save
-    anywhere, a link may lead out) by path and lstat; Python's own `__pycache__` is left out."""
+    anywhere, a link may lead out) by path, mode and Stat; Python's own `__pycache__` is left out."""
     parts = []
     for folder in folders:
         for root, dirs, files in os.walk(folder):
@@ -76,52 +51,57 @@ def manifest(folders: Collection[Path]) -> str:
                     st = os.lstat(full)
                 except OSError:
                     continue
-                parts.append(f"{full}\x1f{st.st_mode}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{st.st_ino}")
+                parts.append(f"{full}\x1f{st.st_mode}\x1f{stat_of(st)}")
     return "\x1e".join(parts)
 
 
 class Manifest:
-    def __init__(self, store: Store, options: Any, theme_folders: list[Path]):
-        self.store = store
+    """The stat digests of one build's inputs and output, kept after it succeeded."""
+
+    def __init__(self, path: Path, options: Any, theme_folders: list[Path]):
+        self.path, self.salt = path, code_salt()
         self.output_dir = options.output_dir
         package = Path(kaffee_site.__file__).parent
-        self.inputs = _digest(repr(options) + "\x1d" + manifest([options.content_dir, *theme_folders, package]))
+        self.inputs = digest(repr(options), manifest([options.content_dir, *theme_folders, package]))
+        self._entry: Any = None
 
     def outputs(self) -> str:
-        return _digest(manifest([self.output_dir]))
+        return digest(manifest([self.output_dir]))
 
     def unchanged(self) -> tuple[tuple[Problem, ...], int, dict[str, int]] | None:
         """(warnings, number of files, cache counts as all reused) of the last build if nothing
         changed since; else None."""
-        entry = self.store.get(_ENTRY)
-        if entry is None:
-            return None
+        found = read_store(self.path, self.salt)
         try:
-            inputs, outputs, warnings, total, totals = entry
+            inputs, outputs, warnings, total, totals = found[_ENTRY]  # type: ignore[index]
             if inputs != self.inputs or outputs != self.outputs():
                 return None
             stats = {"sessions": totals[0], "bodies": totals[1], "bodies_total": totals[1],
-                     "pages": totals[2], "pages_total": totals[2]}
+                     "pages": totals[2], "pages_total": totals[2], "size": totals[3], "removed": 0}
             return tuple(Problem(*fields) for fields in warnings), int(total), stats
         except (TypeError, ValueError, KeyError, IndexError):
             return None
 
     def forget(self) -> None:
-        if self.store.get(_ENTRY) is not None:
-            self.store.drop(_ENTRY)
-            self.store.save()
+        """Before a build: until it succeeds, nothing counts as unchanged."""
+        if os.path.lexists(self.path):
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
 
     def remember(self, warnings: tuple[Problem, ...], total: int, stats: dict[str, int] | None) -> list[str]:
         """After the build and its search index: what the next build compares with. Returns
         why it could not be saved (nothing when it was)."""
         stats = stats or {}
-        totals = (stats.get("sessions_total", 0), stats.get("bodies_total", 0), stats.get("pages_total", 0))
+        totals = (stats.get("sessions_total", 0), stats.get("bodies_total", 0), stats.get("pages_total", 0),
+                  stats.get("size", 0))
         plain = tuple((w.path, w.line, w.message, w.hint, w.severity) for w in warnings)
-        self.store.put(_ENTRY, (self.inputs, self.outputs(), plain, total, totals))
-        return [] if self.store.save() else [self.store.failure or str(self.store.path)]
+        failure = write_store(self.path, self.salt, {_ENTRY: (self.inputs, self.outputs(), plain, total, totals)})
+        return [failure] if failure else []
 
 
 def manifest_for(options: Any) -> Manifest:
     """The manifest of one build's options (an options.BuildOptions)."""
-    store = Store(cache_folder(options.output_dir) / f"inputs-{output_id(options.output_dir)}.marshal", code_salt())
-    return Manifest(store, options, [options.templates_dir, default_theme_folder()])
+    path = cache_folder(options.output_dir) / f"inputs-{output_id(options.output_dir)}.marshal"
+    return Manifest(path, options, [options.templates_dir, default_theme_folder()])

@@ -16,16 +16,16 @@ from kaffee_site.config import CONFIG_FILE
 from kaffee_site.errors import ContentError, Diagnostics, Problem
 from kaffee_site.content import load
 from kaffee_site.content.active_media import media_problems
+from kaffee_site.digest import Stat, stat_of
 
-Signature = tuple[int, int, int]
+Signature = Stat
 
 
 def signature(path: Path) -> Signature | None:
     try:
-        st = path.stat()
+        return stat_of(path.stat())
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 class Sources:
@@ -37,6 +37,7 @@ class Sources:
         self.cache = cache  # front matter by content hash (cache.BuildCache)
         self._files: dict[str, tuple[Signature | None, load.SourceDoc | Problem]] = {}
         self._media: dict[str, tuple[Signature | None, list[Problem]]] = {}
+        self._kinds: dict[str, tuple[Path, str]] = {}  # rel -> (path, kind) as the last scan found it
         self._config: tuple[Signature | None, Any, str, tuple[Problem, ...]] | None = None
         self.changed: set[str] = set()  # paths inside the content folder read anew by the last load()
 
@@ -51,6 +52,7 @@ class Sources:
         real_root = os.path.realpath(self.content_dir)
         for path, kind, rel in found.sources:
             seen.add(rel)
+            self._kinds[rel] = (path, kind)
             sig = signature(path)
             cached = self._files.get(rel)
             if cached is None or cached[0] != sig or rel in force:
@@ -74,6 +76,7 @@ class Sources:
         return load.Content(config, digest, tuple(docs), found.media)
 
     def doc(self, rel: str) -> load.SourceDoc | None:
+        """The file `rel` as the last load read it (None when not held)."""
         found = self._files.get(rel)
         return found[1] if found and isinstance(found[1], load.SourceDoc) else None
 
@@ -86,6 +89,13 @@ class Sources:
             display = load.display_path(self.root, f"media/{rel}")
             cached = self._media[rel] = (sig, media_problems(display, rel, path, real_root))
         return cached[1]
+    def reread(self, rel: str) -> load.SourceDoc | None:
+        """The file `rel` read again now (serve's saved file), or None if it cannot be read."""
+        known = self._kinds.get(rel)
+        if known is None:
+            return None
+        found = self._read(known[0], known[1], rel, os.path.realpath(self.content_dir))
+        return found if isinstance(found, load.SourceDoc) else None
 
     def _read(self, path: Path, kind: str, rel: str, real_root: str) -> load.SourceDoc | Problem:
         display = load.display_path(self.root, rel)

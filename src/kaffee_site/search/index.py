@@ -3,13 +3,16 @@
 Pagefind (PyPI `pagefind[extended]`, a self-contained binary: no network) reads the HTML pages
 and writes a static index with German stemming into `pagefind/`, which the search page's script
 queries in the browser. Only pages marked `data-pagefind-body` (sessions, topics, people) are
-indexed, so list pages do not show up twice. The index is split into parts (search_parts.py),
-and a rebuild indexes again only the parts whose pages changed; the others stay as they are.
+indexed, so list pages do not show up twice. The index is split into parts (parts.py).
 
-`build` indexes the stage, before the stage becomes the output (write.py), so the pages and
-their index are one build: if Pagefind fails, nothing changes. `serve` indexes the live output
-between rebuilds; there the finished index replaces `pagefind/` in one exchange of folders, so
-a failed run leaves the previous index as it was.
+`build` indexes the stage, before the stage becomes the output (stage.py), so the pages and their
+index are one build: if Pagefind fails, nothing changes. With the build cache (`memo`, `blobs`:
+reuse/), a part is kept by the digest of what Pagefind reads of its pages (view.py) and of
+Pagefind itself, and its files are kept by their bytes; a part none of whose pages changed is
+linked from the current output or from the cache, so a fresh clone with the cache restored runs
+Pagefind only for the parts of the pages it changed. `serve` indexes the live output between
+rebuilds; there the finished index replaces `pagefind/` in one exchange of folders, so a failed
+run leaves the previous index as it was.
 """
 
 from __future__ import annotations
@@ -21,16 +24,18 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-from kaffee_site.publish.lock import output_lock
-from kaffee_site.search.pagefind import SearchIndexFailed, build_indexes, identity, pagefind_binary
-from kaffee_site.search.parts import (PARTS_FILE, Plan, Stat, entry_digest, html_pages, load_state,
-                                               page_url, part_folder, plan, save_state)
+from kaffee_site.digest import digest, file_stat
 from kaffee_site.publish.exchange import exchange_folders
-from kaffee_site.publish.stage import SEARCH_DIR, Stage, safe_relative
+from kaffee_site.publish.lock import output_lock
+from kaffee_site.publish.stage import SEARCH_DIR, Kept, Placed, Stage, safe_relative
+from kaffee_site.render.render import Output
+from kaffee_site.search.pagefind import SearchIndexFailed, build_indexes, pagefind_binary
+from kaffee_site.search.parts import PARTS_FILE, has_body, html_pages, page_url, part_folder, split
+from kaffee_site.search.view import search_view
 
-__all__ = ["INDEX_DIR", "SearchIndexFailed", "SearchStep", "index_stage", "update_search_index"]
+__all__ = ["INDEX_DIR", "SearchIndexFailed", "SearchStep", "update_search_index"]
 
 INDEX_DIR = SEARCH_DIR
 SCRATCH_DIR = ".kaffee-pagefind"
@@ -42,99 +47,124 @@ _BUILD_KEPT = "the output folder was not changed"
 
 class SearchStep:
     """The search index of one build, written into its stage; `seconds` is how long Pagefind took
-    (None when search is off or no part had to be indexed again). `state` is the file that says
-    what the current index was made from (None: index everything, as `--no-cache` does)."""
+    (None when search is off or no part had to be indexed again). `memo` and `blobs` are the build
+    cache's (reuse/memo.py, reuse/blobs.py); without them every part is indexed (`--no-cache`)."""
 
-    def __init__(self, state: Path | None = None) -> None:
-        self.state = state
+    def __init__(self, memo: Any = None, blobs: Any = None) -> None:
+        self.memo, self.blobs = memo, blobs
         self.seconds: float | None = None
 
     def __call__(self, stage: Stage, enabled: bool) -> None:
         if not enabled:
             return  # the stage has no index: an old one goes with the swap
         started = time.perf_counter()
-        if index_stage(stage, self.state):
+        if self.index(stage):
             self.seconds = time.perf_counter() - started
 
-
-def index_stage(stage: Stage, state: Path | None = None) -> bool:
-    """Index the pages in a build's stage into its `pagefind/`: the parts whose pages did not
-    change stay linked to the current output's files. True if Pagefind ran."""
-    rels = html_pages(stage.produced)
-    binary = pagefind_binary()
-    before = load_state(state)
-    current = sorted(rel for rel in stage.writer.current if rel.startswith(INDEX_DIR + "/"))
-    entries = _entries(stage.output / INDEX_DIR, before.entries if before else {})
-    made = plan(stage.path, rels, {rel: _stat(stage.path / rel) for rel in rels}, identity(binary), before, entries)
-    if not made.members:
-        stage.prune()
-        return False  # no page to search: no index (Pagefind would refuse to make an empty one)
-    target = _StageTarget(stage, _BUILD_KEPT)
-    _keep_fresh(target, made, current)
-    stage.prune()  # no page or index file of an older build stays in the stage
-    _index_parts(binary, made, stage.path, target)
-    made.state.entries = _entries(stage.path / INDEX_DIR, made.members)
-    save_state(state, made.state)
-    return bool(made.stale)
-
-
-def update_search_index(output_dir: Path, enabled: bool, state: Path | None = None) -> None:
-    """Bring the index of the archive in `output_dir` up to date (serve), or remove a stale one
-    when search is off."""
-    with output_lock(output_dir):
-        index = output_dir / INDEX_DIR
-        if not enabled:
-            shutil.rmtree(index, ignore_errors=True)
-            return
-        stats = _walk_pages(output_dir)
-        rels = html_pages(stats)
+    def index(self, stage: Stage) -> bool:
+        """Index the pages in a build's stage into its `pagefind/`; True if Pagefind ran."""
+        views = {rel: self._view(stage, rel, key) for rel, key in stage.pages().items()}
+        members = split({rel: body for rel, (body, _) in views.items()})
+        if not members:
+            return False  # no page to search: no index (Pagefind would refuse to make an empty one)
         binary = pagefind_binary()
-        before = load_state(state)
-        entries = _entries(index, before.entries if before else {})
-        made = plan(output_dir, rels, stats, identity(binary), before, entries)
-        if not made.members:
-            shutil.rmtree(index, ignore_errors=True)
-            return
-        if not made.stale:  # the index is right (the plan checked it is the one the state describes)
-            made.state.entries = entries
-            save_state(state, made.state)  # pages may have been written again with the same bytes
-            return
-        fresh = output_dir / SCRATCH_DIR
-        shutil.rmtree(fresh, ignore_errors=True)
-        try:
-            current = sorted(f"{INDEX_DIR}/{p.relative_to(index).as_posix()}" for p in index.rglob("*")
-                             if p.is_file() and not p.is_symlink()) if index.is_dir() and not index.is_symlink() else []
-            target = _FolderTarget(output_dir, fresh, _SERVE_KEPT)
-            fresh.mkdir()
-            _keep_fresh(target, made, current)
-            _index_parts(binary, made, output_dir, target)
-            made.state.entries = _entries(fresh, made.members)
-            if index.is_dir() and not index.is_symlink():
-                exchange_folders(fresh, index)  # fresh now holds the previous index
+        tool = self._tool(binary)
+        keys = {part: digest("search part", tool, str(part), *(f"{rel}\x1f{views[rel][1]}" for rel in pages))
+                for part, pages in members.items()}
+        items, stale = [], []
+        for part in sorted(members):
+            kept = self._kept(stage, part, keys[part])
+            if kept is None:
+                stale.append(part)
             else:
-                index.unlink(missing_ok=True)
-                fresh.rename(index)
-            save_state(state, made.state)
-        finally:
-            shutil.rmtree(fresh, ignore_errors=True)
+                items += kept
+        with _disk_full_is_incomplete(stage.path, _BUILD_KEPT):
+            stage.write(items, apart=True)
+            made = _index_parts(binary, stale, members, lambda rel: stage.file(rel), _BUILD_KEPT)
+            for part, files in made:
+                placed = [stage.writer.place(Output(rel, data)) for rel, data in files]
+                stage.write(placed, apart=True)
+                self._remember(keys[part], placed)
+            stage.write([Output(f"{INDEX_DIR}/{PARTS_FILE}", _listing(members))], apart=True)
+        return bool(stale)
+
+    def _view(self, stage: Stage, rel: str, key: str) -> tuple[bool, str]:
+        """(whether the page has data-pagefind-body, the digest of what Pagefind reads of it)."""
+        memo_key = digest("search view", key) if key and self.memo is not None else ""
+        found = self.memo.get("view", memo_key) if memo_key else None
+        if found is None:
+            html = stage.file(rel).read_bytes()
+            found = (has_body(html), search_view(html))
+            if memo_key:
+                self.memo.put("view", memo_key, found)
+        return found[0], found[1]
+
+    def _tool(self, binary: str) -> str:
+        """Which Pagefind this is, by the digest of its bytes (found again only when its Stat changed)."""
+        stat = file_stat(os.path.realpath(binary))
+        key = digest("search tool", binary, repr(stat))
+        found = self.memo.get("tool", key) if self.memo is not None else None
+        if found is None:
+            try:
+                with open(binary, "rb") as handle:
+                    found = digest(handle.read())
+            except OSError:
+                return ""  # no part is kept: running it says what is wrong
+            if self.memo is not None:
+                self.memo.put("tool", key, found)
+        return found
+
+    def _kept(self, stage: Stage, part: int, key: str) -> list[Kept] | None:
+        """The part's files as the current output or the cache holds them; None if one is missing."""
+        files = self.memo.get("part", key) if self.memo is not None and self.blobs is not None else None
+        if not files:
+            return None
+        kept = []
+        for inner, file_key in files:
+            rel = f"{INDEX_DIR}/{part_folder(part)}{inner}"
+            if self.blobs.noted_stat(file_key) == file_stat(stage.output / rel):
+                self.blobs.mark(file_key)
+                kept.append(Kept(rel, file_key))
+            elif self.blobs.has(file_key):
+                kept.append(Kept(rel, file_key, self.blobs.path(file_key)))
+            else:
+                return None
+        return kept
+
+    def _remember(self, key: str, placed: list[Placed]) -> None:
+        if self.memo is None or self.blobs is None:
+            return
+        for item in placed:
+            self.blobs.noted(item.digest, item.blob)
+        if all(isinstance(item.blob, tuple) for item in placed):
+            inner = len(INDEX_DIR) + 1
+            self.memo.put("part", key, tuple((_in_part(item.path[inner:]), item.digest) for item in placed))
 
 
-# --- the parts ---------------------------------------------------------------------------
+def _in_part(rel: str) -> str:
+    """A file's name inside its part's folder."""
+    return rel.split("/", 1)[1] if rel.startswith("part-") else rel
 
 
-def _index_parts(binary: str, made: Plan, site: Path, target) -> None:
-    """Pagefind indexes each stale part (pages read from `site`); its files go to `target`."""
-    stale = sorted(made.stale)
-    jobs = [[(page_url(rel), site / rel) for rel in made.members[part]] for part in stale]
-    for part, files in zip(stale, build_indexes(binary, jobs, target.kept)):
+def _listing(members: dict[int, list[str]]) -> bytes:
+    folders = [part_folder(part) for part in sorted(members)]
+    return (json.dumps({"parts": folders[1:]}, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _index_parts(binary: str, stale: list[int], members: dict[int, list[str]], page: Any,
+                 kept: str) -> Iterator[tuple[int, list[tuple[str, bytes]]]]:
+    """Pagefind indexes each stale part (pages read from `page(rel)`); yields each part's files
+    as (path inside the output, bytes)."""
+    jobs = [[(page_url(rel), page(rel)) for rel in members[part]] for part in stale]
+    for part, files in zip(stale, build_indexes(binary, jobs, kept)):
         if ENTRY not in files:
-            raise SearchIndexFailed(f"pagefind finished but wrote no index; {target.kept}")
+            raise SearchIndexFailed(f"pagefind finished but wrote no index; {kept}")
+        own = []
         for name in sorted(files):
             inner = part_folder(part) + safe_relative(name).as_posix()  # never outside the index folder
             if _part_files(inner, part):
-                target.put(f"{INDEX_DIR}/{inner}", files[name])
-    listing = json.dumps({"parts": made.folders[1:]}, separators=(",", ":")) + "\n"
-    target.put(f"{INDEX_DIR}/{PARTS_FILE}", listing.encode("utf-8"))
+                own.append((f"{INDEX_DIR}/{inner}", files[name]))
+        yield part, own
 
 
 def _part_files(rel: str, part: int) -> bool:
@@ -149,65 +179,48 @@ def _part_files(rel: str, part: int) -> bool:
     return inner == ENTRY or inner.endswith(".pf_meta") or inner.startswith(_INDEX_FOLDERS)
 
 
-def _keep_fresh(target, made: Plan, current: list[str]) -> None:
-    """The index files of the parts that need no new run stay as they are."""
-    fresh = [part for part in made.members if part not in made.stale]
-    prefix = INDEX_DIR + "/"
-    for rel in current:
-        inner = rel[len(prefix):]
-        if any(_part_files(inner, part) for part in fresh):
-            target.keep(rel)
-
-
-def _entries(index: Path, parts) -> dict[int, str]:
-    """The digest of each part's entry file in the index folder (a missing one is left out)."""
-    found = {}
-    for part in parts:
+def update_search_index(output_dir: Path, enabled: bool) -> None:
+    """Index the archive in `output_dir` anew (serve, between rebuilds), or remove a stale index
+    when search is off. The new index replaces the old one in one exchange of folders."""
+    with output_lock(output_dir):
+        index = output_dir / INDEX_DIR
+        if not enabled:
+            shutil.rmtree(index, ignore_errors=True)
+            return
+        bodies = {}
+        for rel in html_pages(_walk_pages(output_dir)):
+            try:
+                bodies[rel] = has_body((output_dir / rel).read_bytes())
+            except OSError:
+                continue  # gone meanwhile: Pagefind would not find it either
+        members = split(bodies)
+        if not members:
+            shutil.rmtree(index, ignore_errors=True)
+            return
+        binary = pagefind_binary()
+        fresh = output_dir / SCRATCH_DIR
+        shutil.rmtree(fresh, ignore_errors=True)
         try:
-            found[part] = entry_digest((index / part_folder(part) / ENTRY).read_bytes())
-        except OSError:
-            pass
-    return found
+            fresh.mkdir()
+            with _disk_full_is_incomplete(fresh, _SERVE_KEPT):
+                for _, files in _index_parts(binary, sorted(members), members, lambda rel: output_dir / rel,
+                                             _SERVE_KEPT):
+                    for rel, data in files:
+                        _write_into(fresh, rel, data)
+                _write_into(fresh, f"{INDEX_DIR}/{PARTS_FILE}", _listing(members))
+            if index.is_dir() and not index.is_symlink():
+                exchange_folders(fresh, index)  # fresh now holds the previous index
+            else:
+                index.unlink(missing_ok=True)
+                fresh.rename(index)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
 
 
-class _StageTarget:
-    """Index files go into a build's stage: unchanged ones as links to the current output."""
-
-    def __init__(self, stage: Stage, kept: str):
-        self.stage, self.kept = stage, kept
-
-    def keep(self, rel: str) -> None:
-        if not self.stage.writer.keep(rel):  # a file system without hard links
-            self.put(rel, (self.stage.output / rel).read_bytes())
-        self.stage.apart.add(rel)
-
-    def put(self, rel: str, data: bytes) -> None:
-        with _disk_full_is_incomplete(self.stage.path, self.kept):
-            self.stage.writer.put(rel, data)
-        self.stage.apart.add(rel)
-
-
-class _FolderTarget:
-    """Index files go into a new folder that then replaces the live index (serve)."""
-
-    def __init__(self, output: Path, fresh: Path, kept: str):
-        self.output, self.fresh, self.kept = output, fresh, kept
-
-    def _path(self, rel: str) -> Path:
-        path = self.fresh / rel[len(INDEX_DIR) + 1:]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def keep(self, rel: str) -> None:
-        path = self._path(rel)
-        try:
-            os.link(self.output / rel, path, follow_symlinks=False)
-        except OSError:
-            self.put(rel, (self.output / rel).read_bytes())
-
-    def put(self, rel: str, data: bytes) -> None:
-        with _disk_full_is_incomplete(self.fresh, self.kept):
-            self._path(rel).write_bytes(data)
+def _write_into(fresh: Path, rel: str, data: bytes) -> None:
+    path = fresh / rel[len(INDEX_DIR) + 1:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 @contextmanager
@@ -222,14 +235,9 @@ def _disk_full_is_incomplete(folder: Path, kept: str) -> Iterator[None]:
                                 f"({(free or 0) // 1024} KiB free); {kept}") from None
 
 
-def _stat(path: Path) -> Stat:
-    info = os.stat(path, follow_symlinks=False)
-    return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def _walk_pages(root: Path) -> dict[str, Stat]:
-    """The HTML files of a live output folder with their stat (hidden folders and links skipped)."""
-    found: dict[str, Stat] = {}
+def _walk_pages(root: Path) -> list[str]:
+    """The HTML files of a live output folder (hidden folders, links and the index skipped)."""
+    found: list[str] = []
     pending = [("", str(root))]
     while pending:
         prefix, folder = pending.pop()
@@ -242,8 +250,7 @@ def _walk_pages(root: Path) -> dict[str, Stat]:
                     if rel != INDEX_DIR:
                         pending.append((rel + "/", entry.path))
                 elif entry.name.endswith(".html") and entry.is_file(follow_symlinks=False):
-                    info = entry.stat(follow_symlinks=False)
-                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns)
+                    found.append(rel)
     return found
 
 

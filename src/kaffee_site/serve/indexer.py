@@ -1,7 +1,7 @@
 """Keeps `serve`'s search index fresh: Pagefind runs once saves have been quiet for a moment.
 
-It is the build's mechanism (search_index.py): only the parts of the index whose pages changed
-since the last run are indexed again. Pagefind still takes a while, so it runs in a child
+It indexes the pages in the output folder the way a build indexes its stage (search/index.py).
+Pagefind takes a while, so it runs in a child
 process of its own (a new session, at a lower priority): rebuilds keep the CPU the editor is
 waiting for, and `stop()` ends Pagefind with the server instead of leaving it running. It
 never overlaps a full write of the output folder (`lock`), so a save stops a run under way
@@ -32,7 +32,7 @@ from kaffee_site.search.index import update_search_index
 if hasattr(os, "nice"):
     os.nice(10)
 try:
-    update_search_index(Path(sys.argv[1]), True, Path(sys.argv[2]) if sys.argv[2] else None)
+    update_search_index(Path(sys.argv[1]), True)
 except KaffeeError as err:
     print(err, file=sys.stderr)
     sys.exit(1)
@@ -40,10 +40,8 @@ except KaffeeError as err:
 
 
 class SearchIndexer:
-    def __init__(self, output_dir: Path, lock: threading.Lock, failed: Callable[[str], None],
-                 state: Path | None = None):
+    def __init__(self, output_dir: Path, lock: threading.Lock, failed: Callable[[str], None]):
         self.output_dir = output_dir
-        self.state = state  # what the index was made from: only the parts of changed pages run again
         self.lock = lock
         self.failed = failed
         self._wake = threading.Condition()
@@ -91,8 +89,7 @@ class SearchIndexer:
         with self._wake:
             if self._stopping:
                 return
-            self._child = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.output_dir),
-                                            str(self.state or "")],
+            self._child = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.output_dir)],
                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.PIPE, text=True, start_new_session=True)
         _, err = self._child.communicate()

@@ -25,7 +25,7 @@ from kaffee_site.config import SiteConfig
 from kaffee_site.i18n import DEFAULT_LANGUAGE
 from kaffee_site.serve import livereload
 from kaffee_site.serve.building import BuildingAnswers
-from kaffee_site.engine import OUTPUT_MARKER, Engine, RebuildResult, check_folders, search_state
+from kaffee_site.engine import OUTPUT_MARKER, Engine, RebuildResult, check_folders
 from kaffee_site.options import BuildOptions
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.content.load import load_config
@@ -80,8 +80,7 @@ class DevServer:
         self._last_event = 0.0
         self._wake = threading.Condition()
         self._stopping = False
-        self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)),
-                                     search_state(options))
+        self.indexer = SearchIndexer(options.output_dir, self.output_lock, lambda text: report(SearchFailed(text)))
         self._interruptions = 0
         self._output_names: frozenset[str] = frozenset()  # the output's top level after the last good rebuild
         self._restoring = ""  # the build version after which a deleted output was asked back

@@ -3,16 +3,17 @@
 While a page renders, the Site it sees is a RecordingSite that notes every record and Site
 attribute the page reads: a record by the group of fields read (its body, its links to other
 records, its dates, the rest: _GROUPS), a list of records by the order of its slugs, so a page
-listing titles is kept when a body changes. graph.py keeps these reads per output and digests
-what they were (Digests).
+listing titles is kept when a body changes. reuse/graph.py keeps these reads per output and
+digests what they were (Digests).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Any
 
 from kaffee_site.model import Organisation, Page, Person, Session, Topic
-from kaffee_site.reuse.store import _field_names
 
 
 # What a page reads of a record, in groups, so a page that lists a session's title is not
@@ -42,6 +43,11 @@ KEYED = {"sessions": "session", "topics": "topic", "people": "person", "organisa
 _DERIVED_CARD = {Session: ("teaser",)}  # properties whose value the 'card' digest includes
 
 
+@functools.lru_cache(maxsize=None)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def _field_groups(kind: type) -> dict[str, tuple[str, ...]]:
     """Every field and known property of a record type -> the groups reading it records."""
     found = _FIELD_GROUPS.get(kind)
@@ -54,13 +60,14 @@ def _field_groups(kind: type) -> dict[str, tuple[str, ...]]:
 
 
 _FIELD_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {}
-_ALL_GROUPS = ("body", "card", "links", "when")
+GROUPS = ("body", "card", "links", "when")
+_ALL_GROUPS = GROUPS
 
 
 def group_fields(kind: type, group: str) -> tuple[str, ...]:
     """The fields (and, for 'card', the derived properties) one group's digest covers."""
     named = _GROUPS[kind]
-    fields = tuple(name for name in _field_names(kind) if named.get(name, ("card",)) == (group,))
+    fields = tuple(name for name in _field_names(kind) if group in named.get(name, ("card",)))
     return fields + (_DERIVED_CARD.get(kind, ()) if group == "card" else ())
 
 
