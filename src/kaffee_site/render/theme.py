@@ -15,7 +15,6 @@ changed or removed override touches. This is the only module besides render.py t
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -24,6 +23,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.meta
 
+from kaffee_site.digest import digest
 from kaffee_site.errors import KaffeeError, TemplateProblem
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.render.template_errors import Undefined, template_problem
@@ -104,16 +104,16 @@ class Theme:
         return None
 
     def source_digest(self, name: str) -> str | None:
-        """Digest of the file `name` resolves to (which file, and its bytes); None if there is none.
-
-        Adding or removing an override changes it, so does editing the file it resolves to."""
+        """Digest of the file `name` resolves to (the archive's override or the default theme's,
+        and its bytes, not where either lies: a clone elsewhere keeps its cache); None if there
+        is none. Adding or removing an override changes it, so does editing the file."""
         if name not in self._digests:
             path = self.resolve(name)
             if path is None:
                 self._digests[name] = None
             else:
-                digest = hashlib.blake2b(str(path).encode() + b"\0" + path.read_bytes(), digest_size=16)
-                self._digests[name] = digest.hexdigest()
+                layer = "default" if path.is_relative_to(self.default) else "override"
+                self._digests[name] = digest(layer, name, path.read_bytes())
         return self._digests[name]
 
     def template_closure(self, name: str) -> frozenset[str]:
@@ -142,13 +142,13 @@ class Theme:
         in the theme. Unchanged as long as none of those files is added, removed or edited."""
         pairs = sorted((n, self.source_digest(n) or "-") for n in self.template_closure(name))
         pairs.append(("words", self.words.digest))  # every template shows words of the catalogue
-        return hashlib.blake2b(json.dumps(pairs).encode(), digest_size=16).hexdigest()
+        return digest(json.dumps(pairs))
 
     def digest(self) -> str:
         """Digest of every file of the theme as resolved (templates and static files)."""
         names = [*self.template_names(), *(f"{STATIC_DIR}/{rel}" for rel, _ in self.static_files())]
         pairs = [(n, self.source_digest(n)) for n in sorted(names)] + [("words", self.words.digest)]
-        return hashlib.blake2b(json.dumps(pairs).encode(), digest_size=20).hexdigest()
+        return digest(json.dumps(pairs))
 
     def template_names(self) -> list[str]:
         """Every template name the search path offers (not the static files)."""
