@@ -293,7 +293,7 @@ _OTHER_VERSION = """
 import sys
 from pathlib import Path
 import kaffee_site
-import kaffee_site.markdown.body as body
+import kaffee_site.link.link as body
 import kaffee_site.render.theme as theme
 kaffee_site.__version__ = "0.0.0-other"
 # another version renders differently: were its cache used, its marks would show

@@ -35,7 +35,8 @@ from kaffee_site.markdown.body import Body
 from kaffee_site.model import Session, Site, Topic
 from kaffee_site.publish.lock import output_lock
 from kaffee_site.publish.stage import write_files
-from kaffee_site.render.render import PageSpec, page_path, render_page
+from kaffee_site.outputs.kind import PageSpec, page_path
+from kaffee_site.render.render import render_page
 from kaffee_site.reuse.store import pack, unpack
 
 # Relinks in a row before the next run links the whole archive again, so that the memo table,

@@ -30,7 +30,7 @@ from kaffee_site.digest import digest, file_stat
 from kaffee_site.publish.exchange import exchange_folders
 from kaffee_site.publish.lock import output_lock
 from kaffee_site.publish.stage import SEARCH_DIR, Kept, Placed, Stage, safe_relative
-from kaffee_site.render.render import Output
+from kaffee_site.outputs.kind import Output
 from kaffee_site.search.pagefind import SearchIndexFailed, build_indexes, pagefind_binary
 from kaffee_site.search.parts import PARTS_FILE, has_body, html_pages, page_url, part_folder, split
 from kaffee_site.search.view import search_view
