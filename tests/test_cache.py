@@ -297,3 +297,69 @@ def test_nothing_changed_is_answered_from_the_manifest_with_the_same_warnings(ca
     (cached.output / "sitzungen/2024-01-01-sitzung-1/index.html").unlink()
     assert "(1 written," in build(cached, capsys)
     assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)
+
+
+def _cache_files(cache: Path) -> dict[str, int]:
+    """Every file of a build cache by its path inside it, with its size."""
+    return {p.relative_to(cache).as_posix(): p.stat().st_size for p in sorted(cache.rglob("*")) if p.is_file()}
+
+
+def _memo_keys(cache: Path) -> set[str]:
+    from kaffee_site.reuse.store import code_salt, read_store
+
+    keys = set()
+    for path in cache.glob("memo-*.marshal"):
+        keys |= {f"{path.name}:{key}" for key in read_store(path, code_salt()) or {}}
+    return keys
+
+
+def test_the_cache_holds_what_one_build_needs_whatever_came_before(cached: Archive, tmp_path: Path, capsys) -> None:
+    """Many edits later (body edits that relink, then a title that links the whole archive), the
+    cache holds the same kept files and memo entries as a cache made by one build of the final
+    content, and the build says how big it is and how many old entries it removed."""
+    build(cached, capsys)
+    path = cached.content / "sessions/2024/2024-01-15-sitzung-3.md"
+    text = path.read_text(encoding="utf-8")
+    for round_ in range(6):  # each edit leaves a body, its page and its feed entries behind
+        path.write_text(text.replace("Ein Zitat 3.", f"Zitat Nummer {round_}. " + "Langer Satz. " * 200),
+                        encoding="utf-8")
+        build(cached, capsys)
+    path.write_text(text.replace("title: Sitzung 3", "title: Die dritte Sitzung"), encoding="utf-8")
+    out = build(cached, capsys)
+    summary = re.search(r"it holds (\d+\.\d) MiB, (\d+) old entries removed", out)
+    assert summary, out
+    assert int(summary.group(2)) >= 6  # at least the six old bodies
+
+    fresh = tmp_path / "fresh"
+    assert main(["build", "--content", str(cached.content), "--output", str(fresh / "out"),
+                 "--templates", str(TEMPLATES)]) == 0
+    assert tree_snapshot(cached.output) == tree_snapshot(fresh / "out")
+    mine, one_build = _cache_files(tmp_path / ".kaffee-cache"), _cache_files(fresh / ".kaffee-cache")
+    assert sorted(p for p in mine if p.startswith("files/")) == sorted(p for p in one_build if p.startswith("files/"))
+    assert _memo_keys(tmp_path / ".kaffee-cache") == _memo_keys(fresh / ".kaffee-cache")
+    assert sum(mine.values()) <= 1.1 * sum(one_build.values()), (mine, one_build)
+    assert float(summary.group(1)) == round(sum(one_build.values()) / 2**20, 1) or sum(mine.values()) < 2**20
+
+
+def test_relinks_in_a_row_end_in_a_full_link_that_prunes(cached: Archive, tmp_path: Path, capsys,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relink keeps the old bodies in the memo table (it asks only for the new one); after
+    warm.RELINKS of them the next build links the whole archive and drops what no longer stands,
+    so body edits alone never grow the cache."""
+    import kaffee_site.reuse.warm as warm
+
+    monkeypatch.setattr(warm, "RELINKS", 3)
+    build(cached, capsys)
+    cache = tmp_path / ".kaffee-cache"
+    first = len(_memo_keys(cache))
+    path = cached.content / "sessions/2024/2024-01-15-sitzung-3.md"
+    text = path.read_text(encoding="utf-8")
+    entries = []
+    for round_ in range(5):
+        path.write_text(text.replace("Ein Zitat 3.", f"Zitat Nummer {round_}."), encoding="utf-8")
+        build(cached, capsys)
+        entries.append(len(_memo_keys(cache)) - first)
+    assert entries[:3] == [2, 4, 6], entries  # each relink adds its body and its front matter
+    assert entries[3] == 0, entries  # the fourth links all and drops the three old ones
+    assert entries[4] == 2, entries  # and the count starts again
+    assert tree_snapshot(cached.output) == clean_build(cached, tmp_path)

@@ -158,6 +158,8 @@ class Engine:
         if self.theme is None or key != self._theme_key:
             self.theme = Theme(self.options.templates_dir, language, known=self.cache.theme_store())
             self._theme_key = key
+        if self.record:  # templates no page of this run asked for stay compiled in the cache
+            self.cache.theme_store().keep(self.theme.stored_names())
         return self.theme
 
     def outputs(self, site: Site, theme: Theme, whole: bool = False,

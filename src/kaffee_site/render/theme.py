@@ -171,6 +171,24 @@ class Theme:
                     files.append((rel.as_posix(), path))
         return files
 
+    def stored_names(self) -> list[str]:
+        """The names under which `known` holds this theme as it is now (each template's
+        references and compiled code, the `default/` layer of an overridden one too), so a store
+        that drops what a run did not ask for keeps the templates this run did not render."""
+        names = []
+        for name in self.template_names():
+            for layered in (name, DEFAULT_PREFIX + name):
+                path = self.resolve(layered)
+                if path is None or (layered != name and path == self.resolve(name)):
+                    continue
+                source = path.read_text(encoding="utf-8")
+                cache = self.env.bytecode_cache
+                names.append(f"template-references\x1f{self.source_digest(layered)}")
+                if cache is not None:
+                    names.append(_KnownBytecode.name(cache.get_cache_key(layered, str(path)),
+                                                     cache.get_source_checksum(source)))
+        return names
+
     def _references(self, name: str) -> list[str] | None:
         """Names `name` refers to; None if one of them is only known at run time."""
         digest = self.source_digest(name)
@@ -218,8 +236,12 @@ class _KnownBytecode(jinja2.BytecodeCache):
     def __init__(self, store: Any):
         self.store = store
 
+    @staticmethod
+    def name(key: str, checksum: str) -> str:
+        return f"template-code\x1f{key}\x1f{checksum}"
+
     def _key(self, bucket: jinja2.bccache.Bucket) -> str:
-        return f"template-code\x1f{bucket.key}\x1f{bucket.checksum}"
+        return self.name(bucket.key, bucket.checksum)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self.store.get(self._key(bucket))

@@ -26,7 +26,7 @@ import dataclasses
 import marshal
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from kaffee_site.digest import digest
 from kaffee_site.errors import Diagnostics
@@ -198,3 +198,7 @@ class Section:
 
     def put(self, name: str, value: Any) -> None:
         self.memo.put(self.kind, digest(self.kind, name), value)
+
+    def keep(self, names: Iterable[str]) -> None:
+        """Entries this run did not ask for but that still stand (memo.keep)."""
+        self.memo.keep(self.kind, [digest(self.kind, name) for name in names])
