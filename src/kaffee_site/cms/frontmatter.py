@@ -35,7 +35,10 @@ _COMMENT_OR_BLANK = re.compile(r"^\s*(?:#.*)?$")
 def merged(new_raw: str, old_raw: str | None, kind: Kind, display: str) -> str:
     """The file to write for Decap's `new_raw`, keeping what it shares with `old_raw` (None: new file)."""
     new_front, new_body = _split(new_raw, display, what="the form's file")
-    wanted = _cleaned(_mapping(read_form_yaml(new_front, display), display), kind.fields)
+    try:
+        wanted = _cleaned(_mapping(read_form_yaml(new_front, display), display), kind.fields)
+    except ContentError as err:  # not what Decap writes: nothing is saved
+        raise Refused(400, f"the form's front matter cannot be read: {err.problem.message}") from None
     if old_raw is None:
         return _checked(_text([], [(key, None, _block(key, value, _field(kind, key))) for key, value in wanted.items()],
                               [], _body(new_body)), wanted, set(wanted), kind, display)
