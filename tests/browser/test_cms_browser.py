@@ -73,11 +73,6 @@ def _png(path: Path, colour: tuple[int, int, int]) -> bytes:
     return path.read_bytes()
 
 
-@functools.lru_cache(maxsize=None)
-def _bundle(name: str) -> bytes:
-    return (DIST / name).read_bytes()
-
-
 def _offline(page: Page, refused: list[str]) -> None:
     """The pinned bundle from node_modules; this machine as it is; anything else refused."""
     if not (DIST / "decap-cms.js").is_file():
@@ -86,7 +81,7 @@ def _offline(page: Page, refused: list[str]) -> None:
     def answer(route) -> None:
         url = route.request.url
         if url.startswith(PINNED) and re.fullmatch(r"[\w.-]+\.js", url[len(PINNED):]):
-            route.fulfill(body=_bundle(url[len(PINNED):]), content_type="text/javascript",
+            route.fulfill(path=DIST / url[len(PINNED):], content_type="text/javascript",
                           headers={"Access-Control-Allow-Origin": "*"})  # as unpkg answers: SRI needs CORS
         elif urlsplit(url).hostname in ("127.0.0.1", "localhost"):
             route.continue_()
