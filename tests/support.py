@@ -104,9 +104,15 @@ class ServeProcess:
         self.lines: list[str] = []
         self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
         self._reader.start()
-        found = wait_until(lambda: next((m for line in self.lines
-                                         if (m := re.search(r"http://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)(/\S*)", line))), None),
-                           "serve printed its address", timeout=60)
+        try:
+            found = wait_until(lambda: next((m for line in self.lines
+                                             if (m := re.search(r"http://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)(/\S*)",
+                                                                line))), None),
+                               "serve printed its address", timeout=60)
+        except BaseException:  # a serve that never said where it listens is not left running
+            self.process.kill()
+            self.process.wait()
+            raise
         self.port, self.base = int(found.group(1)), found.group(2)
 
     def get(self, path: str) -> tuple[int, bytes]:
