@@ -74,6 +74,23 @@ class Archive:
         return path.read_text(encoding="utf-8")
 
 
+# A German archive must link these from every page (review/legal.py): an archive as an editor keeps
+# it has them (`kaffee-site init` writes their skeletons).
+LEGAL_PAGES = {
+    "pages/impressum.md": "---\ntitle: Impressum\n---\nLandkreis Beispiel, Beispielstraße 1, 12345 Beispielstadt.\n",
+    "pages/datenschutz.md": "---\ntitle: Datenschutzerklärung\n---\nDieses Archiv setzt keine Cookies.\n",
+    "pages/barrierefreiheit.md": "---\ntitle: Erklärung zur Barrierefreiheit\n---\nDie Seiten sind barrierefrei.\n",
+}
+
+
+def with_legal_pages(archive: "Archive") -> "Archive":
+    """The archive with its three legal pages (those it lacks)."""
+    for rel, text in LEGAL_PAGES.items():
+        if not (archive.content / rel).exists():
+            archive.write(rel, text)
+    return archive
+
+
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes, to compare whole outputs."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

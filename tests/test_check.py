@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from support import TEMPLATES, Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot, with_legal_pages
 from kaffee_site.review.links import resolve_link
 from kaffee_site.cli import main
 
 
 def check(archive: Archive, capsys, *extra: str) -> tuple[int, str, str]:
+    with_legal_pages(archive)  # as every German archive has them (tests/test_legal_pages.py)
     code = main(archive.args("check", "--templates", str(TEMPLATES), *extra))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
@@ -20,6 +21,7 @@ def place(archive: Archive, rel: str, line: int) -> str:
 
 
 def test_a_clean_archive_passes_and_nothing_is_written(archive: Archive, capsys):
+    with_legal_pages(archive)
     archive.write("sessions/a.md", session_md("Auftakt", "2024-05-16", number=1))
     archive.write("sessions/b.md", session_md("Zweite Runde", "2024-06-13", number=2,
                                               body="Siehe [die erste Runde](/sitzungen/a/) und [[Auftakt]]."))
@@ -206,6 +208,7 @@ def test_strict_makes_warnings_fail(archive: Archive, capsys):
 
 def test_github_format_prints_escaped_annotations(archive: Archive, capsys, monkeypatch):
     monkeypatch.chdir(archive.root)
+    with_legal_pages(archive)
     archive.write("sessions/a.md", session_md("A", "2024-01-11", number=1))
     archive.write("sessions/b.md", session_md("B", "2024-03-14", number=3, body="100% [kaputt](/weg/)"))
     code = main(["check", "--content", "content", "--templates", str(TEMPLATES), "--format", "github"])
@@ -221,6 +224,7 @@ def test_github_format_prints_escaped_annotations(archive: Archive, capsys, monk
 
 def test_github_format_escapes_properties_and_makes_absolute_paths_relative(archive: Archive, capsys, monkeypatch):
     monkeypatch.chdir(archive.root)
+    with_legal_pages(archive)
     archive.write("sessions/a,b:c.md", "---\ntitle: [x\n---\n")
     code = main(archive.args("check", "--templates", str(TEMPLATES), "--format", "github"))
     out = capsys.readouterr().out

@@ -15,11 +15,12 @@ import threading
 
 import pytest
 
-from support import TEMPLATES, Archive, session_md, wait_until
+from support import TEMPLATES, Archive, session_md, wait_until, with_legal_pages
 from kaffee_site.cli import main
 
 
 def check(archive: Archive, capsys, *extra: str) -> tuple[int, str]:
+    with_legal_pages(archive)  # as every German archive has them (tests/test_legal_pages.py)
     code = main(archive.args("check", "--templates", str(TEMPLATES), *extra))
     return code, capsys.readouterr().out
 
@@ -506,6 +507,7 @@ def test_a_tab_in_the_yaml_indentation_says_indent_with_spaces(archive, capsys, 
 
 def test_serve_prints_each_warning_once_and_says_when_all_problems_are_fixed(archive):
     archive.write("site.yaml", "title: Test\nsearch: false\n")
+    with_legal_pages(archive)
     archive.write("sessions/a.md", session_md("A", "2025-03-13", sumary="Kurz."))
     archive.write("sessions/b.md", session_md("B", "2025-04-10"))
     command = [sys.executable, "-m", "kaffee_site", "serve", "--port", "0", "--content", "content",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kaffee_site.cli import main
-from support import TEMPLATES, Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot, with_legal_pages
 
 SECRET = "SECRET-h9a-7f3c"  # what an attacker wants CI to publish
 
@@ -29,6 +29,7 @@ def _good_archive(archive: Archive) -> dict[str, bytes]:
                                                 image="{src: media/bild.png, alt: Ein Bild}"))
     archive.write("topics/open-data.md", "---\ntitle: Open Data\n---\nOffen.\n")
     archive.write("pages/impressum.md", "---\ntitle: Impressum\n---\nNiemand.\n")
+    with_legal_pages(archive)
     assert archive.build() == 0
     return tree_snapshot(archive.output)
 
@@ -458,6 +459,7 @@ def test_a_name_typed_on_macos_and_on_linux_is_one_person(archive: Archive):
 
 
 def test_file_names_saved_decomposed_are_known_by_their_composed_name(archive: Archive, capsys):
+    with_legal_pages(archive)
     archive.write(f"sessions/{_nfd('jörg-bericht')}.md", session_md("Bericht", image="{src: media/bild-ö.png, alt: Bild}",
                                                                   body="![Karte](media/karte-ü.svg)"))
     archive.write(f"media/{_nfd('bild-ö.png')}", b"png-bytes")

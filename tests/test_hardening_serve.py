@@ -24,7 +24,7 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.cli import main
 from kaffee_site.serve import http as serve_http
 from kaffee_site.serve.server import DevServer, Rebuilt
-from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until
+from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until, with_legal_pages
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\n"
 SESSION = "sessions/2025-03-13-live.md"
@@ -52,6 +52,7 @@ def get(port: int, path: str, host: str | None = "127.0.0.1", method: str = "GET
 
 def write_archive(archive: Archive, session: str | None = None) -> None:
     archive.write("site.yaml", SITE)
+    with_legal_pages(archive)
     archive.write(SESSION, session or session_md("Live-Sitzung", "2025-03-13", body="Ein erster Bericht."))
 
 

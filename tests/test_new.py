@@ -13,7 +13,7 @@ from kaffee_site.cli import main
 from kaffee_site.content.limits import CONTROL
 from kaffee_site.content.load import read_source
 from kaffee_site.commands.new import session_text
-from support import TEMPLATES, Archive, session_md
+from support import TEMPLATES, Archive, session_md, with_legal_pages
 
 
 def new(archive: Archive, capsys, *args: str) -> tuple[int, str, str]:
@@ -80,6 +80,7 @@ def test_new_refuses_a_second_session_with_the_same_slug_elsewhere(archive: Arch
 
 
 def test_the_new_file_builds_and_check_flags_the_placeholder(archive: Archive, capsys):
+    with_legal_pages(archive)
     title = 'Frage: "Was nun?" – #1 & [mehr]'
     new(archive, capsys, title, "--date", "2025-01-16")
     assert archive.build() == 0

@@ -21,7 +21,7 @@ from kaffee_site.options import BuildOptions
 from kaffee_site.cli import main
 from kaffee_site.serve.server import DevServer, Rebuilt
 from kaffee_site.serve.watch import ignored_name
-from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until
+from support import TEMPLATES, Archive, session_md, tree_snapshot, wait_until, with_legal_pages
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\n"
 SESSION = "sessions/2025-03-13-live.md"
@@ -61,6 +61,7 @@ class Served:
 @pytest.fixture
 def served(archive: Archive):
     archive.write("site.yaml", SITE)
+    with_legal_pages(archive)
     archive.write(SESSION, session_md("Live-Sitzung", "2025-03-13", body="Ein erster Bericht."))
     archive.write("sessions/2025-02-13-vorher.md", session_md("Vorher", "2025-02-13", body="Davor."))
     events: list = []

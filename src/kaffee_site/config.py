@@ -35,6 +35,10 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "organizer": "",  # for calendars and structured data; empty: the site title
         # keys a theme or archive adds (in site.yaml or front matter), so they are not reported
         "extra_keys": (),
+        # the legal notice, privacy policy and accessibility statement every page must link:
+        # true finds them by their usual names, {imprint: slug, ...} names them, false (not in a
+        # German archive) does without (review/legal.py)
+        "legal_pages": True,
     }
 )
 
@@ -66,6 +70,7 @@ class SiteConfig:
     organizer: str = DEFAULTS["organizer"]
     image: SiteImage | None = None
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
+    legal_pages: bool | Mapping[str, str] = DEFAULTS["legal_pages"]
     theme: Appearance = Appearance()  # colours, logo, footer links (appearance.py)
     urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
     cms: CmsSettings | None = None  # the browser editor (admin/), when site.yaml has `cms:`
@@ -197,10 +202,44 @@ def config_from_mapping(
             values["image"] = image
     if "cms" in data:
         values["cms"] = cms_settings_from(data["cms"], lines, path, diag)
+    if "legal_pages" in data:
+        values["legal_pages"] = _legal_pages(data["legal_pages"], values.get("language", DEFAULTS["language"]),
+                                             lines, path, diag)
     known = set(DEFAULTS) | {"urls", "theme", "image", "cms"}
     extra = {k: v for k, v in data.items() if k not in known}
     _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))
+
+
+LEGAL_KEYS = ("imprint", "privacy", "accessibility")  # Impressum, Datenschutzerklärung, Erklärung zur Barrierefreiheit
+
+
+def _legal_pages(value: Any, language: str, lines: Mapping[tuple, int], path: str,
+                 diag: Diagnostics) -> bool | Mapping[str, str]:
+    line = lines.get(("legal_pages",))
+    if value is True:
+        return True
+    if value is False:
+        if language.lower().split("-")[0] == "de":
+            diag.error(path, line, "a German archive cannot do without its legal pages ('legal_pages: false')",
+                       "German law wants the Impressum (§ 5 DDG), the Datenschutzerklärung (DSGVO) and the Erklärung "
+                       "zur Barrierefreiheit (BITV 2.0) linked from every page; remove the line")
+            return True
+        return False
+    hint = "write e.g. 'legal_pages: {imprint: impressum, privacy: datenschutz, accessibility: barrierefreiheit}'"
+    if not isinstance(value, Mapping):
+        diag.error(path, line, "'legal_pages' must be true, false or the slugs of the pages", hint)
+        return True
+    named: dict[str, str] = {}
+    for key, slug in value.items():
+        where = lines.get(("legal_pages", key), line)
+        if key not in LEGAL_KEYS:
+            diag.error(path, where, f"'legal_pages' has no key '{key}'", f"the keys are {', '.join(LEGAL_KEYS)}")
+        elif not isinstance(slug, str) or not slug.strip():
+            diag.error(path, where, f"'legal_pages.{key}' must be the slug of a page", hint)
+        else:
+            named[key] = slug.strip()
+    return MappingProxyType(named)
 
 
 def _extra_keys(value: Any, line: int | None, path: str, diag: Diagnostics) -> tuple[str, ...]:

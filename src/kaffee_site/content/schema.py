@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 from kaffee_site.appearance import KEYS as THEME_KEYS
 from kaffee_site.cms_settings import DEFAULTS as CMS_DEFAULTS
-from kaffee_site.config import DEFAULTS
+from kaffee_site.config import DEFAULTS, LEGAL_KEYS
 from kaffee_site.urls import Urls
 
 STRING, TEXT, MARKDOWN = "string", "text", "markdown"  # one line; a few sentences; a Markdown body
@@ -224,5 +224,9 @@ SITE = Kind("site", "", (
     Field("theme", OBJECT, "colours, a logo and footer links", fields=tuple(map(_theme_setting, THEME_KEYS))),
     Field(_IMAGE.key, OBJECT, "the preview image of pages without one", fields=_IMAGE.fields),
     _CMS,
+    Field("legal_pages", OBJECT, "the pages every page must link; false: none (not in a German archive)",
+          format="true, false or the slugs", default=DEFAULTS["legal_pages"], fields=tuple(
+              Field(key, STRING, f"the slug of the {what}", format="slug") for key, what in zip(
+                  LEGAL_KEYS, ("legal notice (Impressum)", "privacy policy", "accessibility statement")))),
     _setting("extra_keys", STRINGS, "keys a theme adds, not reported as unknown"),
 ))

@@ -53,12 +53,12 @@ for _name, _value in [*vars(jinja2.Undefined).items(), *vars(jinja2.StrictUndefi
 def template_problem(err: BaseException, template: str) -> Problem:
     """The Problem of an exception raised while compiling or rendering `template`."""
     if isinstance(err, jinja2.TemplateSyntaxError):
-        return Problem(_display(err.filename) if err.filename else template, err.lineno, err.message or str(err))
+        return Problem(display_template(err.filename) if err.filename else template, err.lineno, err.message or str(err))
     if isinstance(err, jinja2.TemplateNotFound):
         return Problem(template, None, f"the template '{err.name}' was not found",
                        "check the name in {% extends %}, {% include %} or {% import %}")
     filename, line = _innermost_template_frame(err.__traceback__)
-    path = _display(filename) if filename else template
+    path = display_template(filename) if filename else template
     if isinstance(err, MissingAttribute):
         return _missing_attribute(err, path, line, filename)
     message = str(err) if isinstance(err, jinja2.TemplateError) else f"{type(err).__name__}: {err}"
@@ -83,7 +83,7 @@ def _innermost_template_frame(tb: TracebackType | None) -> tuple[str | None, int
     return found
 
 
-def _display(filename: str) -> str:
+def display_template(filename: str) -> str:
     """A template file as the editor knows it: relative to the working directory when below it."""
     try:
         return Path(filename).resolve().relative_to(Path.cwd().resolve()).as_posix()

@@ -22,13 +22,14 @@ from kaffee_site.engine import OUTPUT_MARKER, Checked
 from kaffee_site.errors import Diagnostics, Problem
 from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
-from kaffee_site.render.render import plan_pages
+from kaffee_site.render.render import PageSpec, plan_pages
 from kaffee_site.render.template_errors import compile_problems
 from kaffee_site.render.theme import STATIC_DIR, Theme
 from kaffee_site.reuse.addresses import given_addresses, last_built
 from kaffee_site.review.addresses import check_addresses
 from kaffee_site.review.editor import check_editor_script
 from kaffee_site.review.leftovers import check_editor_leftovers
+from kaffee_site.review.legal import LegalLinks
 from kaffee_site.review.links import check_image_alt, check_links
 from kaffee_site.review.names import check_placeholder_speakers, check_topics
 from kaffee_site.review.numbers import check_numbers
@@ -48,6 +49,7 @@ class Review:
         self.given = given_addresses(published)
         self.published: dict = {}
         self._compiled: tuple[str, tuple[Problem, ...]] | None = None  # (theme digest, its syntax errors)
+        self._legal = LegalLinks()
 
     def __call__(self, checked: Checked, theme: Theme) -> Diagnostics:
         site, content, found = checked.site, checked.content, Diagnostics()
@@ -56,8 +58,10 @@ class Review:
         taken = {(p.path, p.line) for p in checked.diagnostics.problems}
         for problem in self._compile_problems(theme):
             found.add(problem)
-        planned = self.planned(site, theme, found)
+        specs = plan_pages(site)
+        planned = self.planned(site, specs, theme, found)
         check_links(site, planned, found)
+        self._legal(site, specs, theme, self.options.content_dir, found)
         check_addresses(site, content, planned, self.published, str(self.options.content_dir), found)
         docs = {doc.rel: doc for doc in content.docs} if content else {}
         if content:
@@ -70,11 +74,11 @@ class Review:
         check_editor_script(site, planned, found)
         return found
 
-    def planned(self, site: Site, theme: Theme, found: Diagnostics) -> set[str]:
+    def planned(self, site: Site, specs: list[PageSpec], theme: Theme, found: Diagnostics) -> set[str]:
         """Every path the build writes (pages, feeds, theme files, media), whether or not a
         template fails to render one of them; two outputs that want one path are an error."""
         paths: set[str] = set()
-        for spec in plan_pages(site):
+        for spec in specs:
             if spec.path in paths:
                 found.error(spec.path, None, "two outputs want the same path",
                             "a page slug, topic slug or redirect collides with another")
