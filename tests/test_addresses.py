@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from support import Archive, session_md
+from support import Archive, session_md, with_legal_pages
 from kaffee_site.cli import main
 
 AUFTAKT = "sessions/2024/2024-05-16-auftakt.md"
@@ -25,7 +25,7 @@ def archive_of_two(archive: Archive) -> Archive:
                                       topics="\n  - Open Data",
                                       speakers="\n  - name: Jana Beispiel\n    org: Kreis Beispiel"))
     archive.write(ZWEITE, session_md("Fördermittel", "2024-06-13", "Geld.", number=2, topics="\n  - Open Data"))
-    return archive
+    return with_legal_pages(archive)
 
 
 def run_check(archive: Archive, capsys, *extra: str) -> tuple[int, str, str]:
@@ -137,6 +137,27 @@ def test_a_deleted_report_is_kept_by_a_redirect_from_of_another(archive: Archive
                                       speakers="\n  - name: Jana Beispiel\n    org: Kreis Beispiel",
                                       redirect_from="[2024-06-13-foerdermittel]"))
     assert run_check(archive, capsys, "--strict")[:2] == (0, "")
+
+
+def test_people_named_only_by_a_deleted_report_go_with_it_but_a_file_of_theirs_is_kept(archive: Archive, capsys):
+    archive_of_two(archive)
+    archive.write(ZWEITE, session_md("Fördermittel", "2024-06-13", "Geld.", number=2, topics="\n  - Open Data",
+                                     speakers="\n  - name: Uwe Muster\n    org: Amt Muster\n"
+                                              "  - name: Rita Beispiel\n    org: Amt Muster"))
+    archive.write("people/rita-beispiel.md", "---\nname: Rita Beispiel\n---\nLeitet das Amt.\n")
+    assert archive.build() == 0
+    (archive.content / ZWEITE).unlink()
+    archive.write(AUFTAKT, session_md("Auftakt", "2024-05-16", "Text.", number=1, topics="\n  - Open Data",
+                                      speakers="\n  - name: Jana Beispiel\n    org: Kreis Beispiel",
+                                      redirect_from="[2024-06-13-foerdermittel]"))
+    code, out, _ = run_check(archive, capsys, "--strict")
+    # Uwe Muster and Amt Muster had pages only because the report named them: no warning for them
+    assert "uwe-muster" not in out and "amt-muster" not in out
+    # Rita Beispiel has a file: her page stays, named by no report (nothing is gone)
+    assert (code, out) == (0, "")
+    (archive.content / "people/rita-beispiel.md").unlink()
+    code, out, _ = run_check(archive, capsys, "--strict")
+    assert code == 1 and "the address /personen/rita-beispiel/ of the person 'Rita Beispiel'" in out
 
 
 def test_a_report_made_a_draft_says_so(archive: Archive, capsys):

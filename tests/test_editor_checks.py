@@ -112,7 +112,7 @@ def test_misspelt_keys_are_warnings_with_the_nearest_key_and_fail_strict(archive
     assert code == 0
     assert problem(archive, "sessions/x.md", 4, "unknown key 'topic'", "did you mean 'topics'?", True) in out
     assert problem(archive, "sessions/x.md", 5, "unknown key 'sumary'", "did you mean 'summary'?", True) in out
-    assert problem(archive, "sessions/x.md", 8, "unknown key 'speakers.0.orga'", "did you mean 'org'?", True) in out
+    assert problem(archive, "sessions/x.md", 8, "unknown key 'speakers.1.orga'", "did you mean 'org'?", True) in out
     assert check(archive, capsys, "--strict")[0] == 1
     # build still works (warnings only), and says so
     code, err = build(archive, capsys)
@@ -378,15 +378,15 @@ def test_an_untouched_skeleton_from_new_fails_strict_once_the_speaker_is_replace
     rel = "sessions/2025/2025-03-13-open-data-im-landkreis.md"
     assert lines_of(out, archive, rel) == [
         problem(archive, rel, 6, "the session lists no topics", warning=True),
-        problem(archive, rel, 12, "'Worum ging es? Ein, zwei Sätze für die Übersicht.' is still the text 'new' wrote",
+        problem(archive, rel, 20, "'Worum ging es? Ein, zwei Sätze für die Übersicht.' is still the text 'new' wrote",
                 warning=True),
-        problem(archive, rel, 16, "'Wer hat was vorgestellt?' is still the text 'new' wrote", warning=True),
-        problem(archive, rel, 20, "'Was haben die Teilnehmenden berichtet, gefragt, verabredet?' is still the text "
+        problem(archive, rel, 24, "'Wer hat was vorgestellt?' is still the text 'new' wrote", warning=True),
+        problem(archive, rel, 28, "'Was haben die Teilnehmenden berichtet, gefragt, verabredet?' is still the text "
                 "'new' wrote", warning=True),
     ]
     assert problem(archive, rel, 6, "the session lists no topics", "name what it was about below 'topics:', "
-                   "e.g. '  - Verstetigung', so topic pages find it", True) in out
-    assert problem(archive, rel, 12, "'Worum ging es? Ein, zwei Sätze für die Übersicht.' is still the text "
+                   "e.g. '  - Name des Themas', so topic pages find it", True) in out
+    assert problem(archive, rel, 20, "'Worum ging es? Ein, zwei Sätze für die Übersicht.' is still the text "
                    "'new' wrote", "replace it with the report, or delete the line", True) in out
     assert check(archive, capsys)[0] == 0
 

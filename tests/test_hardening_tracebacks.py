@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import Archive, session_md
+from support import Archive, session_md, with_legal_pages
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -30,7 +30,7 @@ SJIS_SVG = '<?xml version="1.0" encoding="Shift_JIS"?>\n<svg xmlns="http://www.w
                                             "in a browser, it would run on the archive's own origin"),
 ])
 def test_a_picture_in_shift_jis_is_checked_without_a_traceback(archive: Archive, body: str, expected: str | None):
-    archive.write("sessions/a.md", session_md("A"))
+    with_legal_pages(archive).write("sessions/a.md", session_md("A"))
     archive.write("media/bild.svg", (SJIS_SVG + body).encode("shift_jis"))
     checked = archive.run("check")
     built = archive.run("build")

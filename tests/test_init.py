@@ -145,8 +145,8 @@ def test_new_topic_makes_a_topic_file_that_builds(tmp_path: Path):
     meta = yaml.safe_load(text.split("---")[1])
     assert meta == {"title": "Digitale Daseinsvorsorge"}
     # the commented lines are valid settings once the '#' goes
-    uncommented = yaml.safe_load(text.split("---")[1].replace("# ", ""))
-    assert set(uncommented) == {"title", "aliases", "summary"}
+    uncommented = yaml.safe_load(re.sub(r"(?m)^# ", "", text.split("---")[1]))
+    assert set(uncommented) == {"title", "aliases", "forms", "summary", "redirect_from", "slug"}
     fill_in_the_legal_pages(tmp_path / "content")
     assert run(tmp_path, "check", "--strict").returncode == 0
     assert run(tmp_path, "build").returncode == 0

@@ -40,6 +40,14 @@ def test_new_creates_a_complete_session_and_prints_its_path(archive: Archive, ca
         "speakers:\n"
         "  - name: Vorname Nachname\n"
         "    org: Organisation\n"
+        '# summary: "…"  # one sentence for lists; default: the first paragraph\n'
+        '# image: {src: media/bild.png, alt: "Beschreibung"}  # a picture for the page and its preview\n'
+        '# next: {date: YYYY-MM-DD, title: "Titel der Sitzung"}  # the next session, as announced\n'
+        '# time: "HH:MM"  # when it started; default: site.yaml\'s event_start\n'
+        '# end: "HH:MM"  # when it ended; default: site.yaml\'s event_end\n'
+        "# draft: true  # true: left out of the build unless --drafts is given\n"
+        "# redirect_from: [alter-name]  # old slugs whose addresses lead here\n"
+        "# slug: open-data-im-landkreis  # the name in the page's address; default: made from the file name\n"
         "---\n\n"
         "Worum ging es? Ein, zwei Sätze für die Übersicht.\n\n"
         "## Impuls\n\nWer hat was vorgestellt?\n\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import Archive, session_md, tree_snapshot
+from support import Archive, session_md, tree_snapshot, with_legal_pages
 from kaffee_site.cli import main
 
 
@@ -73,12 +73,15 @@ def test_other_files_in_content_folders_are_left_alone(archive: Archive, capsys)
     archive.write("sessions/notizen.txt", "Ideen für die nächste Runde\n")
     archive.write("sessions/.entwurf.MD", "versteckt\n")
     archive.write("sessions/a.md~", "Sicherung des Editors\n")
+    with_legal_pages(archive)
     assert check(archive, capsys)[:2] == (0, "")
 
 
 def test_the_legal_skeletons_placeholders_fail_check_strict(archive: Archive, capsys):
     archive.write("site.yaml", "title: Coffee Round\nlanguage: en\n")
     archive.write("sessions/a.md", session_md("A", "2024-05-16"))
+    archive.write("pages/privacy.md", "---\ntitle: Privacy\n---\nNo cookies.\n")
+    archive.write("pages/accessibility.md", "---\ntitle: Accessibility\n---\nTested with screen readers.\n")
     archive.write("pages/legal-notice.md", "---\ntitle: Legal notice\n---\n\n## Publisher\n\n"
                                            "County of Example\n\nRepresented by: [name and\n"
                                            "role]\n\nSee [our address](https://example.org/).\n")

@@ -29,6 +29,9 @@ def english(tmp_path: Path) -> Path:
     content = tmp_path / "content"
     files = {
         "site.yaml": SITE,
+        "pages/legal-notice.md": "---\ntitle: Legal notice\n---\nCounty of Example.\n",
+        "pages/privacy.md": "---\ntitle: Privacy\n---\nNo cookies.\n",
+        "pages/accessibility.md": "---\ntitle: Accessibility\n---\nReadable without JavaScript.\n",
         "topics/broadband.md": "---\ntitle: Broadband\n---\nFast lines for every village.\n",
         "topics/village-shops.md": "---\ntitle: Village shops\n---\nShops run by the village.\n",
         "sessions/2026-01-15-first.md": session("First round", "2026-01-15", 1, ["Broadband"]),

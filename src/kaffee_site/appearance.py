@@ -81,7 +81,8 @@ def appearance_from(value: Any, lines: Mapping[tuple, int], path: str, diag: Dia
         if key not in KEYS:
             diag.warning(path, lines.get(("theme", key)), f"unknown key '{key}' under 'theme'",
                          f"the keys are {', '.join(KEYS)}")
-    light, dark = (_palette(value, suffix, default, lines, path, diag) for suffix, default, _ in SCHEMES)
+    light = _palette(value, "", LIGHT, lines, path, diag)
+    dark = _palette({**value, **_dark_from_light(value)}, "_dark", DARK, lines, path, diag)
     return Appearance(light, dark, _logo(value, lines, path, diag),
                       _footer_links(value.get("footer_links"), lines, path, diag),
                       (path, lines.get(("theme", "logo"))))
@@ -121,6 +122,35 @@ def _palette(value: Mapping, suffix: str, default: Mapping[str, str], lines: Map
         colours["card"] = mix("#ffffff", bg, 0.5) if suffix == "" else mix(fg, bg, 0.06)
     _check_contrast(colours, given, suffix, lines, path, diag)
     return tuple(sorted((name, colour) for name, colour in colours.items() if colour != default[name]))
+
+
+DARK_ACCENT_CONTRAST = 7.0  # what a derived dark accent aims for: the default's is about 9:1
+
+
+def _dark_from_light(value: Mapping) -> dict[str, str]:
+    """The dark settings made from the light ones when site.yaml gives no dark one: without them
+    the default theme's brown dark palette would show under an archive's own colours. The
+    background keeps the light one's tint, made dark; the text is the light background; the
+    accent keeps its hue, lightened until it reads well on the dark background."""
+    if any(key.endswith("_dark") for key in value if key in KEYS):
+        return {}
+    light = {prop: _expand(value[setting].strip()) for setting, prop in SETTINGS.items()
+             if isinstance(value.get(setting), str) and _HEX.match(value[setting].strip())}
+    if not light:
+        return {}
+    derived: dict[str, str] = {}
+    bg = DARK["bg"]
+    if {"bg", "fg"} & set(light):
+        light_bg = light.get("bg", LIGHT["bg"])
+        bg = derived["background_dark"] = mix(light_bg, "#000000", 0.1)
+        derived["text_dark"] = mix(light_bg, "#ffffff", 0.5)
+    if "accent" in light:
+        accent, share = light["accent"], 0.0
+        while share < 1 and min(contrast(accent, bg), contrast(accent, mix(accent, bg, 0.14))) < DARK_ACCENT_CONTRAST:
+            share += 0.05
+            accent = mix("#ffffff", light["accent"], min(share, 1.0))
+        derived["accent_dark"] = accent
+    return derived
 
 
 def _check_contrast(colours: Mapping[str, str], given: Mapping[str, str], suffix: str,

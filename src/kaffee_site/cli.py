@@ -222,6 +222,13 @@ def _new(args: argparse.Namespace) -> int:
     _say(created.path)
     _say(f"{created.series}, no. {created.number}, on {day.isoformat()}: fill in topics, speakers and the report",
           file=sys.stderr)
+    if created.shifted:  # a back-filled report: the later ones moved one up
+        _say("dated before reports of the series, so these are numbered one up:", file=sys.stderr)
+    for shown, number in created.shifted:
+        _say(f"{shown}: number {number} → {number + 1}", file=sys.stderr)
+    if created.unshifted:
+        _say(f"number the later reports one up by hand: {', '.join(created.unshifted)} (check shows how)",
+             file=sys.stderr)
     return EXIT_OK
 
 

@@ -111,3 +111,9 @@ def impossible_day(text: str) -> str | None:
 _ISO_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
                   "August", "September", "October", "November", "December")
+
+
+def key_path(path: Iterable[str | int]) -> str:
+    """A front-matter key as messages name it: 'speakers.2.name' for the name of the second
+    speaker (list positions counted from 1, as an editor counts the entries)."""
+    return ".".join(str(part + 1) if isinstance(part, int) else part for part in path)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kaffee_site import __version__
 from kaffee_site.errors import KaffeeError, UsageError
-from kaffee_site.i18n import available_languages, catalogue_language
+from kaffee_site.i18n import available_languages, catalogue, catalogue_language
 from kaffee_site.urls import urls_for
 
 SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
@@ -113,12 +113,13 @@ def next_steps(archive: NewArchive) -> list[str]:
     here = archive.folder
     go = [] if here.resolve() == Path.cwd().resolve() else [f"cd {here}"]
     search = urls_for(archive.language).sessions
+    title = catalogue(archive.language).pgettext("example", "Title of the session")  # in the archive's words
     return [
         *go,
         "kaffee-site serve        # preview on http://127.0.0.1:8000/, rebuilt on every save",
         "edit content/site.yaml   # title, description; base_url once you know the address",
         *(f"fill in {page}" for page in archive.pages),
-        'kaffee-site new "Title of the session"   # a report in content/sessions/ '
+        f'kaffee-site new "{title}"'.ljust(41) + "# a report in content/sessions/ "
         f"(published under /{search}/)",
         "kaffee-site check --strict               # what CI runs before it publishes",
         "git init && git add . && git commit -m 'New archive'   # push to GitHub or GitLab: "

@@ -15,7 +15,7 @@ from typing import Any
 from kaffee_site.errors import Diagnostics
 from kaffee_site.content.load import Content, SourceDoc
 from kaffee_site.content.schema import BY_NAME, Kind
-from kaffee_site.text import closest, edit_distance
+from kaffee_site.text import closest, edit_distance, key_path
 
 # what a misspelt key would silently change about publishing, for the keys where that matters
 PUBLISHING = {"draft": "the session would be published: only 'draft' holds it back",
@@ -59,7 +59,7 @@ def _check_nested(doc: SourceDoc, parent: str, value: Any, known: tuple[str, ...
 
 
 def _warn(doc: SourceDoc, path: tuple, key: str, near: str | None, diag: Diagnostics) -> None:
-    name = ".".join(map(str, path))
+    name = key_path(path)
     hint = f"did you mean '{near}'?" if near else \
         f"the build does not use it; if your theme does, list '{name if len(path) == 1 else path[0] + '.' + key}' " \
         "under 'extra_keys' in site.yaml"

@@ -271,13 +271,20 @@ def _yaml_problem(err: yaml.YAMLError, display: str, first_line: int, n_lines: i
                   tab_indented: bool = False) -> ContentError:
     # libyaml often puts the problem on the line after the text (the closing '---' or beyond);
     # then the context mark (where the open bracket or quote began) is the line to show.
-    marks = [getattr(err, "problem_mark", None), getattr(err, "context_mark", None)]
-    inside = [m.line for m in marks if m is not None and 0 <= m.line < n_lines]
-    line = first_line + (inside[0] if inside else n_lines - 1)
+    # A quote or bracket left open swallows the lines after it (valid YAML) until libyaml gives
+    # up at the end, far below the mistake: then the line where it opened is the one to show.
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    context = getattr(err, "context", None)
+    context = getattr(err, "context", None) or ""
+    unclosed_quote = context.startswith("while scanning a quoted scalar") and "end of stream" in problem
+    opened = unclosed_quote or context.startswith("while parsing a flow")
+    marks = [getattr(err, "problem_mark", None), getattr(err, "context_mark", None)]
+    inside = [m.line for m in (marks[::-1] if opened else marks) if m is not None and 0 <= m.line < n_lines]
+    line = first_line + (inside[0] if inside else n_lines - 1)
     message = f"invalid YAML in {what}: {problem}" + (f" ({context})" if context else "")
     hint = "check the indentation and put values that contain ': ' or start with a special character in quotes"
+    if unclosed_quote:
+        message = f"invalid YAML in {what}: the quote that opens on this line is never closed"
+        hint = "end the value with the same quote mark on this line"
     if "\\t" in str(problem) or "tab" in str(problem) or tab_indented:
         hint = "indent with spaces, not tabs"
     return ContentError(display, line, message, hint)

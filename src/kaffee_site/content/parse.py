@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 
 from kaffee_site.config import SiteConfig, parse_clock
 from kaffee_site.errors import Diagnostics
+from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.content.load import SourceDoc
 from kaffee_site.content.schema import ORGANISATION, PAGE, PERSON, SESSION, TOPIC, Kind
+from kaffee_site.skeleton import placeholder
 from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
-from kaffee_site.text import NAME_MAX, closest, fits_file_name, impossible_day, is_slug, slugify
+from kaffee_site.text import NAME_MAX, closest, fits_file_name, impossible_day, is_slug, key_path, slugify
 from kaffee_site.urls import DEFAULT_URLS
 
 
@@ -28,8 +30,9 @@ RESERVED_SLUGS = DEFAULT_URLS.reserved()
 class _Fields:
     """Reads typed values out of one document's front matter, reporting problems with lines."""
 
-    def __init__(self, doc: SourceDoc, diag: Diagnostics, kind: Kind):
+    def __init__(self, doc: SourceDoc, diag: Diagnostics, kind: Kind, language: str = DEFAULT_LANGUAGE):
         self.doc = doc
+        self.language = language  # of the archive: the content words of the hints' examples
         self.diag = diag
         self.kind = kind  # its schema: which keys are required, and which are known, so a misspelt one can be named
         self.ok = True
@@ -38,7 +41,7 @@ class _Fields:
         """A required key is absent; if a top-level key looks like a typo of it, point there."""
         misspelt = misspelt_key(self.doc.meta, path[-1], self.kind.keys) if len(path) == 1 else None
         if misspelt is None:
-            self.error(path, f"'{'.'.join(map(str, path))}' is missing", hint)
+            self.error(path, f"'{key_path(path)}' is missing", hint)
             return
         self.ok = False
         self.diag.error(self.doc.display, self.doc.line_of(misspelt), f"'{path[0]}' is missing",
@@ -58,17 +61,17 @@ class _Fields:
                 self.missing(path, f"add a line '{path[-1]}: …' to the front matter")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(path, f"'{'.'.join(map(str, path))}' must be text, not {_kind(value)}",
+            self.error(path, f"'{key_path(path)}' must be text, not {_kind(value)}",
                        "write it as plain text on the same line")
             return None
         text = str(value).strip()
         if required and not text:
-            self.error(path, f"'{'.'.join(map(str, path))}' is empty")
+            self.error(path, f"'{key_path(path)}' is empty")
             return None
         return text or None
 
     def day(self, value: Any, path: tuple) -> date | None:
-        name = ".".join(map(str, path))
+        name = key_path(path)
         required = self.kind.requires(path)
         if value is None:
             if required:
@@ -93,7 +96,9 @@ class _Fields:
         if value is None:
             return ()
         if isinstance(value, str):
-            self.error((key,), f"'{key}' must be a list", f"write each entry on its own line as '  - {value}'")
+            entries = [entry.strip() for entry in value.split(",") if entry.strip()] or [value]
+            self.error((key,), f"'{key}' must be a list", "write each entry on its own line below "
+                       f"'{key}:', " + " and ".join(f"'  - {entry}'" for entry in entries))
             return ()
         if not isinstance(value, list):
             self.error((key,), f"'{key}' must be a list, not {_kind(value)}")
@@ -156,7 +161,7 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
 
     With `salvage`, the session is returned anyway, its broken fields left empty, so the link
     stage can still check the body, links, images and topics of a file with a bad field."""
-    fields = _Fields(doc, diag, SESSION)
+    fields = _Fields(doc, diag, SESSION, config.language)
     meta = doc.meta
     title = fields.text("title")
     day = fields.day(meta.get("date"), ("date",))
@@ -190,7 +195,7 @@ def _clock(fields: _Fields, value: Any, path: tuple) -> time | None:
         return None
     clock = parse_clock(value)
     if clock is None:
-        name = ".".join(map(str, path))
+        name = key_path(path)
         fields.error(path, f"'{name}' must be a time of day like 10:00, not '{_as_written(value)}'", _CLOCK_HINT)
     return clock
 
@@ -222,7 +227,8 @@ def _number(fields: _Fields, value: Any) -> int | None:
 def _speakers(fields: _Fields, value: Any) -> tuple[Speaker, ...]:
     if value is None:
         return ()
-    hint = "write each speaker as '  - name: Vorname Nachname' with '    org: Organisation' below"
+    name, org = placeholder(fields.language)
+    hint = f"write each speaker as '  - name: {name}' with '    org: {org}' below"
     if not isinstance(value, list):
         fields.error(("speakers",), f"'speakers' must be a list, not {_kind(value)}", hint)
         return ()
@@ -261,7 +267,8 @@ def _image(fields: _Fields, value: Any) -> Image | None:
         return None
     if not isinstance(value, dict):
         fields.error(("image",), f"'image' must have 'src' and 'alt', not {_kind(value)}",
-                     "write '  src: media/bild.png' and '  alt: Beschreibung des Bildes' below 'image:'")
+                     f"write '  src: {_example_image(fields)}' and '  alt: {_words(fields, 'Description')}' "
+                     "below 'image:'")
         return None
     src = fields.text("src", value=value.get("src"), path=("image", "src"))
     alt = fields.text("alt", required=False, value=value.get("alt"), path=("image", "alt"))
@@ -274,13 +281,22 @@ def _image(fields: _Fields, value: Any) -> Image | None:
     parts = media_path.split("/")
     if not src.lstrip("/").startswith("media/") or any(p in ("", ".", "..") for p in parts):
         fields.error(("image", "src"), f"the image '{src}' must be a file under media/",
-                     "write it as 'media/bild.png' and put the file into content/media/")
+                     f"write it as '{_example_image(fields)}' and put the file into content/media/")
         return None
     if not all(fits_file_name(part) for part in parts):
         fields.error(("image", "src"), f"the image name is longer than a file name can be ({NAME_MAX} bytes)",
                      "shorten the file name and the 'src:' that names it")
         return None
     return Image(media_path, alt or "")  # without alt only a salvaged session keeps it
+
+
+def _words(fields: _Fields, example: str) -> str:
+    return catalogue(fields.language).pgettext("example", example)
+
+
+def _example_image(fields: _Fields) -> str:
+    """'media/bild.png' in a German archive, 'media/picture.png' in an English one."""
+    return f"media/{_words(fields, 'picture')}.png"
 
 
 def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement | None:

@@ -34,9 +34,10 @@ def addresses(site: Site) -> dict[str, dict[str, Any]]:
     for topic in site.topics:
         found[topic.url_path] = {"kind": "topic", "name": topic.title, "file": topic.has_file}
     for person in site.people:
-        found[person.url_path] = {"kind": "person", "name": person.name}
+        found[person.url_path] = {"kind": "person", "name": person.name, "file": person.has_file}
     for organisation in site.organisations:
-        found[organisation.url_path] = {"kind": "organisation", "name": organisation.name}
+        found[organisation.url_path] = {"kind": "organisation", "name": organisation.name,
+                                        "file": organisation.has_file}
     for page in site.pages:
         found[page.url_path] = {"kind": "page", "name": page.title}
     for old, new in site.redirects.items():

@@ -30,7 +30,8 @@ def check_addresses(site: Site, content: Content | None, planned: set[str], publ
                     display_root: str, found: Diagnostics) -> None:
     # a session rejected for an error in its front matter is not gone: it is back once that is fixed
     held = {page_path(session.url_path) for session in site.rejected if session.slug}
-    gone = {path: entry for path, entry in published.items() if page_path(path) not in planned | held}
+    gone = {path: entry for path, entry in published.items() if page_path(path) not in planned | held
+            and not _went_with_its_reports(entry)}
     if not gone:
         return
     folders = _folders_gone(site, gone, display_root, found)
@@ -38,6 +39,14 @@ def check_addresses(site: Site, content: Content | None, planned: set[str], publ
     for path, entry in sorted(gone.items()):
         if path.split("/", 1)[0] not in folders:
             _report(site, docs, path, entry, display_root, found)
+
+
+def _went_with_its_reports(entry: Mapping[str, Any]) -> bool:
+    """A person or organisation without a file of its own had a page only because reports named
+    them: when none does any more (a report deleted, a name corrected), the page goes with them;
+    the report's own address is what needs keeping. (An entry of an older urls.json, without
+    'file', is warned about.)"""
+    return entry.get("kind") in ("person", "organisation") and entry.get("file") is False
 
 
 def _folders_gone(site: Site, gone: Mapping[str, Mapping[str, Any]], display_root: str,

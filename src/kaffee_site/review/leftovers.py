@@ -13,7 +13,7 @@ from datetime import date
 
 from kaffee_site.skeleton import numbered_sessions, session_body
 from kaffee_site.errors import Diagnostics
-from kaffee_site.i18n import available_languages
+from kaffee_site.i18n import available_languages, catalogue
 from kaffee_site.model import Site
 from kaffee_site.content.load import Content, SourceDoc
 
@@ -28,7 +28,7 @@ def check_editor_leftovers(site: Site, content: Content, found: Diagnostics) -> 
         doc = docs.get(session.rel)
         if doc is not None:
             _check_skeleton(doc, found)
-            _check_empty_topics(doc, found)
+            _check_empty_topics(doc, _topic_example(site), found)
     _check_numbers_against_dates(content, found)
 
 
@@ -39,10 +39,19 @@ def _check_skeleton(doc: SourceDoc, found: Diagnostics) -> None:
                           "replace it with the report, or delete the line")
 
 
-def _check_empty_topics(doc: SourceDoc, found: Diagnostics) -> None:
+def _topic_example(site: Site) -> str:
+    """A topic of the archive itself (the one most reports name), else a placeholder in its language."""
+    if site.topics:
+        counts = {slug: sum(slug in session.topics for session in site.sessions) for slug in
+                  (topic.slug for topic in site.topics)}
+        return min(site.topics, key=lambda topic: (-counts[topic.slug], topic.title)).title
+    return catalogue(site.config.language).pgettext("example", "Topic name")
+
+
+def _check_empty_topics(doc: SourceDoc, example: str, found: Diagnostics) -> None:
     if doc.meta.get("topics") == []:
         found.warning(doc.display, doc.line_of("topics"), "the session lists no topics",
-                      "name what it was about below 'topics:', e.g. '  - Verstetigung', so topic pages find it")
+                      f"name what it was about below 'topics:', e.g. '  - {example}', so topic pages find it")
 
 
 def _check_numbers_against_dates(content: Content, found: Diagnostics) -> None:

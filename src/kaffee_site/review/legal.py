@@ -2,8 +2,8 @@
 policy (Datenschutzerklärung) and the accessibility statement (Erklärung zur Barrierefreiheit).
 
 German law wants them one click away from every page (§ 5 DDG, DSGVO, BITV 2.0), and the default
-theme's footer links every page under `pages/`. So it is an error when the archive has no such
-page, or when a template (an override of the footer, most likely) drops the link: one page of
+theme's footer links every page under `pages/`. So it is a warning when the archive has no such
+page (check --strict, as CI runs it, fails), and an error when a template (an override of the footer, most likely) drops the link: one page of
 every HTML template is rendered and its links are read, and the error names the override that
 page is made from. site.yaml's `legal_pages` names the pages when their slugs are not the usual
 ones; `legal_pages: false` does without them, only outside a German archive.
@@ -94,7 +94,8 @@ def _report_missing(site: Site, missing: list[str], content_dir: Path, found: Di
             continue
         outside = "" if site.config.language.lower().split("-")[0] == "de" else \
             "; outside German law, 'legal_pages: false' in site.yaml does without them"
-        found.error(display_path(str(content_dir), "pages"), None,
+        # a warning: an archive being set up builds, but check --strict (CI) does not publish it
+        found.warning(display_path(str(content_dir), "pages"), None,
                     f"the archive has no {what}, which every page must link",
                     f"create pages/{LEGAL[key][1][0]}.md ('kaffee-site init' in an empty folder writes a skeleton "
                     f"of it), or name your page in site.yaml: 'legal_pages: {{{key}: <slug>}}'{outside}")
