@@ -143,7 +143,7 @@ def test_bad_input_is_reported_with_its_line_and_leaves_the_output_untouched(
         assert any(line.startswith(want) for line in lines), f"missing {want!r} in:\n{err}"
     errors = [line for line in lines if not line.startswith((" ", "build failed")) and ": warning: " not in line]
     assert len(errors) == len(expected), err
-    assert lines[-1] == f"build failed: {len(expected)} error(s); the output folder was not changed"
+    assert lines[-1] == f"build failed: {len(expected)} error{'' if len(expected) == 1 else 's'}; the output folder was not changed"
     assert tree_snapshot(archive.output) == before
 
 
@@ -175,7 +175,7 @@ def test_every_problem_of_a_build_is_reported_at_once(archive: Archive, capsys):
     assert len(problems) == len(expected), err
     for got, want in zip(problems, expected):  # sorted by file, then line
         assert got.startswith(want), (got, want)
-    assert "build failed: 6 error(s)" in err
+    assert "build failed: 6 errors" in err
     assert tree_snapshot(archive.output) == before
 
 
@@ -223,7 +223,7 @@ def test_the_command_reports_bad_input_without_a_traceback(archive: Archive, rel
         assert first.startswith(f"{archive.content}/{rel}:3: invalid YAML in the front matter: ")
     else:
         assert first == f"{archive.content}/{rel}:{message}"
-    assert result.stderr.splitlines()[-1] == "build failed: 1 error(s); the output folder was not changed"
+    assert result.stderr.splitlines()[-1] == "build failed: 1 error; the output folder was not changed"
     assert tree_snapshot(archive.output) == before
 
 

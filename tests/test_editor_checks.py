@@ -88,7 +88,7 @@ def test_build_reports_the_same_problems_at_once_and_writes_nothing(archive, cap
                           (5, "the image 'media/fehlt.png' does not exist"),
                           (7, "unknown link target 'Verstetigng'")):
         assert problem(archive, "sessions/x.md", line, message) in err
-    assert "build failed: 4 error(s); the output folder was not changed" in err
+    assert "build failed: 4 errors; the output folder was not changed" in err
     assert not archive.output.exists()
 
 
@@ -524,10 +524,10 @@ def test_serve_prints_each_warning_once_and_says_when_all_problems_are_fixed(arc
         wait_until(lambda: printed("built "), "the first build")
         assert printed(warning)
         archive.write("sessions/b.md", session_md("B", "2025-04-31"))  # an error elsewhere
-        wait_until(lambda: printed("rebuild failed: 1 error(s)"), "the failed rebuild")
+        wait_until(lambda: printed("rebuild failed: 1 error;"), "the failed rebuild")
         assert printed("content/sessions/b.md:3: 'date' is not a valid date: '2025-04-31'")
         archive.write("sessions/b.md", session_md("B", "2025-04-30"))
-        wait_until(lambda: printed("the errors are fixed; 1 warning(s) remain"), "errors fixed")
+        wait_until(lambda: printed("the errors are fixed; 1 warning remains"), "errors fixed")
         archive.write("sessions/a.md", session_md("A", "2025-03-13", summary="Kurz."))
         wait_until(lambda: printed("all problems fixed"), "all fixed")
         wait_until(lambda: printed("rebuilt ", 2), "the rebuild after the fix")

@@ -43,13 +43,13 @@ def test_init_makes_an_archive_that_builds_and_checks_clean(tmp_path: Path):
     # the legal skeletons' placeholders: fine for a preview, never published (CI runs --strict)
     check = run(root, "check")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stderr == "check passed: 0 error(s), 3 warning(s)\n"
+    assert check.stderr == "check passed: 0 errors, 3 warnings\n"
     assert "content/pages/impressum.md:6: warning: the page still holds 12 placeholders of the skeleton 'init' " \
            "wrote: '*Vorlage: Ersetzen Sie alle Angaben in eckigen Klammern u…'" in check.stdout
     assert run(root, "check", "--strict").returncode == 1
     fill_in_the_legal_pages(root / "content")
     check = run(root, "check", "--strict")
-    assert (check.returncode, check.stdout, check.stderr) == (0, "", "check passed: 0 error(s), 0 warning(s)\n")
+    assert (check.returncode, check.stdout, check.stderr) == (0, "", "check passed: 0 errors, 0 warnings\n")
     assert run(root, "build").returncode == 0
     home = (root / "output/index.html").read_text(encoding="utf-8")
     assert '<html lang="de">' in home and "Willkommen im Archiv" in home and "13.\u00a0März\u00a02025" in home

@@ -211,7 +211,7 @@ def test_a_template_error_in_the_session_template_reports_no_false_link(archive:
     templates = archive.root / "templates"
     templates.mkdir()
     (templates / "session.html").write_text('{% extends "default/session.html" %}\n'
-                                            "{% block session_aside %}{{ session.speaker.name }}{% endblock %}\n",
+                                            "{% block main %}{{ session.speaker.name }}{% endblock %}\n",
                                             encoding="utf-8")
     capsys.readouterr()
     code = main(["check", "--content", str(archive.content), "--templates", str(templates)])
@@ -219,3 +219,15 @@ def test_a_template_error_in_the_session_template_reports_no_false_link(archive:
     assert code == 1
     assert [line for line in out.splitlines() if not line.startswith(" ")] == [
         f"{templates / 'session.html'}:2: 'session' has no attribute 'speaker'"]
+
+
+def test_the_summaries_say_1_error_and_2_warnings(archive: Archive, capsys):
+    with_legal_pages(archive)
+    archive.write("sessions/a.md", session_md("A", "2024-05-16", number=1, sumary="Kurz."))
+    archive.write("sessions/b.md", session_md("B", "2024-09-12", number=3))
+    archive.write("sessions/c.md", session_md("C", "2024-02-30"))
+    capsys.readouterr()
+    assert main(archive.args("check", "--templates", str(TEMPLATES))) == 1
+    assert capsys.readouterr().err == "check failed: 1 error, 2 warnings\n"
+    assert archive.build() == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "build failed: 1 error; the output folder was not changed"

@@ -45,7 +45,7 @@ def english(tmp_path: Path) -> Path:
 
 
 def summary_counts(line: str) -> tuple[int, int]:
-    found = re.search(r"(\d+) error\(s\), (\d+) warning\(s\)", line)
+    found = re.search(r"(\d+) errors?, (\d+) warnings?", line)
     assert found, line
     return int(found.group(1)), int(found.group(2))
 
@@ -85,7 +85,7 @@ def test_serve_shows_what_check_shows_after_every_save(english: Path):
 
     try:
         assert agree("start") == []
-        assert code_and_summary(english) == (0, "check passed: 0 error(s), 0 warning(s)")
+        assert code_and_summary(english) == (0, "check passed: 0 errors, 0 warnings")
 
         # rename the topic file and its title; three sessions still list 'Broadband'
         (content / "topics/broadband.md").rename(content / "topics/connectivity.md")
@@ -93,7 +93,7 @@ def test_serve_shows_what_check_shows_after_every_save(english: Path):
                                                         encoding="utf-8")
         problems = agree("topic renamed")
         assert len(problems) == 3 and all("unknown topic 'Broadband'" in p and "renamed?" in p for p in problems)
-        wait_until(lambda: "check reports 0 error(s), 3 warning(s)" in serve.terminal, "the terminal's summary")
+        wait_until(lambda: "check reports 0 errors, 3 warnings" in serve.terminal, "the terminal's summary")
         assert "all problems fixed" not in serve.terminal
 
         # delete a report: the numbering has a gap
@@ -118,7 +118,7 @@ def test_serve_shows_what_check_shows_after_every_save(english: Path):
         problems = agree("bad date")
         assert any("'date' is not a valid date: '2026-02-30'" in p for p in problems)
         assert serve.problems()["failed"]
-        wait_until(lambda: "rebuild failed: 2 error(s)" in serve.terminal, "the failed rebuild said so")
+        wait_until(lambda: "rebuild failed: 2 errors" in serve.terminal, "the failed rebuild said so")
 
         # fix everything: the date, the link, the rename (alias and redirect_from), the number, the
         # deleted report's address (kept by the report that follows it)

@@ -215,7 +215,7 @@ def _logo(value: Mapping, lines: Mapping[tuple, int], path: str, diag: Diagnosti
 def _footer_links(value: Any, lines: Mapping[tuple, int], path: str, diag: Diagnostics) -> tuple[FooterLink, ...]:
     if value is None:
         return ()
-    hint = "write a list of '- title: …' with 'url: https://…' (or a path like /kontakt/) below it"
+    hint = "write a list of '- title: …' with 'url: https://…' (or a path in the archive, starting with /) below it"
     if not isinstance(value, list):
         diag.error(path, lines.get(("theme", "footer_links")), "'theme.footer_links' must be a list", hint)
         return ()

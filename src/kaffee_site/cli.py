@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildFailed as err:
         _print_problems(err.problems)
         errors = sum(1 for p in err.problems if p.severity == "error")
-        _say(f"build failed: {errors} error(s); the output folder was not changed", file=sys.stderr)
+        _say(f"build failed: {counted(errors, 'error')}; the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KaffeeError as err:
         _say(f"{err}", file=sys.stderr)
@@ -195,9 +195,14 @@ def _check(args: argparse.Namespace) -> int:
     failed = bool(report.errors or (args.strict and report.warnings))
     verdict = "failed" if failed else "passed"
     strict = " (--strict: warnings fail)" if args.strict and report.warnings and not report.errors else ""
-    _say(f"check {verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s){strict}",
+    _say(f"check {verdict}: {counted(len(report.errors), 'error')}, {counted(len(report.warnings), 'warning')}{strict}",
           file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 error', '2 errors', '0 warnings'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -365,15 +370,15 @@ class _ServeReport:
         self.shown = current
         if not result.ok:
             self.failed = True
-            _say(f"rebuild failed: {errors} error(s); still serving the last good build", file=sys.stderr, flush=True)
+            _say(f"rebuild failed: {counted(errors, 'error')}; still serving the last good build", file=sys.stderr, flush=True)
             return
         if current != before or self.failed:
             if not current:
                 _say("all problems fixed", file=sys.stderr, flush=True)
             elif self.failed and not errors:
-                _say(f"the errors are fixed; {warnings} warning(s) remain", file=sys.stderr, flush=True)
+                _say(f"the errors are fixed; {counted(warnings, 'warning')} {'remains' if warnings == 1 else 'remain'}", file=sys.stderr, flush=True)
             else:
-                _say(f"check reports {errors} error(s), {warnings} warning(s)", file=sys.stderr, flush=True)
+                _say(f"check reports {counted(errors, 'error')}, {counted(warnings, 'warning')}", file=sys.stderr, flush=True)
         self.failed = False
         self._written(result)
 

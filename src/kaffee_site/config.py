@@ -269,7 +269,8 @@ def _check_urls(value: Any, language: str, lines: Mapping[tuple, int], path: str
         return urls
     if not isinstance(value, Mapping):
         diag.error(path, lines.get(("urls",)), "'urls' must be a mapping of folder names",
-                   "write e.g. 'urls:' and below it '  sessions: protokolle'")
+                   "write e.g. 'urls:' and below it '  sessions: "
+                   f"{'protokolle' if language.lower().startswith('de') else 'minutes'}'")
         return urls
     names: dict[str, str] = {}
     for key, name in value.items():

@@ -86,7 +86,7 @@ class BuildFailed(KaffeeError):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = tuple(problems)
         errors = [p for p in self.problems if p.severity == "error"]
-        super().__init__(f"{len(errors)} error(s) in the content")
+        super().__init__(f"{len(errors)} error{'' if len(errors) == 1 else 's'} in the content")
 
 
 class FaultError(KaffeeError):

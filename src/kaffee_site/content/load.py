@@ -233,7 +233,7 @@ def read_source(raw: bytes, kind: str, rel: str, display: str, cache: Any = None
         meta = {}
     if not isinstance(meta, dict):
         raise ContentError(display, 2, "the front matter must be 'key: value' lines",
-                           "write e.g. 'title: Mein Titel' on its own line")
+                           "write each key on its own line, e.g. 'title: …'")
     body = "\n".join(lines[closing + 1:])
     if cache is not None:
         cache.store_front_matter(digest, (meta, key_lines, closing))

@@ -124,7 +124,7 @@ class _Fields:
         if not isinstance(value, str) or not is_slug(value):
             self.error(("slug",), f"the slug {value!r} is not allowed",
                        "use lower-case letters a–z, digits and single hyphens, e.g. "
-                       f"'{slugify(str(value)) or 'mein-titel'}'")
+                       f"'{slugify(str(value)) or slugify(self.doc.stem) or '…'}'")
             return None
         return value if self.fits(("slug",), value) else None
 
