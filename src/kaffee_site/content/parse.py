@@ -17,7 +17,6 @@ from kaffee_site.errors import Diagnostics
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.content.load import SourceDoc
 from kaffee_site.content.schema import ORGANISATION, PAGE, PERSON, SESSION, TOPIC, Kind
-from kaffee_site.skeleton import placeholder
 from kaffee_site.model import Announcement, Image, Organisation, Page, Person, Session, Speaker, Topic
 from kaffee_site.text import NAME_MAX, closest, fits_file_name, impossible_day, is_slug, key_path, slugify
 from kaffee_site.urls import DEFAULT_URLS
@@ -227,7 +226,8 @@ def _number(fields: _Fields, value: Any) -> int | None:
 def _speakers(fields: _Fields, value: Any) -> tuple[Speaker, ...]:
     if value is None:
         return ()
-    name, org = placeholder(fields.language)
+    words = catalogue(fields.language)  # the placeholder `new` writes (skeleton.py), in the archive's words
+    name, org = words.pgettext("scaffold", "First Last"), words.pgettext("scaffold", "Organisation")
     hint = f"write each speaker as '  - name: {name}' with '    org: {org}' below"
     if not isinstance(value, list):
         fields.error(("speakers",), f"'speakers' must be a list, not {_kind(value)}", hint)

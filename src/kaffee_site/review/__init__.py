@@ -22,7 +22,8 @@ from kaffee_site.engine import OUTPUT_MARKER, Checked
 from kaffee_site.errors import Diagnostics, Problem
 from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
-from kaffee_site.render.render import PageSpec, plan_pages
+from kaffee_site.outputs.kind import PageSpec
+from kaffee_site.render.render import plan_pages
 from kaffee_site.render.template_errors import compile_problems
 from kaffee_site.render.theme import STATIC_DIR, Theme
 from kaffee_site.reuse.addresses import given_addresses, last_built

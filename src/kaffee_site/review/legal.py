@@ -18,12 +18,12 @@ from typing import Any, Mapping
 
 from kaffee_site.config import LEGAL_KEYS
 from kaffee_site.content.scan import display_path
-from kaffee_site.errors import Diagnostics
+from kaffee_site.errors import Diagnostics, TemplateProblem
 from kaffee_site.model import Page, Site
 from kaffee_site.outputs.kind import PageSpec
 from kaffee_site.render.render import render_page
 from kaffee_site.render.template_errors import display_template
-from kaffee_site.render.theme import TemplateProblem, Theme
+from kaffee_site.render.theme import Theme
 from kaffee_site.text import fold
 
 # key -> (what it is, its usual slugs, its usual titles (folded))
