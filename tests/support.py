@@ -85,10 +85,19 @@ LEGAL_PAGES = {
 
 def with_legal_pages(archive: "Archive") -> "Archive":
     """The archive with its three legal pages (those it lacks)."""
-    for rel, text in LEGAL_PAGES.items():
-        if not (archive.content / rel).exists():
-            archive.write(rel, text)
+    write_legal_pages(archive.content)
     return archive
+
+
+def write_legal_pages(content: Path) -> list[str]:
+    """The legal pages a content folder lacks, written; their paths inside it."""
+    written = []
+    for rel, text in LEGAL_PAGES.items():
+        if not (content / rel).exists():
+            (content / rel).parent.mkdir(parents=True, exist_ok=True)
+            (content / rel).write_text(text, encoding="utf-8")
+            written.append(rel)
+    return written
 
 
 def tree_snapshot(folder: Path) -> dict[str, bytes]:
