@@ -15,7 +15,6 @@ this module never reads the clock.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from kaffee_site.config import SiteConfig
+from kaffee_site.digest import digest as content_digest
 from kaffee_site.errors import Diagnostics, KaffeeError, UsageError
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.content.limits import CONTROL, control_message
@@ -117,7 +117,7 @@ def _number_up(content_dir: Path, later: list[tuple[int, SourceDoc]]) -> tuple[t
         lines = data.splitlines(keepends=True)
         index = (doc.line_of("number") or 0) - 1
         match = _NUMBER_LINE.match(lines[index]) if 0 <= index < len(lines) else None
-        if hashlib.sha256(data).hexdigest() != doc.digest or match is None or int(match.group(1)) != number:
+        if content_digest(data) != doc.digest or match is None or int(match.group(1)) != number:
             return (), tuple(doc.display for _, doc in later)
         lines[index] = lines[index][:match.start(1)] + str(number + 1).encode() + lines[index][match.end(1):]
         rewritten.append((path, b"".join(lines), doc.display, number))
