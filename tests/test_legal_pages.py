@@ -148,3 +148,15 @@ def test_the_readme_footer_example_keeps_the_legal_links(archive: Archive, capsy
     for page in ("", "sitzungen/a/", "impressum/", "404.html"):
         html = archive.page(page)
         assert "redaktion@example.org" in html and 'href="/datenschutz/"' in html, page
+
+
+def test_the_sample_archives_legal_pages_say_they_are_invented_and_pass_strict(tmp_path, capsys):
+    """The sample archive tells no lies: its publisher is invented, and each legal page says so on top."""
+    from support import SAMPLE_CONTENT
+    for name in ("impressum", "datenschutz", "barrierefreiheit"):
+        body = (SAMPLE_CONTENT / "pages" / f"{name}.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        note = body.strip().split("\n\n", 1)[0]
+        assert note.startswith("*Hinweis: Dies ist ein") and "fiktiv" in note and note.endswith("*"), name
+    capsys.readouterr()
+    assert main(["check", "--content", str(SAMPLE_CONTENT), "--templates", str(ROOT / "templates"), "--strict"]) == 0
+    assert capsys.readouterr().out == ""

@@ -3,7 +3,9 @@
 `Review(options)(checked, theme)` looks at a loaded and linked archive and returns what it
 finds: links and images in bodies that lead nowhere (links.py), numbering within a series
 (numbers.py), unknown and close topic names and the speaker placeholder (names.py), what `new`
-left behind (leftovers.py), the browser editor's own copy of its script (editor.py), templates that do not compile and outputs that want one path
+left behind (leftovers.py), the browser editor's own copy of its script (editor.py), the legal
+pages every page must link (legal.py), addresses the last build published that are gone
+(addresses.py), templates that do not compile and outputs that want one path
 (media that run scripts are the loader's, content/active_media.py, so a build refuses them too).
 `check` prints these problems with those of the load; `serve` runs the very same review after every save (the engine's `review` hook), so the two
 never disagree. A Review may be kept across runs: it remembers only what is keyed by content
