@@ -216,7 +216,7 @@ def test_github_format_prints_escaped_annotations(archive: Archive, capsys, monk
     assert code == 1
     assert lines == [
         "::warning file=content/sessions/b.md,line=4,title=kaffee-site check::the numbering of the series "
-        "'Smarter Kaffee' jumps from 1 to 3 (missing: 2)%0Ahint: check the number, or add the missing report",
+        "'Smarter Kaffee' jumps from 1 to 3 (missing: 2)%0Ahint: add the missing report, or number the later reports of the series down (3 → 2)",
         "::error file=content/sessions/b.md,line=6,title=kaffee-site check::the link '/weg/' leads to no page "
         "of the archive%0Ahint: write site links like /sitzungen/<slug>/ or use a [[wikilink]] with the title",
     ]

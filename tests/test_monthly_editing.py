@@ -231,3 +231,18 @@ def test_the_summaries_say_1_error_and_2_warnings(archive: Archive, capsys):
     assert capsys.readouterr().err == "check failed: 1 error, 2 warnings\n"
     assert archive.build() == 1
     assert capsys.readouterr().err.splitlines()[-1] == "build failed: 1 error; the output folder was not changed"
+
+
+def test_a_gap_left_by_a_deleted_report_says_which_reports_to_number_down(archive: Archive, capsys):
+    with_legal_pages(archive)
+    for number, (stem, day) in enumerate((("a", "2024-01-11"), ("b", "2024-02-08"), ("c", "2024-03-14"),
+                                          ("d", "2024-04-11"), ("e", "2024-05-16")), start=1):
+        archive.write(f"sessions/{stem}.md", session_md(stem.upper(), day, number=number + (number == 5)))
+    (archive.content / "sessions/b.md").unlink()
+    code, out = check(archive, capsys, "--strict")
+    assert code == 1
+    assert (f"{archive.content / 'sessions/c.md'}:4: warning: the numbering of the series 'Smarter Kaffee' jumps "
+            "from 1 to 3 (missing: 2)\n    hint: add the missing report, or number the later reports of the "
+            "series down (3–4 → 2–3)") in out
+    assert "jumps from 4 to 6 (missing: 5)\n    hint: add the missing report, or number the later reports of the " \
+           "series down (6 → 5)" in out

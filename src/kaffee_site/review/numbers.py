@@ -31,13 +31,24 @@ def check_numbers(content: Content, found: Diagnostics) -> None:
             if len(group) > 1:
                 _report_twice(name, number, group, sessions, found)
         numbers = sorted(by_number)
-        for low, high in zip(numbers, numbers[1:]):
+        for index, (low, high) in enumerate(zip(numbers, numbers[1:])):
             if high > low + 1:
                 missing = str(low + 1) if high == low + 2 else f"{low + 1}–{high - 1}"
                 doc = by_number[high][0][2]
                 found.warning(doc.display, doc.line_of("number"),
                               f"the numbering of the series '{name}' jumps from {low} to {high} "
-                              f"(missing: {missing})", "check the number, or add the missing report")
+                              f"(missing: {missing})", _gap_hint(low, high, numbers[index + 1:]))
+
+
+def _gap_hint(low: int, high: int, later: list[int]) -> str:
+    """Add the missing report, or (a report deleted) number the later ones down, up to the next gap."""
+    run = high
+    while run + 1 in later:
+        run += 1
+    down = high - low - 1
+    span = (lambda a, b: str(a) if a == b else f"{a}–{b}")
+    return (f"add the missing report, or number the later reports of the series down "
+            f"({span(high, run)} → {span(high - down, run - down)})")
 
 
 def number_by_date(day: str, others: list[Numbered]) -> int:
