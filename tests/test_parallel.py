@@ -37,7 +37,7 @@ from kaffee_site.publish.stage import Placed, Stage
 content, output, templates = map(Path, sys.argv[1:4])
 engine = Engine(BuildOptions(content, output, templates))
 site = engine.load().site
-theme = engine.current_theme(site.config.language)
+theme = engine.current_theme(site.config)
 specs = plan_pages(site)
 stage = Stage(output)
 try:

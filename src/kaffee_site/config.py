@@ -26,6 +26,8 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "description": "",
         "series": "Smarter Kaffee",
         "search": True,
+        # theme templates run in Jinja's sandbox; false: they are trusted like the tool's own code
+        "template_sandbox": True,
         "page_size": 20,
         "feed_limit": 50,  # the site feed carries the full text of this many newest reports
         # When sessions take place (Europe/Berlin) unless a session says 'time:' / 'end:'.
@@ -63,6 +65,7 @@ class SiteConfig:
     description: str = DEFAULTS["description"]
     series: str = DEFAULTS["series"]
     search: bool = DEFAULTS["search"]
+    template_sandbox: bool = DEFAULTS["template_sandbox"]
     page_size: int = DEFAULTS["page_size"]
     feed_limit: int = DEFAULTS["feed_limit"]
     event_start: time | None = DEFAULTS["event_start"]
@@ -163,11 +166,12 @@ def config_from_mapping(
                    "uses the catalogue of its first part")
     if "base_url" in data:
         values["base_url"] = _check_base_url(data["base_url"], lines.get(("base_url",)), path, diag)
-    if "search" in data:
-        if isinstance(data["search"], bool):
-            values["search"] = data["search"]
-        else:
-            diag.error(path, lines.get(("search",)), "'search' must be true or false")
+    for key in ("search", "template_sandbox"):
+        if key in data:
+            if isinstance(data[key], bool):
+                values[key] = data[key]
+            else:
+                diag.error(path, lines.get((key,)), f"'{key}' must be true or false")
     for key in ("page_size", "feed_limit"):
         if key in data:
             size = data[key]

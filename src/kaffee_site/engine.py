@@ -23,6 +23,7 @@ from typing import Callable, Collection, ContextManager, Iterable, Iterator
 from kaffee_site.content.load import Content, media_source
 from kaffee_site.content.parse import parse_session
 from kaffee_site.content.scan import read_inside
+from kaffee_site.config import SiteConfig
 from kaffee_site.digest import file_stat
 from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
 from kaffee_site.link.link import link_site
@@ -151,16 +152,20 @@ class Engine:
         """Every file on the theme's search path by name and stat: whether to compile it anew."""
         return manifest([self.options.templates_dir, default_theme_folder()])
 
-    def current_theme(self, language: str) -> Theme:
-        """The compiled theme in the archive's language; compiled again only when a file of it
-        or the language changed."""
-        key = f"{language}\x1d{self.theme_key()}"
+    def current_theme(self, config: SiteConfig) -> Theme:
+        """The compiled theme in the archive's language, sandboxed unless site.yaml says not;
+        compiled again only when a file of it, the language or the sandbox changed."""
+        key = self._theme_id(config)
         if self.theme is None or key != self._theme_key:
-            self.theme = Theme(self.options.templates_dir, language, known=self.cache.theme_store())
+            self.theme = Theme(self.options.templates_dir, config.language, known=self.cache.theme_store(),
+                               sandboxed=config.template_sandbox)
             self._theme_key = key
         if self.record:  # templates no page of this run asked for stay compiled in the cache
             self.cache.theme_store().keep(self.theme.stored_names())
         return self.theme
+
+    def _theme_id(self, config: SiteConfig) -> str:
+        return f"{config.language}\x1d{config.template_sandbox}\x1d{self.theme_key()}"
 
     def outputs(self, site: Site, theme: Theme, whole: bool = False,
                 writer=None) -> Iterator[Output | Placed | Kept]:
@@ -242,13 +247,13 @@ class Engine:
                 checked = self.load(Diagnostics(), self._content_rels(changed))
                 self._loaded, self.reviewed = checked.diagnostics.problems, ()
                 if self.review is not None:
-                    self.reviewed = self.review(checked, self.current_theme(checked.site.config.language)).problems
+                    self.reviewed = self.review(checked, self.current_theme(checked.site.config)).problems
                 checked.diagnostics.raise_if_errors()
                 if not self.record:  # a one-off build reads no file again: the raw text of every
                     # file goes before rendering (a third of the memory of 10,000 sessions' model)
                     checked.content, self.sources = None, Sources(self.options.content_dir)
                 self._checkpoint()
-                theme = self.current_theme(checked.site.config.language)
+                theme = self.current_theme(checked.site.config)
                 report = self._write(checked.site, theme, whole, write_lock, search, waiting)
                 self.cache.graph.finish()
                 ok = healthy = True
@@ -325,7 +330,7 @@ class Engine:
         self._quick_written = []
         if not (self._healthy and self.site and self.theme and self.linked):
             return []
-        if self._theme_key != f"{self.site.config.language}\x1d{self.theme_key()}":
+        if self._theme_key != self._theme_id(self.site.config):
             return []  # the theme changed: the page must wait for the new one
         rels = self._content_rels(changed)
         if not rels or len(rels) != len(set(changed)):

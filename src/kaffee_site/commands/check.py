@@ -27,7 +27,7 @@ def check(options: BuildOptions, published: Iterable[Path] = ()) -> Diagnostics:
     review = Review(options, published)
     checked = engine.load()
     diag, site = checked.diagnostics, checked.site
-    theme = engine.current_theme(site.config.language)
+    theme = engine.current_theme(site.config)
     for problem in review(checked, theme).problems:
         diag.add(problem)
     try:  # every output, so a template that fails on any page is found

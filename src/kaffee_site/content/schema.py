@@ -214,6 +214,7 @@ SITE = Kind("site", "", (
     _setting("description", TEXT, "one sentence about the archive"),
     _setting("series", STRING, "the series of sessions that name none"),
     _setting("search", BOOLEAN, "false: no search index and no search page"),
+    _setting("template_sandbox", BOOLEAN, "false: theme templates may run any Python"),
     _setting("page_size", NUMBER, "sessions per list page", format="whole number from 1"),
     _setting("feed_limit", NUMBER, "newest reports in the feed", format="whole number from 1"),
     _setting("event_start", TIME, "when sessions start, unless a session says", format=_CLOCK),

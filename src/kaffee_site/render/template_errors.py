@@ -19,9 +19,15 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SecurityError
 
 from kaffee_site.errors import Problem
 from kaffee_site.text import closest
+
+
+SANDBOX_HINT = ("templates run in Jinja's sandbox: they cannot reach Python's internals, the environment, "
+                "files or other programs ('template_sandbox: false' in site.yaml lifts it, for a theme "
+                "you trust like kaffee-site itself)")
 
 
 class MissingAttribute(jinja2.UndefinedError):
@@ -61,6 +67,8 @@ def template_problem(err: BaseException, template: str) -> Problem:
     path = display_template(filename) if filename else template
     if isinstance(err, MissingAttribute):
         return _missing_attribute(err, path, line, filename)
+    if isinstance(err, SecurityError):
+        return Problem(path, line, str(err), SANDBOX_HINT)
     message = str(err) if isinstance(err, jinja2.TemplateError) else f"{type(err).__name__}: {err}"
     return Problem(path, line, message)
 

@@ -16,12 +16,14 @@ changed or removed override touches. This is the only module besides render.py t
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import types
+from pathlib import Path, PurePath
 from typing import Any, Callable, Iterable
 
 import jinja2
 import jinja2.bccache
 import jinja2.meta
+import jinja2.sandbox
 
 from kaffee_site.digest import digest
 from kaffee_site.errors import KaffeeError, TemplateProblem
@@ -48,7 +50,7 @@ class Theme:
     `folder` may be missing: the archive then uses the default theme alone."""
 
     def __init__(self, folder: Path | None = None, language: str = DEFAULT_LANGUAGE,
-                 filters: dict[str, Callable] | None = None, known: Any = None):
+                 filters: dict[str, Callable] | None = None, known: Any = None, sandboxed: bool = True):
         # `known`: a store (reuse/store.py) that keeps each template's references by its source's
         # digest, so a build does not parse every template again only to learn what it includes
         self.known = known
@@ -59,7 +61,8 @@ class Theme:
         self.folders: tuple[Path, ...] = tuple(dict.fromkeys(p.resolve() for p in (*own, self.default)))
         self._digests: dict[str, str | None] = {}
         self._closures: dict[str, frozenset[str]] = {}
-        self.env = jinja2.Environment(
+        self.sandboxed = sandboxed
+        self.env = (_Sandbox if sandboxed else jinja2.Environment)(
             loader=_SearchPathLoader(self),
             autoescape=True,
             undefined=Undefined,  # StrictUndefined that can name the missing attribute's neighbours
@@ -69,7 +72,7 @@ class Theme:
             auto_reload=False,
             cache_size=-1,
             extensions=["jinja2.ext.i18n"],
-            bytecode_cache=_KnownBytecode(known) if known is not None else None,
+            bytecode_cache=_KnownBytecode(known, sandboxed) if known is not None else None,
         )
         # {% trans %} blocks may span lines: their text is joined the way gettext's tools extract it
         self.env.policies["ext.i18n.trimmed"] = True
@@ -184,9 +187,9 @@ class Theme:
                 source = path.read_text(encoding="utf-8")
                 cache = self.env.bytecode_cache
                 names.append(f"template-references\x1f{self.source_digest(layered)}")
-                if cache is not None:
-                    names.append(_KnownBytecode.name(cache.get_cache_key(layered, str(path)),
-                                                     cache.get_source_checksum(source)))
+                if isinstance(cache, _KnownBytecode):
+                    names.append(cache.name(cache.get_cache_key(layered, str(path)),
+                                            cache.get_source_checksum(source)))
         return names
 
     def _references(self, name: str) -> list[str] | None:
@@ -223,6 +226,34 @@ class Theme:
             raise TemplateProblem(problem.path, problem.line, problem.message, problem.hint) from None
 
 
+class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, where a theme's templates run unless site.yaml says `template_sandbox: false`.
+
+    Jinja refuses attributes that lead into Python (`__globals__`, `__class__`, `mro`, a function's
+    code, frames), calls it marks unsafe, format strings that reach attributes, and changing
+    lists, dicts and sets that the site hands in. On top of that nothing a template reaches may be
+    a module or a file path: the Site holds neither, and a later change that let one in would hand
+    a theme the file system."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str, type], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # Jinja's verdict depends on the attribute's name and on the types alone (isinstance tests
+        # and ABCs of mutable containers), so it is asked once per (type, name, type of value):
+        # asked on every attribute read, it made rendering 60% slower, with it a few percent
+        key = (type(obj), attr, type(value))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = (super().is_safe_attribute(obj, attr, value)
+                                             and not isinstance(value, _NEVER) and not isinstance(obj, _NEVER))
+        return verdict
+
+
+_NEVER = (types.ModuleType, PurePath)
+
+
 class _KnownBytecode(jinja2.BytecodeCache):
     """Compiled templates kept in the build cache, so a cached build does not compile the theme
     again (about 0.23 s for the default theme, before any page renders).
@@ -233,12 +264,14 @@ class _KnownBytecode(jinja2.BytecodeCache):
     The code is run when a page renders: the cache folder is as trusted as the theme it came
     from (the README says so); its checksum guards against damage, not against a writer."""
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Any, sandboxed: bool):
         self.store = store
+        # Jinja compiles a sandbox's calls through its check (environment.call): code compiled for
+        # a trusted theme is never taken for a sandboxed one, nor the reverse
+        self.flavour = "sandboxed" if sandboxed else "trusted"
 
-    @staticmethod
-    def name(key: str, checksum: str) -> str:
-        return f"template-code\x1f{key}\x1f{checksum}"
+    def name(self, key: str, checksum: str) -> str:
+        return f"template-code\x1f{self.flavour}\x1f{key}\x1f{checksum}"
 
     def _key(self, bucket: jinja2.bccache.Bucket) -> str:
         return self.name(bucket.key, bucket.checksum)
