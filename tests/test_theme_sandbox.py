@@ -2,7 +2,7 @@
 
 The issue's case: `templates/robots.txt` with `{{ cycler.__init__.__globals__.os.environ.get('CI_SECRET') }}`
 published CI's secret, and `os.popen(...)` ran under `check` too. Now a template cannot reach
-Python's internals, the environment or processes, under `build` and `check`; the default theme
+Python's internals, the environment or processes, under `build`, `check` and `serve`; the default theme
 renders the same bytes inside the sandbox as outside it.
 """
 
@@ -20,7 +20,7 @@ from kaffee_site.engine import load_site
 from kaffee_site.options import BuildOptions
 from kaffee_site.render.render import _globals
 from kaffee_site.render.theme import TemplateProblem, Theme
-from support import SAMPLE_CONTENT, Archive, session_md, tree_snapshot
+from support import SAMPLE_CONTENT, Archive, ServeProcess, session_md, tree_snapshot, wait_until
 
 SECRET = "CI-SECRET-h18-5e7a"
 LEAK = "{{ cycler.__init__.__globals__.os.environ.get('CI_SECRET') }}\n"
@@ -63,6 +63,30 @@ def test_a_template_cannot_start_a_process_in_build_or_check(archive: Archive, t
         result = _process(archive, command, theme)
         assert result.returncode == 1 and "unsafe" in result.stdout + result.stderr
         assert not marker.exists()
+
+
+def test_serve_refuses_a_template_saved_while_it_runs_and_keeps_the_last_good_output(
+        archive: Archive, tmp_path: Path, monkeypatch):
+    """A theme file edited into an attack while `serve` runs (a real process, a secret in its
+    environment): the problem is shown, the output stays the last good one, nothing runs."""
+    theme = _archive_with_theme(archive, "User-agent: *\n")
+    marker = tmp_path / "ran"
+    monkeypatch.setenv("CI_SECRET", SECRET)
+    serve = ServeProcess(archive.root, "--content", str(archive.content), "--output", str(archive.output),
+                         "--templates", str(theme))
+    try:
+        wait_until(lambda: serve.get("/robots.txt") == (200, b"User-agent: *\n"), "the first build served", 60)
+        (theme / "robots.txt").write_text("User-agent: *\n" + LEAK + "{{ lipsum.__globals__.os.popen('touch %s')"
+                                          ".read() }}\n" % marker, encoding="utf-8")
+        failed = wait_until(lambda: serve.problems()["failed"] and serve.problems()["problems"], "the refusal", 60)
+        assert [p["text"].splitlines()[0] for p in failed] == [
+            "theme/robots.txt:2: access to attribute '__init__' of 'type' object is unsafe."]
+        assert serve.get("/robots.txt") == (200, b"User-agent: *\n")
+    finally:
+        said = serve.stop()
+    assert SECRET not in said and "Traceback" not in said
+    assert not any(SECRET.encode() in p.read_bytes() for p in archive.output.rglob("*") if p.is_file())
+    assert not marker.exists()
 
 
 def test_an_archive_that_opts_out_trusts_its_theme(archive: Archive):
