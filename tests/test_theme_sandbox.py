@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from jinja2.sandbox import unsafe
 
 from kaffee_site.engine import load_site
 from kaffee_site.options import BuildOptions
@@ -129,6 +130,49 @@ def test_every_way_into_python_is_refused(tmp_path: Path, sample_site, template:
     assert problem.path == str(tmp_path / "page.html") and problem.line == 1
     assert problem.message.startswith("access to attribute ") and problem.message.endswith("object is unsafe.")
     assert problem.hint.startswith("templates run in Jinja's sandbox")
+
+
+class _Store:
+    @unsafe
+    def delete(self) -> str:
+        return "deleted"
+
+    def keep(self) -> str:
+        return "kept"
+
+
+def _altering() -> str:
+    return "altered"
+
+
+_altering.alters_data = True  # Django's mark, which Jinja's sandbox honours too
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("{{ store.delete() }}", "is not safely callable"),
+    ("{{ altering() }}", "is not safely callable"),
+    ("{{ marked() }}", "is not safely callable"),
+    ("{{ store.keep() }}", None),
+    ("{{ plain() }}", None),
+])
+def test_a_callable_marked_unsafe_is_refused_however_it_is_reached(tmp_path: Path, template: str, expected):
+    """The sandbox's call check, read from the callable's own attributes (theme.py): a method,
+    a function and a function marked after it was made are refused; unmarked ones run."""
+    def plain() -> str:
+        return "plain"
+
+    def marked() -> str:
+        return "marked"
+
+    marked.unsafe_callable = True
+    (tmp_path / "page.html").write_text(template, encoding="utf-8")
+    values = {"store": _Store(), "altering": _altering, "plain": plain, "marked": marked}
+    if expected is None:
+        assert Theme(tmp_path).render("page.html", **values) in ("kept", "plain")
+        return
+    with pytest.raises(TemplateProblem) as refused:
+        Theme(tmp_path).render("page.html", **values)
+    assert expected in refused.value.problem.message and refused.value.problem.line == 1
 
 
 def test_the_default_theme_renders_the_same_bytes_inside_the_sandbox(archive: Archive):

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.bccache
 import jinja2.meta
+import jinja2.runtime
 import jinja2.sandbox
 
 from kaffee_site.digest import digest
@@ -250,8 +251,40 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                                              and not isinstance(value, _NEVER) and not isinstance(obj, _NEVER))
         return verdict
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `a.b` in a template: Jinja's own steps (the attribute, else the item; str.format wrapped,
+        # the verdict asked), with the verdict's cache read here and Jinja's format check only for
+        # methods named like str.format, the only values it wraps: every page reads hundreds of
+        # attributes
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        if isinstance(value, _METHODS) and value.__name__ in ("format", "format_map"):
+            return super().getattr(obj, attribute)
+        verdict = self._verdicts.get((type(obj), attribute, type(value)))
+        if verdict or (verdict is None and self.is_safe_attribute(obj, attribute, value)):
+            return value
+        return self.unsafe_undefined(obj, attribute)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's
+        # Jinja refuses a callable marked `unsafe_callable` or `alters_data`; on a function, a macro
+        # or a bound method (whose attributes are its function's) such a mark can only be in the
+        # object's own __dict__, read here without two attribute lookups and a call per call
+        # (the url(), _() and macro calls of every page: a tenth of the rendering time)
+        kind = type(__obj)
+        own = (__obj.__func__.__dict__ if kind is types.MethodType and type(__obj.__func__) is types.FunctionType
+               else __obj.__dict__ if kind is types.FunctionType or kind is jinja2.runtime.Macro else None)
+        if own is not None and "unsafe_callable" not in own and "alters_data" not in own:
+            return __context.call(__obj, *args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
 
 _NEVER = (types.ModuleType, PurePath)
+_METHODS = (types.MethodType, types.BuiltinMethodType)  # where str.format hides (wrap_str_format)
 
 
 class _KnownBytecode(jinja2.BytecodeCache):
