@@ -2,11 +2,13 @@
 
 Hypothesis writes random site.yaml texts (control characters, line breaks, quotes, slashes,
 markup, calendar and CSV syntax, non-ASCII) into every string setting of the schema's site.yaml
-table (a checked one gets a valid value or the attacker's string), builds a one-session archive, and then either the build refused them with a `site.yaml:line:` message,
+table (a checked one gets a valid value, or the attacker's string one or two at a time), builds
+a one-session archive, and then either the build refused them with a `site.yaml:line:` message,
 or every output parses with a real parser for its format: html5lib (strict: any parse error
 fails) for the pages, expat for Atom and the sitemap, `icalendar` for the calendars, `json` for
-the open data and JSON-LD, `csv` for the spreadsheet, and no injected element, key, event or
-line appears anywhere. Few examples on a small archive keep it to seconds.
+the open data and JSON-LD, PyYAML for the editor's configuration, `csv` for the spreadsheet,
+and no injected element, key, event or line appears anywhere. Few examples on a small archive
+keep it to seconds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings, strategies 
 from icalendar import Calendar
 from PIL import Image
 
+from kaffee_site import cms_settings
 from kaffee_site.appearance import SCHEMES, SETTINGS as THEME_COLOURS
 from kaffee_site.cli import main
 from kaffee_site.content import schema
@@ -59,6 +62,16 @@ VALID = {
     "theme.logo": [LOGO],
     "theme.footer_links.url": ["/x/", "https://example.org/a?b=1&c=<2>", "mailto:a@example.org"],
     "image.src": [f"media/{LOGO}"],
+    "cms.backend": list(cms_settings.BACKENDS),  # gitea needs server and app_id: both are always drawn
+    "cms.repository": ["owner/name", "group/sub/project"],
+    "cms.branch": ["main", "release/2024"],
+    "cms.folder": ["content", "site/content", ""],
+    "cms.server": ["https://git.example.org", "https://git.example.org:8443/x/"],
+    "cms.app_id": ["a1b2c3"],
+    "cms.auth_url": ["https://auth.example.org"],
+    # (the pinned default itself, written out, is refused: its '@' is outside the address pattern)
+    "cms.script": ["https://cdn.example.org/decap-cms/3.16.3/decap-cms.js"],
+    "cms.integrity": [cms_settings.DEFAULT_INTEGRITY],
 }
 
 
@@ -177,6 +190,8 @@ def _assert_every_output_parses(output: Path) -> None:
             _calendar(rel, data)
         elif path.suffix == ".json":
             _no_injected_key(rel, json.loads(data))
+        elif path.suffix in (".yml", ".yaml"):  # the browser editor's configuration
+            _no_injected_key(rel, yaml.safe_load(data))
         elif path.suffix == ".csv":
             rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
             assert len({len(row) for row in rows}) == 1, (rel, rows)
