@@ -132,6 +132,21 @@ def test_every_way_into_python_is_refused(tmp_path: Path, sample_site, template:
     assert problem.hint.startswith("templates run in Jinja's sandbox")
 
 
+@pytest.mark.parametrize("template", ["{{ module.environ }}", "{{ path.parent }}", "{{ (path / 'x').name }}",
+                                      "{{ holder.module }}"])
+def test_a_module_or_a_file_path_is_refused_if_one_ever_reaches_a_template(tmp_path: Path, template: str):
+    """The Site holds neither; a later change that handed one over would give a theme the
+    environment or the file system, so the sandbox refuses both as values and as owners."""
+    (tmp_path / "page.html").write_text(template, encoding="utf-8")
+
+    class Holder:
+        module = os
+
+    with pytest.raises(TemplateProblem) as refused:
+        Theme(tmp_path).render("page.html", module=os, path=tmp_path, holder=Holder())
+    assert refused.value.problem.message.endswith("object is unsafe."), refused.value.problem.message
+
+
 class _Store:
     @unsafe
     def delete(self) -> str:
