@@ -190,6 +190,33 @@ def test_a_callable_marked_unsafe_is_refused_however_it_is_reached(tmp_path: Pat
     assert expected in refused.value.problem.message and refused.value.problem.line == 1
 
 
+class _CodeStore(dict):
+    """What the build cache's theme section offers Theme: get and put by name."""
+
+    def put(self, name: str, value) -> None:
+        self[name] = value
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_code_compiled_for_one_side_of_the_sandbox_is_never_run_on_the_other(tmp_path: Path, first: bool):
+    """Jinja compiles a sandboxed template's calls through the sandbox's check: a cache that
+    handed a trusted theme's code to a sandboxed one would let a call marked unsafe through."""
+    def marked() -> str:
+        return "ran"
+
+    marked.unsafe_callable = True
+    (tmp_path / "page.html").write_text("{{ marked() }}", encoding="utf-8")
+    store = _CodeStore()
+    for sandboxed in (first, not first, first, not first):  # each compiled once, then from the store
+        theme = Theme(tmp_path, known=store, sandboxed=sandboxed)
+        if sandboxed:
+            with pytest.raises(TemplateProblem, match="is not safely callable"):
+                theme.render("page.html", marked=marked)
+        else:
+            assert theme.render("page.html", marked=marked) == "ran"
+    assert len([name for name in store if name.startswith("template-code")]) == 2
+
+
 def test_the_default_theme_renders_the_same_bytes_inside_the_sandbox(archive: Archive):
     shutil.copytree(SAMPLE_CONTENT, archive.content, dirs_exist_ok=True)
     config = archive.content / "site.yaml"
