@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -111,6 +113,20 @@ class ArchiveHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+
+
+@contextlib.contextmanager
+def served_folder(folder: Path, base_path: str):
+    """`folder` served under `base_path` on 127.0.0.1, the way a static host would; yields its URL."""
+    handler = functools.partial(ArchiveHandler, directory=str(folder), base_path=base_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass

@@ -8,14 +8,10 @@ there runs nothing: the build refuses them and the previous output stays.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
-from browser_support import TEMPLATES, ArchiveHandler
+from browser_support import TEMPLATES, served_folder
 
 from kaffee_site.cli import main as kaffee_site
 
@@ -36,22 +32,6 @@ SCRIPT_SVG = SVG.replace("</svg>", "<script>fetch('ran-script')</script></svg>")
 ATTACK = {"pic.svg": XSLT_SVG, "t.xml": XSLT, "skript.svg": SCRIPT_SVG}
 
 
-
-
-@contextlib.contextmanager
-def _served(folder: Path, base_path: str):
-    """`folder` served under `base_path` on 127.0.0.1, the way a static host would."""
-    handler = functools.partial(ArchiveHandler, directory=str(folder), base_path=base_path)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _ran(page, recorder, url: str) -> list[str]:
     """Open `url` as a reader would (a link to the picture), and say which probes its scripts fetched."""
     before = len(recorder.requests)
@@ -66,7 +46,7 @@ def test_a_picture_that_would_run_a_script_is_not_published(tmp_path: Path, page
     attacker.mkdir()
     for name, text in ATTACK.items():
         (attacker / name).write_text(text, encoding="utf-8")
-    with _served(attacker, "/media/") as url:  # the probe: these files run scripts in this Chromium
+    with served_folder(attacker, "/media/") as url:  # the probe: these files run scripts in this Chromium
         assert _ran(page, recorder, url + "pic.svg") == ["ran-xslt"]
         assert _ran(page, recorder, url + "skript.svg") == ["ran-script"]
 
@@ -80,7 +60,7 @@ def test_a_picture_that_would_run_a_script_is_not_published(tmp_path: Path, page
     for name, text in ATTACK.items():
         (content / "media" / name).write_text(text, encoding="utf-8")
     code = kaffee_site(build)
-    with _served(output, "/kaffee/") as url:
+    with served_folder(output, "/kaffee/") as url:
         for name in ATTACK:
             assert _ran(page, recorder, url + "media/" + name) == [], name
     assert code == 1  # refused: the previous output stays, without the files

@@ -10,18 +10,14 @@ base_url is taken, opened and used, asks no other host for anything.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import importlib.util
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from browser_support import TEMPLATES, ArchiveHandler
+from browser_support import TEMPLATES, served_folder
 from playwright.sync_api import expect
 
 from kaffee_site.cli import main as kaffee_site
@@ -34,17 +30,6 @@ CANDIDATES = ["/\\evil.example/", "https://example.org//evil.example/", "//evil.
               "http://localhost:8000/k%C3%A4/"]
 PLAIN = {"/kaffee/", "/", "https://example.org/kaffee/", "http://localhost:8000/k%C3%A4/"}
 
-
-@contextlib.contextmanager
-def _served(folder: Path, base_path: str):
-    handler = functools.partial(ArchiveHandler, directory=str(folder), base_path=base_path)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _hosts_asked(page, origin: str, prefix: str) -> set[str]:
@@ -107,7 +92,7 @@ def test_the_search_page_under_a_taken_base_url_asks_no_other_host(tmp_path: Pat
                                            "Der Behördenspiegel berichtete.\n", encoding="utf-8")
     assert kaffee_site(["build", "--content", str(content), "--output", str(output), "--templates",
                         str(TEMPLATES)]) == 0
-    with _served(output, "/kaffee/") as url:
+    with served_folder(output, "/kaffee/") as url:
         page.goto(url + "suche/")
         page.get_by_role("searchbox").fill("Behördenspiegel")
         page.keyboard.press("Enter")
