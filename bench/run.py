@@ -91,12 +91,13 @@ SEARCH_SECONDS = re.compile(r", search index (\d+\.\d+) s")
 SEARCH: dict[int, list[float]] = {}  # N -> Pagefind seconds seen inside kaffee-site builds
 
 
-def run_kaffee(argv: tuple[str, ...], size: int, env: dict | None = None, with_search: bool = False) -> measure.Sample:
+def run_kaffee(argv: tuple[str, ...], size: int, env: dict | None = None, with_search: bool = False,
+               cwd: Path = ROOT) -> measure.Sample:
     """A kaffee-site build with the search index timed apart: Pagefind runs at the end of every
     build (that changed a page) and prints its own time, which is taken off the wall time and kept
     for its own row, unless `with_search` (the rebuilds, timed as a user waits for them).
     Pagefind's memory and CPU time (as sampled) are left out too."""
-    sample = measure.run(argv, cwd=ROOT, exclude="pagefind", env=env)
+    sample = measure.run(argv, cwd=cwd, exclude="pagefind", env=env)
     found = SEARCH_SECONDS.search(sample.output)
     if found and sample.ok:
         SEARCH.setdefault(size, []).append(float(found.group(1)))
@@ -185,34 +186,43 @@ def time_cached(content: Path, base: Path, runs: int, size: int, results: Result
 
 def fresh_clone(content: Path, root: Path, saved_cache: Path) -> tuple[str, ...]:
     """What CI builds after a push: the content copied anew (new files, new modification times),
-    the cache the last CI build saved restored beside an output folder that does not exist."""
+    the cache the last CI build saved restored beside an output folder that does not exist; the
+    command as a workflow runs it, from inside the clone (run it with cwd=root)."""
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(content, root / "content", copy_function=shutil.copy)
-    shutil.copytree(saved_cache, root / ".kaffee-cache")  # as actions/cache restores it: every file new
-    return kaffee_argv(root / "content", root / "out")
+    if saved_cache.is_dir():
+        shutil.copytree(saved_cache, root / ".kaffee-cache")  # as actions/cache restores it: every file new
+    return kaffee_argv(Path("content"), Path("out"))
+
+
+def ci_build(content: Path, base: Path, saved: Path, size: int) -> measure.Sample:
+    """One CI build in a fresh clone; what it leaves in its cache is saved for the next."""
+    clone = base / "ci"
+    sample = run_kaffee(fresh_clone(content, clone, saved), size, with_search=True, cwd=clone)
+    shutil.rmtree(saved, ignore_errors=True)
+    if (clone / ".kaffee-cache").is_dir():
+        shutil.copytree(clone / ".kaffee-cache", saved)  # what CI saves after its build
+    return sample
 
 
 def time_ci(content: Path, base: Path, session: Path, hugo: Target | None, runs: int, size: int,
             results: Results) -> None:
     """CI's build after a push that changed one session's text, alternating with Hugo's clean
-    build in the same rounds. The first round restores the cache of the cached builds above (the
-    archive before the push); every later one the cache the CI build before it saved."""
+    build in the same rounds. An untimed CI build of the archive before the first push makes the
+    cache the first timed one restores; every later one restores what the CI build before it saved."""
     saved = base / "ci-cache"
     shutil.rmtree(saved, ignore_errors=True)
-    shutil.copytree(base / ".kaffee-cache", saved)
+    first = ci_build(content, base, saved, size)
+    log(f"N={size} CI, the build before the pushes (not timed): {first.wall:.2f} s")
     original = session.read_bytes()
     ci, peer = [], []
     for round_ in range(runs):
         edit_session(session, round_ + 2 * runs)
-        argv = fresh_clone(content, base / "ci", saved)  # copying is not timed: CI restores it before
-        order = ["ci", "hugo"] if round_ % 2 == 0 else ["hugo", "ci"]
-        for which in order:
-            if which == "ci":
-                sample = run_kaffee(argv, size, with_search=True)
+        for which in (["ci", "hugo"] if round_ % 2 == 0 else ["hugo", "ci"]):
+            if which == "ci":  # copying the clone and the cache is not timed: CI does it before the build
+                sample = ci_build(content, base, saved, size)
                 ci.append(sample)
                 log(f"N={size} CI round {round_ + 1}: {sample.wall:.2f} s" + ("" if sample.ok else f" FAILED:\n{sample.error}"))
-                shutil.rmtree(saved, ignore_errors=True)
-                shutil.copytree(base / "ci" / ".kaffee-cache", saved)  # what CI saves after its build
             elif hugo is not None:
                 hugo.clean()
                 peer.append(measure.run(hugo.argv, cwd=hugo.cwd))

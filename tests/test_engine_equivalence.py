@@ -211,15 +211,17 @@ def outputs_agree(archive: Archive, clean: Path, **others: Path) -> None:
         assert [p for p in expected if found[p] != expected[p]] == [], f"{name} differs {where}"
 
 
-def fresh_clone(archive: Archive, root: Path, cache: Path | None) -> BuildOptions:
+def fresh_clone(archive: Archive, root: Path, cache: Path | None, relative: bool = False) -> BuildOptions:
     """What CI builds: the content and theme copied anew (new files, new modification times), the
-    saved cache restored beside an output folder that does not exist."""
+    saved cache restored beside an output folder that does not exist. `relative`: the folders
+    named as CI names them, from inside the clone (the caller changes into `root`)."""
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(archive.content, root / "content", copy_function=shutil.copy)
     shutil.copytree(archive.theme, root / "theme", copy_function=shutil.copy)
     if cache is not None and cache.is_dir():
         shutil.copytree(cache, root / ".kaffee-cache")  # as actions/cache restores it: times kept, files new
-    return BuildOptions(root / "content", root / "out", root / "theme", cache=True)
+    base = Path() if relative else root
+    return BuildOptions(base / "content", base / "out", base / "theme", cache=True)
 
 
 def save_cache(root: Path, saved: Path) -> None:
@@ -229,7 +231,8 @@ def save_cache(root: Path, saved: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, seed: int) -> None:
+def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, seed: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(seed)
     archive = Archive(tmp_path / "archive", rng)
     archive.setup()
@@ -240,7 +243,10 @@ def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, s
     warm = Engine(options("warm", False), warm=True)
     first = warm.rebuild()
     assert first.ok, first.problems
-    ci, saved = tmp_path / "ci", tmp_path / "ci-cache"
+    # CI clones into a folder of its own each time (here two, taken in turn) and names the
+    # folders from inside it, as a workflow does: the cache must not care where it was made
+    clones, saved = (tmp_path / "ci-a", tmp_path / "ci-b"), tmp_path / "ci-cache"
+    ci = clones[1]
     build(fresh_clone(archive, ci, None))
     save_cache(ci, saved)
     relinked = ci_relinked = ci_kept = 0
@@ -251,7 +257,11 @@ def test_warm_cached_and_clean_builds_agree_after_random_edits(tmp_path: Path, s
         assert result.ok, (archive.log, [p.format() for p in result.problems])
         relinked += warm.cache.stats["linked"] == 1  # a body edit relinks its session alone (warm.py)
         build(options("cached", True))
-        in_ci = build(fresh_clone(archive, ci, saved))
+        ci = clones[step % 2]
+        options_in_ci = fresh_clone(archive, ci, saved, relative=True)
+        with monkeypatch.context() as inside:
+            inside.chdir(ci)
+            in_ci = build(options_in_ci)
         save_cache(ci, saved)
         ci_relinked += in_ci.cache_stats["linked"] <= 1
         ci_kept += in_ci.cache_stats["pages"]
