@@ -121,7 +121,8 @@ def test_what_serve_wrote_is_no_publication(archive: Archive, capsys):
     """serve writes the output as a preview: a session renamed there is not 'published' until a
     build says so, so check and serve do not warn about an address only serve ever wrote."""
     archive_of_two(archive)
-    from kaffee_site.engine import BuildOptions, Engine
+    from kaffee_site.engine import Engine
+    from kaffee_site.options import BuildOptions
     Engine(BuildOptions(archive.content, archive.output), warm=True).rebuild()  # serve's engine
     assert (archive.output / "urls.json").is_file()
     (archive.content / ZWEITE).rename(archive.content / "sessions/2024/2024-06-13-geld.md")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from support import TEMPLATES, tree_snapshot
 
-from kaffee_site.engine import Engine, build
+from kaffee_site.commands.build import build
+from kaffee_site.engine import Engine
 from kaffee_site.options import BuildOptions
 
 SEEDS = range(3)

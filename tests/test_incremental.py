@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kaffee_site.engine import Engine, build
+from kaffee_site.commands.build import build
+from kaffee_site.engine import Engine
 from kaffee_site.options import BuildOptions
 from support import TEMPLATES, Archive, session_md, tree_snapshot
 

@@ -32,7 +32,8 @@ from kaffee_site.engine import Engine
 from kaffee_site.options import BuildOptions
 from kaffee_site.parallel import page_renderer
 from kaffee_site.render.render import plan_pages, render_page
-from kaffee_site.publish.stage import Placed, Stage
+from kaffee_site.publish.stage import Stage
+from kaffee_site.publish.writer import StagedOutput
 
 content, output, templates = map(Path, sys.argv[1:4])
 engine = Engine(BuildOptions(content, output, templates))
@@ -42,7 +43,7 @@ specs = plan_pages(site)
 stage = Stage(output)
 try:
     results = [result for result, _ in page_renderer(site, theme, stage.writer)(specs, False)]
-    assert [type(r) for r in results] == [Placed] * len(specs), "page bytes came back from the workers"
+    assert [type(r) for r in results] == [StagedOutput] * len(specs), "page bytes came back from the workers"
     assert [r.path for r in results] == [spec.path for spec in specs], "not in the order of the plan"
     for spec in specs:  # each file in the stage is the page this process renders
         assert (stage.path / spec.path).read_bytes() == render_page(site, theme, spec).data, spec.path

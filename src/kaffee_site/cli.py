@@ -151,16 +151,16 @@ def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache)
     # Nothing changed since the last cached build: answered before the engine (Jinja, markdown-it,
     # the model) is even imported, which is most of such a build's time.
-    known = manifest_for(options) if options.cache else None
-    found = known.unchanged() if known is not None else None
+    last = manifest_for(options) if options.cache else None
+    found = last.unchanged() if last is not None else None
     if found is not None:
         warnings, total, stats = found
         _print_problems(warnings)
         _summary(args.output, total, 0, total, 0, time.perf_counter() - started, None, stats)
         return EXIT_OK
-    from kaffee_site.engine import build
+    from kaffee_site.commands.build import build
 
-    result = build(options, waiting=lambda text: _say(text, file=sys.stderr, flush=True), known=known)
+    result = build(options, waiting=lambda text: _say(text, file=sys.stderr, flush=True), manifest=last)
     _print_problems(result.warnings)
     report = result.report
     _summary(args.output, report.total, report.written, report.unchanged, report.removed, result.seconds,

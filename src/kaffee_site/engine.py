@@ -2,7 +2,8 @@
 
 An Engine holds what it learned in earlier runs (reuse/cache.py): the content files by Stat
 (sources.py), work kept by content in the memo table, what every output read (graph.py), the
-outputs' bytes (blobs.py) and the last link (warm.py). `build` runs a cold engine once, with
+outputs' bytes (blobs.py) and the last link (warm.py). `build` (commands/build.py) runs a cold
+engine once, with
 those kept in `.kaffee-cache/` unless `--no-cache`; `check` renders in memory and writes
 nothing; `serve` keeps one engine warm and calls `rebuild()` on every save. Every run goes the
 same way: read what changed, relink or link, render what the graph cannot keep, and feed
@@ -11,10 +12,9 @@ everything to the stage (publish/stage.py), which the run commits whole or not a
 
 from __future__ import annotations
 
-import gc
 import os
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -24,37 +24,25 @@ from kaffee_site.content.load import Content, media_source
 from kaffee_site.content.parse import parse_session
 from kaffee_site.content.scan import read_inside
 from kaffee_site.config import SiteConfig
-from kaffee_site.digest import file_stat
 from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
 from kaffee_site.link.link import link_site
 from kaffee_site.link.relations import related_sessions
 from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
-from kaffee_site.publish.exchange import recover_now
-from kaffee_site.publish.stage import SEARCH_DIR, Kept, Placed, WriteReport, faults_as_errors, staged
-from kaffee_site.parallel import page_renderer, render_bodies_parallel
-from kaffee_site.render.render import Output, PageSpec, plan_pages, support_outputs
-from kaffee_site.render.theme import Theme, default_theme_folder
-from kaffee_site.reuse.addresses import remember_addresses
+from kaffee_site.outputs.kind import Output, PageSpec
+from kaffee_site.parallel import few_gc_pauses, page_renderer, render_bodies_parallel
+from kaffee_site.publish.folders import OUTPUT_MARKER, check_folders
+from kaffee_site.publish.stage import SEARCH_DIR, WriteReport, staged
+from kaffee_site.publish.writer import KeptOutput, StagedOutput
+from kaffee_site.render.render import plan_pages, support_outputs
+from kaffee_site.render.theme import Theme
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
-from kaffee_site.reuse.manifest import Manifest, cache_folder, manifest, manifest_for
+from kaffee_site.reuse.manifest import manifest
 from kaffee_site.reuse.sources import Sources
-from kaffee_site.reuse.warm import Linked, link_whole, quick_pages, relink
+from kaffee_site.reuse.warm import LastLink, link_whole, quick_pages, relink
 from kaffee_site.search.index import SearchStep
-
-# Marks a folder as ours, so a build never cleans a folder that holds someone else's files.
-OUTPUT_MARKER = ".kaffee-site"
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    site: Site | None  # None when nothing changed since the last cached build (nothing was loaded)
-    report: WriteReport
-    warnings: tuple[Problem, ...]
-    seconds: float = 0.0  # load to write, without the search index
-    search_seconds: float | None = None  # the search index (Pagefind); None when search is off or not run
-    cache_stats: dict[str, int] | None = None  # reused and total bodies and pages; None without cache
+from kaffee_site.themes import default_theme_folder
 
 
 @dataclass(frozen=True)
@@ -71,7 +59,7 @@ class RebuildResult:
 
 
 @dataclass
-class Checked:
+class LoadedSite:
     """A loaded and linked site together with everything found on the way."""
 
     site: Site
@@ -93,7 +81,7 @@ class Engine:
         self.record = options.cache or warm
         self.warm = warm
         self.sources = Sources(options.content_dir, self.cache if options.cache else None)
-        self.linked: Linked | None = None  # the last link (kept in memory by a warm engine)
+        self.last_link: LastLink | None = None  # the last link (kept in memory by a warm engine)
         self._linked_whole = False  # this run linked the whole archive (not a relink)
         self._digests: dict = {}  # a warm engine's last record digests (graph.Digests.groups)
         self.site: Site | None = None  # the last good build
@@ -104,7 +92,7 @@ class Engine:
         self._interrupted: Callable[[], bool] = lambda: False
         self.unsaved: list[str] = []  # why the last run's cache could not be saved (cache.py)
         # `serve`: the checks `check` runs (review/), looked at after every load; what they found last
-        self.review: Callable[[Checked, Theme], Diagnostics] | None = None
+        self.review: Callable[[LoadedSite, Theme], Diagnostics] | None = None
         self.reviewed: tuple[Problem, ...] = ()
         self._loaded: tuple[Problem, ...] = ()  # the last load's problems, for a run a template stops
         self.search_seconds: float | None = None
@@ -116,7 +104,7 @@ class Engine:
 
     # --- the stages -------------------------------------------------------------------
 
-    def load(self, diag: Diagnostics | None = None, force: Collection[str] = ()) -> Checked:
+    def load(self, diag: Diagnostics | None = None, force: Collection[str] = ()) -> LoadedSite:
         """Load, parse and link the content; problems are collected, not raised."""
         diag = diag if diag is not None else Diagnostics()
         if not self.options.content_dir.is_dir():
@@ -127,7 +115,7 @@ class Engine:
             relate = self.cache.relater(related_sessions)
         else:  # nothing runs again: the memory stores would only hold a second copy of every session and body
             render, parse, relate = render_bodies_parallel, parse_session, related_sessions
-        last = self.linked if self.linked is not None else self.cache.last_linked(self._scope, content)
+        last = self.last_link if self.last_link is not None else self.cache.stored_link(self._scope, content)
         linked = relink(last, content, render) if last is not None else None
         self._linked_whole = linked is None
         if linked is None:
@@ -136,12 +124,12 @@ class Engine:
                 relate=relate))
         self._count(linked)
         if self.record:  # kept for the next run to relink against (in the cache too: cache.save)
-            self.linked = linked
+            self.last_link = linked
         for problem in linked.problems:
             diag.add(problem)
-        return Checked(linked.site, diag, content)
+        return LoadedSite(linked.site, diag, content)
 
-    def _count(self, linked: Linked) -> None:
+    def _count(self, linked: LastLink) -> None:
         stats, site = self.cache.stats, linked.site
         total = sum(1 for record in chain(site.sessions, site.rejected, site.pages, site.people, site.organisations)
                     if record.body is not None) + sum(1 for topic in site.topics if topic.description is not None)
@@ -157,7 +145,7 @@ class Engine:
         compiled again only when a file of it, the language or the sandbox changed."""
         key = self._theme_id(config)
         if self.theme is None or key != self._theme_key:
-            self.theme = Theme(self.options.templates_dir, config.language, known=self.cache.theme_store(),
+            self.theme = Theme(self.options.templates_dir, config.language, store=self.cache.theme_store(),
                                sandboxed=config.template_sandbox)
             self._theme_key = key
         if self.record:  # templates no page of this run asked for stay compiled in the cache
@@ -168,15 +156,15 @@ class Engine:
         return f"{config.language}\x1d{config.template_sandbox}\x1d{self.theme_key()}"
 
     def outputs(self, site: Site, theme: Theme, whole: bool = False,
-                writer=None) -> Iterator[Output | Placed | Kept]:
-        """Every file of the archive: rendered outputs (kept ones as Kept unless `whole`), theme
+                writer=None) -> Iterator[Output | StagedOutput | KeptOutput]:
+        """Every file of the archive: rendered outputs (kept ones as KeptOutput unless `whole`), theme
         files, media. With the stage's `writer`, rendered outputs are placed where they are made."""
         specs = plan_pages(site)
         return chain(self._rendered(site, theme, specs, whole, writer), support_outputs(site, theme),
                      unrendered_outputs(site, self.options))
 
     def _rendered(self, site: Site, theme: Theme, specs: list[PageSpec], whole: bool,
-                  writer) -> Iterator[Output | Placed | Kept]:
+                  writer) -> Iterator[Output | StagedOutput | KeptOutput]:
         render = page_renderer(site, theme, writer)
         if not self.record:
             for output, _ in render(specs, False):
@@ -186,7 +174,7 @@ class Engine:
         graph.begin(digests)
         keys = [graph.key(spec, digests) for spec in specs]
         kept = {} if whole else {spec.path: found for spec, key in zip(specs, keys)
-                                 if (found := self._kept(spec.path, key)) is not None}
+                                 if (found := self.cache.kept(spec.path, key, self.options.output_dir)) is not None}
         self.cache.stats["pages"], self.cache.stats["pages_total"] = len(kept), len(specs)
         todo = [(spec, key) for spec, key in zip(specs, keys) if spec.path not in kept]
         pending = iter(zip(todo, render([spec for spec, _ in todo], True)))
@@ -205,29 +193,11 @@ class Engine:
         if self.warm:
             self._digests = digests.groups
 
-    def _kept(self, path: str, key: str) -> Kept | None:
-        """The output at `path` without rendering it, if the graph holds it and its file is at
-        hand: the current output's (its Stat unchanged) or the cache's file of its bytes."""
-        graph, blobs = self.cache.graph, self.cache.blobs
-        found = graph.holds(path, key)
-        if found is None:
-            return None
-        key_of_bytes, stat = found
-        if file_stat(self.options.output_dir / path) == stat:
-            if blobs is not None:
-                blobs.mark(key_of_bytes)
-            graph.kept(path, stat)
-            return Kept(path, key_of_bytes)
-        if blobs is not None and key_of_bytes and blobs.has(key_of_bytes):
-            graph.kept(path, blobs.noted_stat(key_of_bytes))  # type: ignore[arg-type]
-            return Kept(path, key_of_bytes, blobs.path(key_of_bytes))
-        return None
-
     # --- one run ----------------------------------------------------------------------
 
     def run(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
             write_lock: ContextManager = nullcontext(), whole: bool = False, search: bool = False,
-            waiting: Callable[[str], None] | None = None) -> tuple[Checked, WriteReport, list[str]]:
+            waiting: Callable[[str], None] | None = None) -> tuple[LoadedSite, WriteReport, list[str]]:
         """Bring the output up to date; raises BuildFailed, TemplateProblem or _Interrupted.
 
         `changed` are paths the watcher saw (read again whatever their stat says); when they
@@ -262,7 +232,7 @@ class Engine:
             raise
         finally:
             self._healthy = healthy
-            self.unsaved = self.cache.save(ok, self._linked_whole, self.linked if ok else None, self._scope)
+            self.unsaved = self.cache.save(ok, self._linked_whole, self.last_link if ok else None, self._scope)
         self.site = checked.site
         return checked, report, first
 
@@ -277,7 +247,7 @@ class Engine:
                 step(stage, site.config.search)
                 self.search_seconds = step.seconds
             else:
-                stage.carry(SEARCH_DIR)
+                stage.keep_folder(SEARCH_DIR)
             return stage.commit()
 
     def rebuild(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
@@ -328,77 +298,21 @@ class Engine:
         """The edited page first (warm.quick_pages), when the last run was good and the theme
         did not change meanwhile."""
         self._quick_written = []
-        if not (self._healthy and self.site and self.theme and self.linked):
+        if not (self._healthy and self.site and self.theme and self.last_link):
             return []
         if self._theme_key != self._theme_id(self.site.config):
             return []  # the theme changed: the page must wait for the new one
         rels = self._content_rels(changed)
         if not rels or len(rels) != len(set(changed)):
             return []  # a file outside the content folder (a template) changed too
-        self._quick_written = quick_pages(self.linked, self.theme, self._specs, self.sources.reread, rels,
+        self._quick_written = quick_pages(self.last_link, self.theme, self._specs, self.sources.reread, rels,
                                           self.options.output_dir)
         return self._quick_written
 
 
-def build(options: BuildOptions, waiting: Callable[[str], None] | None = None,
-          known: Manifest | None = None) -> BuildResult:
-    """Build the archive once; raises BuildFailed (all problems) and leaves the output untouched on
-    errors. One build at a time per output folder (`waiting` hears if this one waits); the output
-    changes in one step from the previous build to the new one, search index included (stage.py).
-
-    Whether nothing changed since the last cached build is the caller's question (cli.py asks
-    the manifest before it even imports this module); a cached build notes the manifest the
-    next one compares with (`known`, when the caller has it already)."""
-    started = time.perf_counter()
-    check_folders(options)
-    with faults_as_errors(options.output_dir):  # a full disk or a vanished folder: one clear line
-        recover_now(options.output_dir)  # even a build that fails finds the previous output in place
-        known = known if known is not None or not options.cache else manifest_for(options)
-        if known is not None:
-            known.forget()
-        engine = Engine(options)
-        checked, report, _ = engine.run(search=True, waiting=waiting)
-        seconds = time.perf_counter() - started - (engine.search_seconds or 0.0)
-        stats = engine.cache.stats if options.cache else None
-        unsaved = list(engine.unsaved)
-        if options.cache:  # what this build published, known to the next one even without this output
-            unsaved += remember_addresses(options.output_dir)
-        if known is not None:
-            unsaved += known.remember(checked.diagnostics.warnings, report.total, stats)
-    warnings = checked.diagnostics.warnings + _unsaved_cache(options, unsaved)
-    return BuildResult(checked.site, report, warnings, seconds, engine.search_seconds, stats)
-
-
-def _unsaved_cache(options: BuildOptions, failures: list[str]) -> tuple[Problem, ...]:
-    """A cache that cannot be saved never fails a build (its output is whole), but says so once."""
-    if not failures:
-        return ()
-    folder = cache_folder(options.output_dir)
-    return (Problem(str(folder), None, f"the build cache could not be saved ({failures[0]}); the output is "
-                    "complete, the next build starts without the work this one did",
-                    f"free disk space or make {folder} a writable folder, or build with --no-cache", "warning"),)
-
-
-def load_site(options: BuildOptions) -> Checked:
+def load_site(options: BuildOptions) -> LoadedSite:
     """Load, parse and link once (`check`, tests): the engine's load stage without a run."""
     return Engine(options).load()
-
-
-@contextmanager
-def few_gc_pauses() -> Iterator[None]:
-    """Collect cycles rarely while building.
-
-    A build allocates millions of short-lived tokens while it keeps a large model alive;
-    with the default thresholds the cycle collector walks that model again and again
-    (measured: markdown rendering of 2,000 bodies took twice as long with it). Nothing in a
-    build creates garbage cycles worth collecting early, so raise the thresholds, and restore them.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
@@ -409,23 +323,3 @@ def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
              for rel in site.media)
     marker = [Output(OUTPUT_MARKER, b"This folder is written by kaffee-site; it removes files it did not make.\n")]
     return chain(media, marker)
-
-
-def check_folders(options: BuildOptions) -> None:
-    """Never let a build clean up a folder that holds sources or someone else's files."""
-    output = options.output_dir.resolve()
-    for name, folder in (("content", options.content_dir), ("templates", options.templates_dir)):
-        if name == "templates" and not folder.is_dir():  # no overrides: the default theme alone
-            continue
-        source = folder.resolve()
-        if output == source or output in source.parents or source in output.parents:
-            raise UsageError(f"{options.output_dir}: the output folder must be separate from the {name} folder")
-    if output.is_file():
-        raise UsageError(f"{options.output_dir}: the output path is a file, not a folder")
-    blocking = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise UsageError(f"{options.output_dir}: the output path lies under {blocking}, which is a file, not a folder")
-    if output.is_dir() and any(output.iterdir()) and not (output / OUTPUT_MARKER).is_file():
-        raise UsageError(
-            f"{options.output_dir}: refusing to write into a folder that kaffee-site did not create "
-            f"(it has files but no {OUTPUT_MARKER}); empty it or choose another --output")

@@ -1,2 +1,2 @@
-"""Commands besides build and serve: check, new, init, import. May import engine.py, importer/,
-review/, render/, content/, markdown/, model.py, skeleton.py and the base modules."""
+"""Commands besides serve: build, check, new, init, import. May import engine.py, importer/,
+review/, reuse/, publish/, render/, content/, markdown/, model.py, skeleton.py and the base modules."""

@@ -13,7 +13,7 @@ import re
 from typing import Any, Iterator
 
 from kaffee_site.model import Site
-from kaffee_site.outputs.kind import Output, PageSpec, kinds, page_path  # noqa: F401 - page_path: engine.py's until it imports it from outputs.kind
+from kaffee_site.outputs.kind import Output, PageSpec, kinds
 from kaffee_site.render.theme import STATIC_DIR, Theme
 
 

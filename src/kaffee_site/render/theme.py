@@ -31,7 +31,7 @@ from kaffee_site.errors import KaffeeError, TemplateProblem
 from kaffee_site.i18n import DEFAULT_LANGUAGE, catalogue
 from kaffee_site.render.template_errors import Undefined, template_problem
 from kaffee_site.text import german_date, plain_excerpt
-from kaffee_site.themes import default_theme_folder  # noqa: F401 - callers import it here
+from kaffee_site.themes import default_theme_folder
 
 STATIC_DIR = "static"
 DEFAULT_PREFIX = "default/"  # names under it always come from the packaged default theme
@@ -51,10 +51,10 @@ class Theme:
     `folder` may be missing: the archive then uses the default theme alone."""
 
     def __init__(self, folder: Path | None = None, language: str = DEFAULT_LANGUAGE,
-                 filters: dict[str, Callable] | None = None, known: Any = None, sandboxed: bool = True):
-        # `known`: a store (reuse/store.py) that keeps each template's references by its source's
+                 filters: dict[str, Callable] | None = None, store: Any = None, sandboxed: bool = True):
+        # `store`: a store (reuse/cache.Section) that keeps each template's references by its source's
         # digest, so a build does not parse every template again only to learn what it includes
-        self.known = known
+        self.store = store
         self.default = default_theme_folder().resolve()
         self.words = catalogue(language)
         own = [folder] if folder is not None and folder.is_dir() else []
@@ -73,7 +73,7 @@ class Theme:
             auto_reload=False,
             cache_size=-1,
             extensions=["jinja2.ext.i18n"],
-            bytecode_cache=_KnownBytecode(known, sandboxed) if known is not None else None,
+            bytecode_cache=_StoredBytecode(store, sandboxed) if store is not None else None,
         )
         # {% trans %} blocks may span lines: their text is joined the way gettext's tools extract it
         self.env.policies["ext.i18n.trimmed"] = True
@@ -176,7 +176,7 @@ class Theme:
         return files
 
     def stored_names(self) -> list[str]:
-        """The names under which `known` holds this theme as it is now (each template's
+        """The names under which `store` holds this theme as it is now (each template's
         references and compiled code, the `default/` layer of an overridden one too), so a store
         that drops what a run did not ask for keeps the templates this run did not render."""
         names = []
@@ -188,7 +188,7 @@ class Theme:
                 source = path.read_text(encoding="utf-8")
                 cache = self.env.bytecode_cache
                 names.append(f"template-references\x1f{self.source_digest(layered)}")
-                if isinstance(cache, _KnownBytecode):
+                if isinstance(cache, _StoredBytecode):
                     names.append(cache.name(cache.get_cache_key(layered, str(path)),
                                             cache.get_source_checksum(source)))
         return names
@@ -197,8 +197,8 @@ class Theme:
         """Names `name` refers to; None if one of them is only known at run time."""
         digest = self.source_digest(name)
         key = f"template-references\x1f{digest}"
-        if digest is not None and self.known is not None:
-            found = self.known.get(key)
+        if digest is not None and self.store is not None:
+            found = self.store.get(key)
             if found is not None:
                 dynamic, refs = found
                 return None if dynamic else list(refs)
@@ -208,8 +208,8 @@ class Theme:
         except jinja2.TemplateError:  # not found or broken: rendering reports it properly
             return []
         dynamic = any(ref is None for ref in refs)
-        if digest is not None and self.known is not None:
-            self.known.put(key, (dynamic, [] if dynamic else refs))
+        if digest is not None and self.store is not None:
+            self.store.put(key, (dynamic, [] if dynamic else refs))
         return None if dynamic else refs
 
     # --- rendering -------------------------------------------------------------------------
@@ -287,7 +287,7 @@ _NEVER = (types.ModuleType, PurePath)
 _METHODS = (types.MethodType, types.BuiltinMethodType)  # where str.format hides (wrap_str_format)
 
 
-class _KnownBytecode(jinja2.BytecodeCache):
+class _StoredBytecode(jinja2.BytecodeCache):
     """Compiled templates kept in the build cache, so a cached build does not compile the theme
     again (about 0.23 s for the default theme, before any page renders).
 

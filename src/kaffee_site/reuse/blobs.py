@@ -10,7 +10,7 @@ its name; a file whose Stat differs (restored from a CI cache, or edited in plac
 output's link) is read and digested again before it is used, and removed if it no longer
 matches. After a successful build only the files that build placed stay.
 
-The writer (publish/stage.py) and its worker processes call `adopt` and `path`: this object is
+The stage's writer (publish/writer.py) and its worker processes call `adopt` and `path`: this object is
 plain data that forks carry; only the build's own process keeps the index.
 """
 

@@ -28,16 +28,17 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from kaffee_site.digest import digest
+from kaffee_site.digest import digest, file_stat
 from kaffee_site.errors import Diagnostics
 from kaffee_site.link.relations import related_inputs
 from kaffee_site.markdown.body import Body, LinkContext
+from kaffee_site.publish.writer import KeptOutput
 from kaffee_site.reuse.blobs import Blobs
 from kaffee_site.reuse.graph import Graph
 from kaffee_site.reuse.manifest import cache_folder
 from kaffee_site.reuse.memo import Memo
 from kaffee_site.reuse.store import code_salt, pack, read_store, unpack, write_store
-from kaffee_site.reuse.warm import Linked, from_plain, plain
+from kaffee_site.reuse.warm import LastLink, from_plain, plain
 
 LINKED = "linked.marshal"
 GRAPH = "graph.marshal"
@@ -61,7 +62,7 @@ class BuildCache:
         self.memo.begin()
         self.stats = dict.fromkeys(STATS, 0)
 
-    def save(self, ok: bool, whole: bool, linked: Linked | None = None, scope: str = "") -> list[str]:
+    def save(self, ok: bool, whole: bool, linked: LastLink | None = None, scope: str = "") -> list[str]:
         """After a run: what it made is kept. A successful run that linked the whole archive keeps
         only what it used; one that relinked or failed only adds (warm.RELINKS bounds how long).
         `linked` (a successful run's) is kept for the next build. Returns why parts of the cache
@@ -92,24 +93,41 @@ class BuildCache:
             pass
         return total
 
-    def last_linked(self, scope: str, content: Any) -> Linked | None:
+    def stored_link(self, scope: str, content: Any) -> LastLink | None:
         """The link the last build kept, if it was made with the same scope and site.yaml."""
         if self.folder is None:
             return None
         found = read_store(self.folder / LINKED, self.salt)
         return from_plain(found.get("linked"), scope, content) if found else None
 
+    def kept(self, path: str, key: str, output_dir: Path) -> KeptOutput | None:
+        """The output at `path` without rendering it, if the graph holds it under `key` and its
+        file is at hand: the current output's (its Stat unchanged) or the cache's file of its bytes."""
+        found = self.graph.holds(path, key)
+        if found is None:
+            return None
+        key_of_bytes, stat = found
+        if file_stat(output_dir / path) == stat:
+            if self.blobs is not None:
+                self.blobs.mark(key_of_bytes)
+            self.graph.kept(path, stat)
+            return KeptOutput(path, key_of_bytes)
+        if self.blobs is not None and key_of_bytes and self.blobs.has(key_of_bytes):
+            self.graph.kept(path, self.blobs.noted_stat(key_of_bytes))  # type: ignore[arg-type]
+            return KeptOutput(path, key_of_bytes, self.blobs.path(key_of_bytes))
+        return None
+
     # --- the load stage: front matter by the file's bytes ------------------------------------------
 
     def front_matter(self, file_digest: str) -> tuple | None:
-        return self.memo.get("front", digest("front matter", file_digest))
+        return self.memo.get("front_matter", digest("front matter", file_digest))
 
     def store_front_matter(self, file_digest: str, value: tuple) -> None:
         try:
             marshal.dumps(value)  # only plain YAML data can be kept
         except ValueError:
             return
-        self.memo.put("front", digest("front matter", file_digest), value)
+        self.memo.put("front_matter", digest("front matter", file_digest), value)
 
     # --- the link stage -------------------------------------------------------------------------
 
@@ -118,7 +136,7 @@ class BuildCache:
             self._config = (config, digest(repr(config)))
         return self._config[1]
 
-    def _known(self, kind: str, key: str) -> Any:
+    def _decoded(self, kind: str, key: str) -> Any:
         """The record kept under `key`, decoded; None when unknown or not decodable."""
         value = self.memo.get(kind, key)
         if value is None:
@@ -134,7 +152,7 @@ class BuildCache:
         site.yaml) is not parsed again; the problems it had are reported again."""
         def parse(doc: Any, config: Any, diag: Diagnostics) -> Any:
             key = digest("session", doc.digest, doc.rel, doc.display, self._config_key(config))
-            known = self._known("session", key)
+            known = self._decoded("session", key)
             if known is None:
                 found = Diagnostics()
                 known = (inner(doc, config, found), found.problems)
@@ -170,7 +188,7 @@ class BuildCache:
             wiki = digest(repr(sorted(ctx.wiki_targets.items())))
             keys = [digest("body", job.digest or digest(job.text), str(job.first_line), job.display,
                            str(job.own_topic), names, wiki if "[[" in job.text else "") for job in jobs]
-            bodies: list[Body | None] = [self._known("body", key) for key in keys]
+            bodies: list[Body | None] = [self._decoded("body", key) for key in keys]
             missing = [i for i, body in enumerate(bodies) if not isinstance(body, Body)]
             self.stats["bodies_rendered"] = self.stats.get("bodies_rendered", 0) + len(missing)
             for i, body in zip(missing, inner([jobs[i] for i in missing], ctx)):

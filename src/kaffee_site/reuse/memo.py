@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from kaffee_site.reuse.store import read_store, write_store
 
 # files per kind (its entries are spread by the key's first hex digit); other kinds have one
-_SPLIT = {"body": 16, "front": 4, "session": 4, "view": 4, "code": 2}
+_SPLIT = {"body": 16, "front_matter": 4, "session": 4, "view": 4, "code": 2}
 
 
 class _Shard:

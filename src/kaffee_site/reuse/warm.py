@@ -1,6 +1,6 @@
 """The warm path: what the last link made, and how one changed session is put into it.
 
-A `Linked` is what one link stage made (the Site, the names its bodies linked against, its
+A `LastLink` is what one link stage made (the Site, the names its bodies linked against, its
 problems) together with the digest of every file it was made from. The engine keeps the last
 one: in memory while `serve` runs, in the build cache between builds (so a fresh CI clone with
 the cache restored relinks like `serve`).
@@ -45,11 +45,11 @@ RELINKS = 50
 
 
 @dataclass(frozen=True)
-class Linked:
+class LastLink:
     """What one link made, for the next run to relink against."""
 
     site: Site
-    files: Mapping[str, tuple[str, str]]  # rel -> (digest of its bytes, front_key)
+    files: Mapping[str, tuple[str, str]]  # rel -> (digest of its bytes, front_matter_key)
     config_digest: str
     media: tuple[str, ...]
     problems: Counter  # every problem the link stage found, counted with repeats
@@ -58,13 +58,13 @@ class Linked:
     relinks: int = 0  # relinks since the last full link
 
 
-def front_key(doc: SourceDoc) -> str:
+def front_matter_key(doc: SourceDoc) -> str:
     """The digest of a file's front matter as the link reads it: its keys in order, the line of
     each (which problems name), where the body starts, its kind and place."""
     return digest(doc.kind, doc.display, str(doc.body_line), repr(tuple(doc.lines.items())), repr(doc.meta))
 
 
-class Counted(Diagnostics):
+class CountingDiagnostics(Diagnostics):
     """Diagnostics that also count each problem with its repeats, so a relink can take one
     body's problems out and put the new body's in."""
 
@@ -77,15 +77,15 @@ class Counted(Diagnostics):
         self.counts[problem] += 1
 
 
-def link_whole(content: Content, link: Callable[[Diagnostics], LinkedSite]) -> Linked:
-    """A full link (`link(diagnostics)`: link.link_site) as a Linked."""
-    found = Counted()
+def link_whole(content: Content, link: Callable[[Diagnostics], LinkedSite]) -> LastLink:
+    """A full link (`link(diagnostics)`: link.link_site) as a LastLink."""
+    found = CountingDiagnostics()
     made = link(found)
-    files = {doc.rel: (doc.digest, front_key(doc)) for doc in content.docs}
-    return Linked(made.site, files, content.config_digest, content.media, found.counts, made.ctx, len(content.docs))
+    files = {doc.rel: (doc.digest, front_matter_key(doc)) for doc in content.docs}
+    return LastLink(made.site, files, content.config_digest, content.media, found.counts, made.ctx, len(content.docs))
 
 
-def relink(last: Linked, content: Content, render_bodies: BodyRenderer) -> Linked | None:
+def relink(last: LastLink, content: Content, render_bodies: BodyRenderer) -> LastLink | None:
     """The Site with the changed sessions' new bodies, or None when a full link is needed."""
     if content.config_digest != last.config_digest or content.media != last.media or last.relinks >= RELINKS:
         return None
@@ -99,7 +99,7 @@ def relink(last: Linked, content: Content, render_bodies: BodyRenderer) -> Linke
     todo = []
     for rel in changed:
         index = places.get(rel)
-        if index is None or front_key(docs[rel]) != last.files[rel][1]:
+        if index is None or front_matter_key(docs[rel]) != last.files[rel][1]:
             return None  # a draft, a session with errors, a topic or page file, or new fields
         todo.append(index)
     sessions = list(last.site.sessions)
@@ -118,7 +118,7 @@ def relink(last: Linked, content: Content, render_bodies: BodyRenderer) -> Linke
         _remention(topics, sessions[index], _first_mentions(old), _first_mentions(body), order)
     site = replace(last.site, sessions=tuple(sessions), topics=tuple(topics[t.slug] for t in last.site.topics))
     files = {**last.files, **{rel: (docs[rel].digest, last.files[rel][1]) for rel in changed}}
-    return Linked(site, files, last.config_digest, last.media, +problems, last.ctx, len(todo), last.relinks + 1)
+    return LastLink(site, files, last.config_digest, last.media, +problems, last.ctx, len(todo), last.relinks + 1)
 
 
 def _first_mentions(body: Body) -> dict[str, str]:
@@ -151,16 +151,16 @@ def _remention(topics: dict[str, Topic], session: Session, old: dict[str, str], 
 
 # --- kept between builds ------------------------------------------------------------------------
 
-def plain(linked: Linked, scope: str) -> Any:
-    """The Linked as plain data for the cache (store.pack); `scope` says what else it was made
+def plain(linked: LastLink, scope: str) -> Any:
+    """The LastLink as plain data for the cache (store.pack); `scope` says what else it was made
     with (drafts, the content folder as displayed). Raises TypeError when it cannot be kept."""
     problems = tuple((pack(problem), count) for problem, count in linked.problems.items())
     return (scope, pack(linked.site), dict(linked.files), linked.config_digest, linked.media, problems,
             pack(linked.ctx), linked.relinks)
 
 
-def from_plain(value: Any, scope: str, content: Content) -> Linked | None:
-    """The Linked kept by `plain`, if it was made with the same `scope` and site.yaml; else None."""
+def from_plain(value: Any, scope: str, content: Content) -> LastLink | None:
+    """The LastLink kept by `plain`, if it was made with the same `scope` and site.yaml; else None."""
     try:
         kept_scope, site, files, config_digest, media, problems, ctx, relinks = value
         if kept_scope != scope or config_digest != content.config_digest:
@@ -168,14 +168,14 @@ def from_plain(value: Any, scope: str, content: Content) -> Linked | None:
         site = replace(unpack(site), config=content.config)  # the very settings object this run read
         counts = Counter({unpack(problem): count for problem, count in problems})
         files = {rel: (str(found[0]), str(found[1])) for rel, found in files.items()}
-        return Linked(site, files, config_digest, tuple(media), counts, unpack(ctx), 0, int(relinks))
+        return LastLink(site, files, config_digest, tuple(media), counts, unpack(ctx), 0, int(relinks))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None
 
 
 # --- serve's first answer to a save ----------------------------------------------------------------
 
-def quick_pages(last: Linked, theme: Any, specs: Mapping[str, PageSpec], reread: Callable[[str], SourceDoc | None],
+def quick_pages(last: LastLink, theme: Any, specs: Mapping[str, PageSpec], reread: Callable[[str], SourceDoc | None],
                 rels: set[str], output_dir: os.PathLike) -> list[str]:
     """The saved sessions' own pages, rendered from the last Site with their new bodies and
     written at once when no other process holds the output; the paths written. [] when some
@@ -184,7 +184,7 @@ def quick_pages(last: Linked, theme: Any, specs: Mapping[str, PageSpec], reread:
     fresh = {}
     for rel in rels:
         session, doc = by_rel.get(rel), reread(rel)
-        if session is None or doc is None or front_key(doc) != last.files[rel][1]:
+        if session is None or doc is None or front_matter_key(doc) != last.files[rel][1]:
             return []  # the front matter changed: titles, topics, neighbours may change
         body = render_bodies_here([BodyJob(doc.body, doc.body_line, session.source, None, doc.digest)], last.ctx)[0]
         if any(problem.severity == "error" for problem in body.problems):

@@ -12,7 +12,8 @@ never disagree. A Review may be kept across runs: it remembers only what is keye
 (the theme's digest).
 
 The engine runs it through its `review` hook, never by name. May import engine.py, reuse/,
-render/, outputs/, content/, markdown/, model.py, skeleton.py and the base modules.
+publish/ (the output folder's marker), render/, outputs/, content/, markdown/, model.py,
+skeleton.py and the base modules.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from kaffee_site.engine import OUTPUT_MARKER, Checked
+from kaffee_site.engine import LoadedSite
 from kaffee_site.errors import Diagnostics, Problem
 from kaffee_site.model import Site
 from kaffee_site.options import BuildOptions
 from kaffee_site.outputs.kind import PageSpec
+from kaffee_site.publish.folders import OUTPUT_MARKER
 from kaffee_site.render.render import plan_pages
 from kaffee_site.render.template_errors import compile_problems
 from kaffee_site.render.theme import STATIC_DIR, Theme
@@ -54,7 +56,7 @@ class Review:
         self._compiled: tuple[str, tuple[Problem, ...]] | None = None  # (theme digest, its syntax errors)
         self._legal = LegalLinks()
 
-    def __call__(self, checked: Checked, theme: Theme) -> Diagnostics:
+    def __call__(self, checked: LoadedSite, theme: Theme) -> Diagnostics:
         site, content, found = checked.site, checked.content, Diagnostics()
         self.published = {**last_built(self.options.output_dir), **self.given}
         # the registry already warns about names close to a topic file: one warning per place is enough

@@ -5,7 +5,7 @@ and writes a static index with German stemming into `pagefind/`, which the searc
 queries in the browser. Only pages marked `data-pagefind-body` (sessions, topics, people) are
 indexed, so list pages do not show up twice. The index is split into parts (parts.py).
 
-`build` indexes the stage, before the stage becomes the output (stage.py), so the pages and their
+`build` indexes the stage, before the stage becomes the output (publish/stage.py), so the pages and their
 index are one build: if Pagefind fails, nothing changes. With the build cache (`memo`, `blobs`:
 reuse/), a part is kept by the digest of what Pagefind reads of its pages (view.py) and of
 Pagefind itself, and its files are kept by their bytes; a part none of whose pages changed is
@@ -29,7 +29,8 @@ from typing import Any, Iterator
 from kaffee_site.digest import digest, file_stat
 from kaffee_site.publish.exchange import exchange_folders
 from kaffee_site.publish.lock import output_lock
-from kaffee_site.publish.stage import SEARCH_DIR, Kept, Placed, Stage, safe_relative
+from kaffee_site.publish.stage import SEARCH_DIR, Stage
+from kaffee_site.publish.writer import KeptOutput, StagedOutput, safe_relative
 from kaffee_site.outputs.kind import Output
 from kaffee_site.search.pagefind import SearchIndexFailed, build_indexes, pagefind_binary
 from kaffee_site.search.parts import PARTS_FILE, has_body, html_pages, page_url, part_folder, split
@@ -79,13 +80,12 @@ class SearchStep:
             else:
                 items += kept
         with _disk_full_is_incomplete(stage.path, _BUILD_KEPT):
-            stage.write(items, apart=True)
+            stage.write(items, counted=False)
             made = _index_parts(binary, stale, members, lambda rel: stage.file(rel), _BUILD_KEPT)
             for part, files in made:
-                placed = [stage.writer.place(Output(rel, data)) for rel, data in files]
-                stage.write(placed, apart=True)
+                placed = stage.place(Output(rel, data) for rel, data in files)
                 self._remember(keys[part], placed)
-            stage.write([Output(f"{INDEX_DIR}/{PARTS_FILE}", _listing(members))], apart=True)
+            stage.write([Output(f"{INDEX_DIR}/{PARTS_FILE}", _listing(members))], counted=False)
         return bool(stale)
 
     def _view(self, stage: Stage, rel: str, key: str) -> tuple[bool, str]:
@@ -114,7 +114,7 @@ class SearchStep:
                 self.memo.put("tool", key, found)
         return found
 
-    def _kept(self, stage: Stage, part: int, key: str) -> list[Kept] | None:
+    def _kept(self, stage: Stage, part: int, key: str) -> list[KeptOutput] | None:
         """The part's files as the current output or the cache holds them; None if one is missing."""
         files = self.memo.get("part", key) if self.memo is not None and self.blobs is not None else None
         if not files:
@@ -122,16 +122,16 @@ class SearchStep:
         kept = []
         for inner, file_key in files:
             rel = f"{INDEX_DIR}/{part_folder(part)}{inner}"
-            if self.blobs.noted_stat(file_key) == file_stat(stage.output / rel):
+            if self.blobs.noted_stat(file_key) == stage.current_stat(rel):
                 self.blobs.mark(file_key)
-                kept.append(Kept(rel, file_key))
+                kept.append(KeptOutput(rel, file_key))
             elif self.blobs.has(file_key):
-                kept.append(Kept(rel, file_key, self.blobs.path(file_key)))
+                kept.append(KeptOutput(rel, file_key, self.blobs.path(file_key)))
             else:
                 return None
         return kept
 
-    def _remember(self, key: str, placed: list[Placed]) -> None:
+    def _remember(self, key: str, placed: list[StagedOutput]) -> None:
         if self.memo is None or self.blobs is None:
             return
         for item in placed:

@@ -11,7 +11,7 @@ Part 0 is Pagefind's usual bundle in `pagefind/`, part n lies in `pagefind/part-
 Which pages Pagefind reads is its own rule, kept here for all parts together: if any page of
 the site has a `data-pagefind-body` element, only such pages are indexed; otherwise all are.
 
-A part's index is made from its pages alone: what Pagefind reads of each (search_view.py) and
+A part's index is made from its pages alone: what Pagefind reads of each (view.py) and
 its address. So a part is kept by a digest of those and of the Pagefind that made it (index.py).
 """
 

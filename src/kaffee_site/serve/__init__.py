@@ -1,2 +1,2 @@
 """`kaffee-site serve`: watching, HTTP, live reload around the same build. May import engine.py,
-review/, search/, cms/, content/ and the base modules."""
+review/, search/, publish/, cms/, content/ and the base modules."""

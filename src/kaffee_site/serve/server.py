@@ -25,7 +25,8 @@ from kaffee_site.config import SiteConfig
 from kaffee_site.i18n import DEFAULT_LANGUAGE
 from kaffee_site.serve import livereload
 from kaffee_site.serve.building import BuildingAnswers
-from kaffee_site.engine import OUTPUT_MARKER, Engine, RebuildResult, check_folders
+from kaffee_site.engine import Engine, RebuildResult
+from kaffee_site.publish.folders import OUTPUT_MARKER, check_folders
 from kaffee_site.options import BuildOptions
 from kaffee_site.errors import Diagnostics, KaffeeError, Problem, UsageError
 from kaffee_site.content.load import load_config
