@@ -107,7 +107,7 @@ class BuildCache:
         if found is None:
             return None
         key_of_bytes, stat = found
-        if file_stat(output_dir / path) == stat:
+        if stat is not None and file_stat(output_dir / path) == stat:
             if self.blobs is not None:
                 self.blobs.mark(key_of_bytes)
             self.graph.kept(path, stat)

@@ -122,7 +122,8 @@ class SearchStep:
         kept = []
         for inner, file_key in files:
             rel = f"{INDEX_DIR}/{part_folder(part)}{inner}"
-            if self.blobs.noted_stat(file_key) == stage.current_stat(rel):
+            current = stage.current_stat(rel)  # None when the output has no such file (CI)
+            if current is not None and self.blobs.noted_stat(file_key) == current:
                 self.blobs.mark(file_key)
                 kept.append(KeptOutput(rel, file_key))
             elif self.blobs.has(file_key):
