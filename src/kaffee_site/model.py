@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kaffee_site.config import SiteConfig
+from kaffee_site.text import plain_excerpt
 from kaffee_site.urls import DEFAULT_URLS
 
 if TYPE_CHECKING:  # a body is rendered by the link stage; the model only holds it
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # a body is rendered by the link stage; the model only holds 
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 FOLDERS = DEFAULT_URLS  # the default language's folders; records get the site's own from config.urls
+# Characters of a session's summary that lists, feeds, calendars and cards repeat (issue 18: a
+# summary of 1 MB was copied whole into 300 lists and feeds, 632 MB of output)
+TEASER_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,14 @@ class Session:
 
     @property
     def teaser(self) -> str:
-        return self.summary or (self.body.summary if self.body else "")
+        """The summary (or the first paragraph) as lists, feeds and calendars repeat it: at most
+        TEASER_LIMIT characters, cut at a word; the summary stays whole on the session's page."""
+        return plain_excerpt(self.summary or (self.body.summary if self.body else ""), TEASER_LIMIT)
+
+    @property
+    def summary_cut(self) -> bool:
+        """Whether the teaser leaves out part of the summary (the session's page then shows it)."""
+        return bool(self.summary) and len(self.summary) > TEASER_LIMIT and self.teaser.endswith("…")
 
     @property
     def url_path(self) -> str:

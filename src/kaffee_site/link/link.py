@@ -24,7 +24,7 @@ from kaffee_site.content.keys import check_keys
 from kaffee_site.content.parse import parse_organisation, parse_page, parse_person, parse_session, parse_topic
 from kaffee_site.link.people import NameRegistry, link_people, resolve_speakers
 from kaffee_site.link.registry import TopicRegistry
-from kaffee_site.link.relations import co_occurring_topics, related_sessions
+from kaffee_site.link.relations import PAIRED_TOPICS, co_occurring_topics, related_sessions
 from kaffee_site.text import fold
 
 
@@ -103,6 +103,7 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     rejected = [resolve_speakers(s, docs[s.rel], people, orgs, diag) for s in rejected]
     people.warn_close_names(diag)
     orgs.warn_close_names(diag)
+    registry.warn_close_total(diag)
     sessions = _link_series(sessions)
     sessions, upcoming = _link_announcements(sessions, docs, diag)
     sessions = relate(sessions)
@@ -280,22 +281,18 @@ def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc],
     return linked, tuple(sorted(upcoming.values(), key=lambda a: (a.date, a.series)))
 
 
-def _append_once(items: list[str], value: str) -> None:
-    if value not in items:
-        items.append(value)
-
-
 def _link_topics(registry: TopicRegistry, bodies: dict[str, Body], sessions: list[Session],
                  diag: Diagnostics) -> tuple[Topic, ...]:
     carried: dict[str, list[str]] = {slug: [] for slug in registry.topics}
     mentioned: dict[str, list[str]] = {slug: [] for slug in registry.topics}
     sentences: dict[str, dict[str, str]] = {slug: {} for slug in registry.topics}
-    speakers: dict[str, list[str]] = {slug: [] for slug in registry.topics}
+    speakers: dict[str, dict[str, None]] = {slug: {} for slug in registry.topics}  # ordered sets
     for session in sessions:  # newest first
-        for slug in session.topics:
+        for index, slug in enumerate(session.topics):
             carried[slug].append(session.slug)
-            for speaker in session.speakers:
-                _append_once(speakers[slug], speaker.person)
+            if index < PAIRED_TOPICS:  # as for related topics: a list of 1,200 topics is no discussion
+                for speaker in session.speakers:
+                    speakers[slug].setdefault(speaker.person)
         for mention in session.body.mentions if session.body else ():
             if mention.topic not in sentences or session.slug in sentences[mention.topic]:
                 continue

@@ -21,7 +21,8 @@ from kaffee_site.errors import Diagnostics
 from kaffee_site.model import Organisation, Person, Session, Topic
 from kaffee_site.content.load import SourceDoc
 from kaffee_site.link.registry import claim_names
-from kaffee_site.text import edit_distance, fold, slugify, transliterate
+from kaffee_site.link.relations import PAIRED_TOPICS
+from kaffee_site.text import NearNames, fold, slugify, transliterate
 
 # Endings that name a legal form, not the organisation ('e.V.' is read as the words 'e', 'v')
 _LEGAL_FORMS = frozenset({"ag", "gmbh", "ggmbh", "mbh", "ev", "kg", "ohg", "se", "ug", "eg", "aor",
@@ -30,6 +31,7 @@ _ORG_PREFIXES = frozenset({"kreis", "landkreis", "lk"})
 _TITLES = frozenset({"dr", "prof", "herr", "frau"})
 _WORD = re.compile(r"[a-z0-9]+")
 _SHORTEST_FOR_TYPOS = 6  # shorter names one letter apart are usually different names ('Ulm', 'Ulf')
+CLOSE_WARNINGS = 50  # warnings about close names of one kind, at most; then one says how many more
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,9 @@ class NameRegistry:
         return slug
 
     def warn_close_names(self, diag: Diagnostics) -> None:
-        """Warn wherever a name is close to another one but means a different record."""
+        """Warn wherever a name is close to another one but means a different record: at most
+        CLOSE_WARNINGS warnings, then one that says how many more there are."""
+        warned = 0
         for suspect, other in self._close_pairs():
             if other in self.records:
                 hint = (f"did you mean '{self.display[other]}'? If it is another name for the same "
@@ -94,27 +98,46 @@ class NameRegistry:
                 hint = (f"did you mean '{self.display[other]}'? If they are different, give each a file "
                         f"in {self.folder}/")
             for use in self.uses.get(suspect, ()):
-                diag.warning(use.source, use.line,
-                             f"the {self.kind} '{use.written}' is close to the {self.kind} '{self.display[other]}'",
-                             hint)
+                warned += 1
+                if warned <= CLOSE_WARNINGS:
+                    diag.warning(use.source, use.line,
+                                 f"the {self.kind} '{use.written}' is close to the {self.kind} "
+                                 f"'{self.display[other]}'", hint)
+                elif warned == CLOSE_WARNINGS + 1:
+                    first_unlisted = use
+        if warned > CLOSE_WARNINGS:
+            diag.warning(first_unlisted.source, first_unlisted.line,
+                         f"{warned - CLOSE_WARNINGS} more uses of names of {self.folder} that are close to another "
+                         f"name (only the first {CLOSE_WARNINGS} such warnings are listed)",
+                         f"look through the names in use, or give each {self.kind} a file in {self.folder}/")
 
     def _close_pairs(self) -> list[tuple[str, str]]:
-        """(suspect, likely meant) for each pair of close names; on a tie each one is suspect."""
+        """(suspect, likely meant) for each name close to the name of another record (the same
+        once titles and legal forms are set aside, or one typo apart): the one it most likely
+        meant is a record with a file, else the name sessions use more often; of two used alike
+        each is the other's suspect. A file's name is never the suspect. The names are found in an
+        index (text.NearNames), never by comparing every pair: one partner per name, so 1,086
+        names one letter apart make 1,086 warnings at most, not half a million pairs."""
         keys = {slug: self._key(name) for slug, name in sorted(self.display.items())}
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for slug, key in keys.items():
+            if len(by_key[key]) < NearNames.LOOK:
+                by_key[key].append(slug)
+        index = NearNames(by_key, _SHORTEST_FOR_TYPOS, endings=False)
         pairs = []
-        for a, b in _close(keys):
-            a_file, b_file = a in self.records, b in self.records
-            if a_file and b_file:
-                continue  # two files: the editor made them apart on purpose
-            if a_file or b_file:
-                pairs.append((b, a) if a_file else (a, b))
+        for slug, key in keys.items():
+            if slug in self.records:
                 continue
-            a_uses, b_uses = len(self.uses.get(a, ())), len(self.uses.get(b, ()))
-            if a_uses != b_uses:
-                pairs.append((a, b) if a_uses < b_uses else (b, a))
-            else:
-                pairs += [(a, b), (b, a)]
-        return sorted(pairs)
+            others = [other for near in (key, *index.near(key)) for other in by_key[near] if other != slug]
+            if not others:
+                continue
+            likeliest = min(others, key=lambda other: (other not in self.records, -self._used(other), other))
+            if likeliest in self.records or self._used(likeliest) >= self._used(slug):
+                pairs.append((slug, likeliest))
+        return pairs
+
+    def _used(self, slug: str) -> int:
+        return len(self.uses.get(slug, ()))
 
     def _key(self, name: str) -> str:
         words = _WORD.findall(transliterate(name).casefold())
@@ -127,29 +150,6 @@ class NameRegistry:
             while len(words) > 1 and words[0] in _TITLES:
                 words = words[1:]
         return " ".join(words)
-
-
-def _close(keys: dict[str, str]) -> list[tuple[str, str]]:
-    """Pairs of slugs whose keys are equal or one typo apart.
-
-    Each key is indexed under itself and every form with one letter dropped: two keys one typo
-    apart share one of those forms, so only names that share one are compared (no n² scan)."""
-    index: dict[str, set[str]] = defaultdict(set)
-    for slug, key in keys.items():
-        index[key].add(slug)
-        if len(key) >= _SHORTEST_FOR_TYPOS:
-            for i in range(len(key)):
-                index[key[:i] + key[i + 1:]].add(slug)
-    pairs: set[tuple[str, str]] = set()
-    for slugs in index.values():
-        if len(slugs) < 2:
-            continue
-        ordered = sorted(slugs)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
-                if keys[a] == keys[b] or edit_distance(keys[a], keys[b], 2) <= 1:
-                    pairs.add((a, b))
-    return sorted(pairs)
 
 
 def resolve_speakers(session: Session, doc: SourceDoc, people: NameRegistry, organisations: NameRegistry,
@@ -169,17 +169,18 @@ def link_people(sessions: Sequence[Session], people: NameRegistry, organisations
     """Person and organisation records with their sessions (newest first), links and topics.
 
     `sessions` are newest first, so the first organisation seen for a person is the latest."""
-    person_orgs: dict[str, list[str]] = defaultdict(list)
-    person_sessions: dict[str, list[str]] = defaultdict(list)
-    org_people: dict[str, list[str]] = defaultdict(list)
-    org_sessions: dict[str, list[str]] = defaultdict(list)
+    # ordered sets (dicts): a list's `in` made a speaker of many sessions cost their square
+    person_orgs: dict[str, dict[str, None]] = defaultdict(dict)
+    person_sessions: dict[str, dict[str, None]] = defaultdict(dict)
+    org_people: dict[str, dict[str, None]] = defaultdict(dict)
+    org_sessions: dict[str, dict[str, None]] = defaultdict(dict)
     for session in sessions:
         for speaker in session.speakers:
-            _append_once(person_sessions[speaker.person], session.slug)
+            person_sessions[speaker.person].setdefault(session.slug)
             if speaker.organisation:
-                _append_once(person_orgs[speaker.person], speaker.organisation)
-                _append_once(org_people[speaker.organisation], speaker.person)
-                _append_once(org_sessions[speaker.organisation], session.slug)
+                person_orgs[speaker.person].setdefault(speaker.organisation)
+                org_people[speaker.organisation].setdefault(speaker.person)
+                org_sessions[speaker.organisation].setdefault(session.slug)
     by_slug = {s.slug: s for s in sessions}
     person_list = [
         replace(people.records.get(slug) or Person(slug, people.display[slug], (), ()),
@@ -201,11 +202,7 @@ def _topics_of(slugs: Iterable[str], sessions: dict[str, Session],
                topics: dict[str, Topic]) -> tuple[tuple[str, int], ...]:
     counts: dict[str, int] = defaultdict(int)
     for slug in slugs:
-        for topic in sessions[slug].topics:
+        for topic in sessions[slug].topics[:PAIRED_TOPICS]:  # as for related topics (relations.py)
             counts[topic] += 1
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], fold(topics[item[0]].title), item[0])))
 
-
-def _append_once(items: list[str], value: str) -> None:
-    if value not in items:
-        items.append(value)

@@ -24,6 +24,8 @@ from kaffee_site.model import Session
 
 MAX_RELATED = 5
 SPEAKER_WEIGHT = 1.0
+PAIRED_TOPICS = 30  # the topics of one session that count as related to each other: its first 30
+MAX_RELATED_TOPICS = 12  # related topics a topic keeps (its page lists them, the topic map draws them)
 
 
 def feature_weights(sessions: Sequence[Session]) -> tuple[dict[str, int], dict[str, float]]:
@@ -141,11 +143,16 @@ def _nearest(mask: int, index: int, need: int, sessions: Sequence[Session]) -> l
 
 
 def co_occurring_topics(sessions: Sequence[Session]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """topic -> ((other topic, sessions carrying both), ...), most shared first."""
+    """topic -> ((other topic, sessions carrying both), ...), most shared first, at most
+    MAX_RELATED_TOPICS. A session pairs only its first PAIRED_TOPICS topics: every pair of a
+    session's topics is counted, so one session listing 1,200 topics made 1.4 million pairs,
+    a topic page listing 1,199 others and a topic map of 700,000 arcs (issue 18)."""
     pairs: dict[str, Counter] = defaultdict(Counter)
     for session in sessions:
-        for topic in session.topics:
-            for other in session.topics:
+        paired = session.topics[:PAIRED_TOPICS]
+        for topic in paired:
+            for other in paired:
                 if other != topic:
                     pairs[topic][other] += 1
-    return {topic: tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for topic, counts in pairs.items()}
+    return {topic: tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_RELATED_TOPICS])
+            for topic, counts in pairs.items()}

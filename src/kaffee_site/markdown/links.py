@@ -37,7 +37,9 @@ def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") 
     external = href.startswith("//") or bool(_SCHEME.match(href))
     if href.startswith("#") and attr == "href":
         # '[oben](#unterlagen)' names the heading as the editor sees it: point it at its prefixed id
-        ids = {h.id for h in env["headings"]}
+        ids = env.get("heading_ids")
+        if ids is None:  # once per body: the headings are all known when links run
+            ids = env["heading_ids"] = {h.id for h in env["headings"]}
         if href[1:] not in ids and HEADING_ID_PREFIX + href[1:] in ids:
             token.attrs[attr] = "#" + HEADING_ID_PREFIX + href[1:]
         return

@@ -4,10 +4,13 @@ lines, new text and link tokens, and the plain text and sentences of a paragraph
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Iterator, Sequence
 
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from kaffee_site.text import plain_excerpt
 
 
 def inline_tokens(state: StateCore) -> Iterator[tuple[Token, int, bool]]:
@@ -61,16 +64,33 @@ def plain(inline: Token) -> str:
 
 
 class LazyPlain:
-    """The plain text of an inline token, computed only if a sentence is needed."""
+    """The plain text of an inline token, computed only if a sentence is needed; its sentence
+    ends are found once, so the sentences of a thousand mentions in one paragraph cost one scan
+    of it, not a thousand (issue 18)."""
 
     def __init__(self, inline: Token):
         self._inline, self._text = inline, None
+        self._ends: tuple[list[int], list[int]] | None = None  # each sentence end's start and end
 
     def __str__(self) -> str:
         if self._text is None:
             self._text = plain(self._inline)
         return self._text
 
+    @classmethod
+    def of(cls, text: str) -> "LazyPlain":
+        made = cls(Token("inline", "", 0))
+        made._text = text
+        return made
+
+    def sentence_ends(self) -> tuple[list[int], list[int]]:
+        if self._ends is None:
+            found = list(_SENTENCE_END.finditer(str(self)))
+            self._ends = ([m.start() for m in found], [m.end() for m in found])
+        return self._ends
+
+
+SENTENCE_LIMIT = 400  # characters of a mention's sentence quoted on the topic page, at most about
 
 # Breakable spaces only: '12.\u00a0Dezember' (typography.py) is no sentence end.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»«\"”)]*[ \t\r\n]+(?=[A-ZÄÖÜ»„\"(0-9])")
@@ -84,17 +104,31 @@ def _squeeze(text: str) -> str:
 
 def sentence_at(text: str | LazyPlain, position: int) -> str:
     """The sentence of `text` that contains `position` (abbreviations like 'z.B. der' stay whole)."""
-    text = str(text)
-    start = 0
-    for boundary in _SENTENCE_END.finditer(text):
-        if boundary.end() > position:
-            return _squeeze(text[start:boundary.start()])
-        start = boundary.end()
-    return _squeeze(text[start:])
+    plain_text = text if isinstance(text, LazyPlain) else LazyPlain.of(text)
+    starts, ends = plain_text.sentence_ends()
+    following = bisect_right(ends, position)  # the first sentence end after `position`
+    whole = str(plain_text)
+    start = ends[following - 1] if following else 0
+    stop = starts[following] if following < len(starts) else len(whole)
+    if stop - start <= SENTENCE_LIMIT:
+        return _squeeze(whole[start:stop])
+    # a "sentence" of a whole paragraph (no full stop in it): the words around the mention, so
+    # a topic page that quotes it stays small
+    low = max(start, min(position - SENTENCE_LIMIT // 2, stop - SENTENCE_LIMIT))
+    high = min(stop, low + SENTENCE_LIMIT)
+    excerpt = whole[low:high]
+    if low > start:
+        excerpt = "…" + excerpt.split(None, 1)[-1] if " " in excerpt.strip() else "…" + excerpt
+    if high < stop:
+        excerpt = (excerpt.rsplit(None, 1)[0] if " " in excerpt.strip() else excerpt) + "…"
+    return _squeeze(excerpt)
+
+
+FIRST_PARAGRAPH_LIMIT = 1000  # characters kept of it: it stands in for a missing summary
 
 
 def first_paragraph(tokens: Sequence[Token]) -> str:
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and token.level == 0:
-            return " ".join(plain(tokens[index + 1]).split())
+            return plain_excerpt(plain(tokens[index + 1]), FIRST_PARAGRAPH_LIMIT)
     return ""

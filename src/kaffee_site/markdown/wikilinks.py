@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from bisect import bisect_left
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -58,25 +59,46 @@ def _resolve_rule(state: StateCore) -> None:
     for inline, line, _ in inline_tokens(state):
         children = inline.children or []
         if any(child.type == "wikilink" for child in children):
+            lines = _Lines(inline.content, line)
             inline.children = [resolved for child in children for resolved in
-                               (_resolve(child, inline.content, line, env) if child.type == "wikilink" else (child,))]
+                               (_resolve(child, lines, env) if child.type == "wikilink" else (child,))]
 
 
-def _resolve(token: Token, source: str, block_line: int, env: dict) -> list[Token]:
+class _Lines:
+    """The file line of an offset in a paragraph's source; its line breaks found once, on the
+    first unknown target (not a scan of the paragraph for each)."""
+
+    def __init__(self, source: str, first: int):
+        self.source, self.first = source, first
+        self._breaks: list[int] | None = None
+
+    def of(self, offset: int) -> int:
+        if self._breaks is None:
+            self._breaks = [index for index, char in enumerate(self.source) if char == "\n"]
+        return self.first + bisect_left(self._breaks, offset)
+
+
+# Unknown targets of one body that get a "did you mean" (each looks through every target);
+# the rest get the general hint, so a body of unknown wikilinks costs what its length does.
+SUGGESTIONS = 20
+
+
+def _resolve(token: Token, lines: _Lines, env: dict) -> list[Token]:
     ctx: LinkContext = env["ctx"]
     target_name = token.meta["target"]
     target = ctx.wiki_targets.get(fold(target_name))
     if target is None:
-        line = block_line + source[: token.meta["offset"]].count("\n")
-        env["problems"].append(Problem(env["display"], line, f"unknown link target '{target_name}'",
-                                       _hint(target_name, ctx)))
+        suggest = env.setdefault("suggestions", SUGGESTIONS) > 0
+        env["suggestions"] -= suggest
+        env["problems"].append(Problem(env["display"], lines.of(token.meta["offset"]),
+                                       f"unknown link target '{target_name}'", _hint(target_name, ctx, suggest)))
         return [token]
     meta = {"topic": target.topic} if target.topic is not None else None
     return link_tokens(target.url, token.meta["label"] or target.title, css="wikilink", meta=meta)
 
 
-def _hint(name: str, ctx: LinkContext) -> str:
-    close = difflib.get_close_matches(fold(name), list(ctx.wiki_targets), n=1, cutoff=0.75)
+def _hint(name: str, ctx: LinkContext, suggest: bool = True) -> str:
+    close = difflib.get_close_matches(fold(name), list(ctx.wiki_targets), n=1, cutoff=0.75) if suggest else ()
     if close:
         return f"did you mean '{ctx.wiki_targets[close[0]].title}'?"
     return "a wikilink names a topic (title or alias), a session (slug or title) or a page"

@@ -25,6 +25,9 @@ from kaffee_site.outputs.kind import PageSpec
 
 FEED_FILE = "feed.xml"
 NO_DATE = "1970-01-01T00:00:00Z"  # a feed with no entry at all: a fixed date, not the clock
+# Topics (categories) and speakers (contributors) an entry names, at most: an entry stands in the
+# feed of each of its topics, so one session of 1,200 topics repeated 1,200 categories in 1,200 feeds
+MAX_PER_ENTRY = 20
 
 # Characters XML 1.0 does not allow at all, not even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -98,7 +101,7 @@ def entries(site: Site, feed: Feed) -> Iterator[Entry]:
 
 def entry(site: Site, session: Session, full: bool = True) -> Entry:
     config = site.config
-    topics = [site.topic(slug) for slug in session.topics]
+    topics = [site.topic(slug) for slug in session.topics[:MAX_PER_ENTRY]]
     scheme = config.absolute_url(f"{config.urls.topics}/")
     return Entry(
         id=uri(site, session.url_path),
@@ -107,7 +110,8 @@ def entry(site: Site, session: Session, full: bool = True) -> Entry:
         published=iso_with_offset(session_times(session, config).moment),
         summary=xml_text(session.teaser),
         html=xml_text(session.body.html if full and session.body else ""),
-        contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else "")) for sp in session.speakers),
+        contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else ""))
+                           for sp in session.speakers[:MAX_PER_ENTRY]),
         categories=tuple(Category(t.slug, xml_text(t.title), scheme) for t in topics),
     )
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterator, Mapping
 
 from kaffee_site.content.load import SourceDoc
 from kaffee_site.errors import Diagnostics
 from kaffee_site.model import Session, Site
 from kaffee_site.skeleton import PLACEHOLDERS
-from kaffee_site.text import fold, slugify
+
+CLOSE_WARNINGS = 50  # warnings about topic names close to another, at most; then one says how many more
+from kaffee_site.text import NearNames, fold, slugify
 
 
 def _line(docs: Mapping[str, SourceDoc], session: Session, *key: object) -> int | None:
@@ -35,15 +36,21 @@ def check_topics(site: Site, docs: Mapping[str, SourceDoc], found: Diagnostics, 
     known_names = {fold(n) for t in file_topics for n in t.names}
     known_slugs = {t.slug for t in file_topics}
     seen: dict[str, str] = {}  # folded name of a file-less topic -> name as first written
+    near = NearNames()  # the same names, indexed: each use asks once, never every name seen
+    close_warnings, first_unlisted = 0, None
     for session, name, line in _topic_uses(site, docs):
         key = fold(name)
         if key in known_names or slugify(name) in known_slugs or (session.source, line) in taken:
             continue
-        close = _close_name(key, seen)
+        close = seen.get(key) or seen.get(near.closest(key) or "")
         if close is not None and close != name:
+            close_warnings += 1
             how = "written differently from" if fold(close) == key else "close to"
-            found.warning(session.source, line, f"topic '{name}' is {how} the topic '{close}'",
-                          f"did you mean '{close}'? Or create a file in topics/ for each of them")
+            if close_warnings <= CLOSE_WARNINGS:
+                found.warning(session.source, line, f"topic '{name}' is {how} the topic '{close}'",
+                              f"did you mean '{close}'? Or create a file in topics/ for each of them")
+            elif close_warnings == CLOSE_WARNINGS + 1:
+                first_unlisted = (session.source, line)
         elif former and key in former:
             found.warning(session.source, line, f"unknown topic '{name}': no file in topics/ defines it, "
                           f"but the last build had it at /{former[key]}",
@@ -53,14 +60,13 @@ def check_topics(site: Site, docs: Mapping[str, SourceDoc], found: Diagnostics, 
         else:
             found.warning(session.source, line, f"unknown topic '{name}': no file in topics/ defines it",
                           f"create topics/{slugify(name)}.md with 'title: {name}', or use an existing topic")
-        seen.setdefault(key, name)
-
-
-def _close_name(key: str, seen: dict[str, str]) -> str | None:
-    if key in seen:
-        return seen[key]
-    close = difflib.get_close_matches(key, list(seen), n=1, cutoff=0.85)
-    return seen[close[0]] if close else None
+        if key not in seen:
+            seen[key] = name
+            near.add(key)
+    if first_unlisted is not None:
+        found.warning(*first_unlisted, f"{close_warnings - CLOSE_WARNINGS} more topic names are close to another "
+                      f"(only the first {CLOSE_WARNINGS} such warnings are listed)",
+                      "look through the topics the sessions list, or create a file in topics/ for each")
 
 
 def check_placeholder_speakers(site: Site, docs: Mapping[str, SourceDoc], found: Diagnostics) -> None:
