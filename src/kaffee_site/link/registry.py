@@ -13,9 +13,9 @@ from typing import Callable
 
 from kaffee_site.errors import Diagnostics
 from kaffee_site.model import FOLDERS, Topic
+from kaffee_site.text import NearNames, fold, slugify
 
 CLOSE_WARNINGS = 50  # warnings about unknown topics close to a known one, at most; then one says how many more
-from kaffee_site.text import NearNames, fold, slugify
 
 
 @dataclass

@@ -8,9 +8,9 @@ from kaffee_site.content.load import SourceDoc
 from kaffee_site.errors import Diagnostics
 from kaffee_site.model import Session, Site
 from kaffee_site.skeleton import PLACEHOLDERS
+from kaffee_site.text import NearNames, fold, slugify
 
 CLOSE_WARNINGS = 50  # warnings about topic names close to another, at most; then one says how many more
-from kaffee_site.text import NearNames, fold, slugify
 
 
 def _line(docs: Mapping[str, SourceDoc], session: Session, *key: object) -> int | None:
@@ -35,12 +35,16 @@ def check_topics(site: Site, docs: Mapping[str, SourceDoc], found: Diagnostics, 
         return
     known_names = {fold(n) for t in file_topics for n in t.names}
     known_slugs = {t.slug for t in file_topics}
+    # the link stage warned about each name close to a topic file's (link/registry.py), listed or
+    # counted in its total: asked the same way here, so no name is warned about twice
+    near_files = NearNames(known_names)
     seen: dict[str, str] = {}  # folded name of a file-less topic -> name as first written
     near = NearNames()  # the same names, indexed: each use asks once, never every name seen
     close_warnings, first_unlisted = 0, None
     for session, name, line in _topic_uses(site, docs):
         key = fold(name)
-        if key in known_names or slugify(name) in known_slugs or (session.source, line) in taken:
+        if (key in known_names or slugify(name) in known_slugs or (session.source, line) in taken
+                or near_files.closest(key)):
             continue
         close = seen.get(key) or seen.get(near.closest(key) or "")
         if close is not None and close != name:
