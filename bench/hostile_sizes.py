@@ -6,7 +6,7 @@ Each row writes an archive into bench/work/hostile/<row>-<size>/ and runs the re
 it (`check` where the issue timed check, `build --no-cache` where it measured output), in a
 process of its own: CPU seconds are the process's and its workers' (RUSAGE_CHILDREN), output
 is the bytes of every file written. The kaffee-site run is whichever `python -m kaffee_site`
-imports (PYTHONPATH=<an older checkout>/src measures that one). `--small` runs only the
+imports (PYTHONPATH=<an older checkout>/src with --templates <it>/templates measures that one). `--small` runs only the
 smaller size of each row (for code where the large one would take many minutes). The tests
 in tests/test_hostile_sizes.py assert the same inputs grow linearly in work counted; this
 prints figures for RESULTS.md, it judges nothing.
@@ -28,6 +28,7 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work" / "hostile"
+TEMPLATES: Path | None = None
 SITE = "title: Test\nbase_url: https://example.org/kaffee/\nsearch: false\n"
 
 
@@ -137,6 +138,8 @@ def run(command: str, content: Path) -> str:
     argv = [sys.executable, "-m", "kaffee_site", command, "--content", str(content), "--output", str(output)]
     if command == "build":
         argv.append("--no-cache")
+    if TEMPLATES:  # an older checkout's own theme (an editable install maps the default theme to this one's)
+        argv += ["--templates", str(TEMPLATES)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True)
@@ -157,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default=",".join(ROWS))
     parser.add_argument("--small", action="store_true", help="the smallest size of each row only")
+    parser.add_argument("--templates", type=Path, help="the theme of the checkout measured (PYTHONPATH=its src)")
     args = parser.parse_args(argv)
+    global TEMPLATES
+    TEMPLATES = args.templates
     for name in args.rows.split(","):
         make, command, sizes = ROWS[name]
         for size in sizes[:1] if args.small else sizes:
