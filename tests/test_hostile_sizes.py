@@ -159,7 +159,7 @@ def _load_and_review(archive: Archive):
     options = BuildOptions(archive.content, archive.output)
     engine = Engine(options)
     checked = engine.load()
-    theme = engine.current_theme(checked.site.config.language)
+    theme = engine.current_theme(checked.site.config)
     return checked.diagnostics.problems + tuple(Review(options)(checked, theme).problems)
 
 
@@ -225,3 +225,20 @@ def test_400_anagram_aliases_and_150_unknown_topics_are_checked_in_linear_work(t
         counted = sum(int(p.message.split()[0]) for p in problems if " more " in p.message)
         assert len({p.line for p in named}) == len(named) and len(named) + counted == unknown
     assert grows_linearly(runs[200][1], runs[400][1])
+
+
+# --- broken links ---------------------------------------------------------------------------
+
+def test_a_body_of_broken_links_compares_only_the_first_20_with_every_page(tmp_path: Path):
+    """'did you mean' compares a broken link with every page of the archive (difflib): a body
+    of N broken links cost N times the archive. The first 20 get a guess, the rest the general
+    hint, and every one is still an error at its line."""
+    archive = Archive(tmp_path)
+    archive.write("site.yaml", SITE)
+    body = "\n\n".join(f"[Bericht {i}](/sitzungen/2024-05-2{i % 10}-bericht/)" for i in range(60))
+    archive.write("sessions/2024/2024-05-16-bericht.md", session_md("Bericht", "2024-05-16", body))
+    problems = [p for p in _load_and_review(archive) if "leads to no page" in p.message]
+    assert len(problems) == 60 and len({p.line for p in problems}) == 60
+    guessed = [p for p in problems if p.hint.startswith("did you mean '/sitzungen/")]
+    assert len(guessed) == 20
+    assert all(p.hint.startswith("write site links like") for p in problems if p not in guessed)

@@ -39,6 +39,7 @@ def check_links(site: Site, planned: set[str], found: Diagnostics) -> None:
     # a session rejected for its front matter has no page now, but will once that is fixed
     known = planned | media | {f"{s.url_path}index.html" for s in site.rejected if s.slug}
     words = catalogue(site.config.language)
+    guesses = _Guesses(known)
     for source, page_url, body in bodies(site):
         for link in body.links:
             if link.is_image:
@@ -52,7 +53,7 @@ def check_links(site: Site, planned: set[str], found: Diagnostics) -> None:
                             "put the file into the content's media/ folder or correct the name")
             else:
                 found.error(source, link.line, f"the link '{link.target}' leads to no page of the archive",
-                            _link_hint(link.target, target, known, site, words))
+                            _link_hint(link.target, target, guesses, site, words))
 
 
 def resolve_link(target: str, page_url: str) -> str | None:
@@ -89,15 +90,34 @@ def _exists(path: str, known: set[str]) -> bool:
     return path in known or f"{path.rstrip('/')}/index.html" in known
 
 
-def _link_hint(written: str, target: str, known: set[str], site: Site, words) -> str:
+class _Guesses:
+    """"Did you mean" for the first SUGGESTIONS broken links of a check: each compares the link
+    with every page (difflib), so a body of a thousand broken links would cost a thousand times
+    the archive (issue 18); the rest get the general hint."""
+
+    SUGGESTIONS = 20
+
+    def __init__(self, known: set[str]):
+        self.known, self.left, self._pages = known, self.SUGGESTIONS, None
+
+    def closest(self, target: str) -> str | None:
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        if self._pages is None:
+            self._pages = sorted(p.removesuffix("index.html") for p in self.known if p.endswith("index.html"))
+        close = difflib.get_close_matches(target.rstrip("/") + "/", self._pages, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+
+def _link_hint(written: str, target: str, guesses: _Guesses, site: Site, words) -> str:
     sessions = site.config.urls.sessions
     if written.split("#")[0].endswith(".md"):
         return (f"link to the page, not to its Markdown file: write "
                 f"[[{words.pgettext('example', 'Title of the session')}]] or /{sessions}/<slug>/")
-    pages = [p.removesuffix("index.html") for p in known if p.endswith("index.html")]
-    close = difflib.get_close_matches(target.rstrip("/") + "/", sorted(pages), n=1, cutoff=0.6)
+    close = guesses.closest(target)
     if close:
-        return f"did you mean '/{close[0]}'?"
+        return f"did you mean '/{close}'?"
     return f"write site links like /{sessions}/<slug>/ or use a [[wikilink]] with the title"
 
 
