@@ -185,11 +185,14 @@ def test_736_and_1086_speaker_names_one_letter_apart_are_checked_in_linear_work(
     assert grows_linearly(runs[736][1], runs[1_086][1], factor=1_086 / 736)
 
 
-def test_10000_names_check_in_work_linear_in_their_number(tmp_path: Path):
+def test_names_that_all_look_alike_are_filed_and_asked_in_work_linear_in_their_number():
+    """The index's worst case: every name a dozen others one digit away ('Person Nummer 00001').
+    Its time at 10,000 names is in bench/RESULTS.md; the work counted here at 2,000 and 4,000
+    (the tracer makes every line cost as much as a hundred)."""
     from kaffee_site.text import NearNames
 
-    names = [f"Person Nummer {i:05d}" for i in range(10_000)]
-    _, small = lines_run(lambda: [index.near(n) for index in [NearNames(names[:5_000], 6)] for n in names[:5_000]])
+    names = [f"Person Nummer {i:05d}" for i in range(4_000)]
+    _, small = lines_run(lambda: [index.near(n) for index in [NearNames(names[:2_000], 6)] for n in names[:2_000]])
     _, large = lines_run(lambda: [index.near(n) for index in [NearNames(names, 6)] for n in names])
     assert grows_linearly(small, large)
 
