@@ -171,6 +171,19 @@ def test_cms_mistakes_are_errors_at_their_line(archive: Archive, capsys, cms: st
     assert not (archive.output / "admin").exists()
 
 
+def test_the_pinned_scripts_address_written_out_is_the_default(archive: Archive, capsys):
+    # an editor who copies the default from the docs gets what leaving it out gives
+    _archive(archive, cms=f"cms:\n  script: {DEFAULT_SCRIPT}\n  integrity: {DEFAULT_INTEGRITY}\n")
+    assert main(archive.args("check")) == 0, capsys.readouterr().out
+    written = _config(archive)
+    _archive(archive, cms="cms:\n  backend: local\n")
+    assert written == _config(archive)
+    for hostile in ("https://user@evil.example/x.js", "https://unpkg.com@evil.example/x.js"):
+        _archive(archive, cms=f"cms:\n  script: {hostile}\n  integrity: {DEFAULT_INTEGRITY}\n")
+        assert main(archive.args("check")) == 1
+        assert f"'cms.script' '{hostile}' is neither" in capsys.readouterr().out
+
+
 def test_the_pinned_script_is_the_npm_release_and_its_hash_matches(archive: Archive):
     assert DECAP_BUNDLE.is_file(), f"{DECAP_BUNDLE} is missing: `make test` installs it (npm ci)"
     package = json.loads((DECAP_BUNDLE.parents[1] / "package.json").read_text(encoding="utf-8"))

@@ -43,6 +43,9 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")  # GitLab grou
 _BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![/.])")
 _FOLDER = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]*)(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
 _ADDRESS = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%-]+)*/?")
+# A script's address may name a package version in its path (unpkg's and jsDelivr's 'decap-cms@3.16.3'):
+# '@' after the first '/' is part of the path, never user information.
+_SCRIPT_ADDRESS = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%@-]+)*")
 _APP_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 _LOCAL_SCRIPT = re.compile(r"(?:static|media)/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.m?js")
 _INTEGRITY = re.compile(r"(?:sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}")
@@ -126,7 +129,7 @@ def _problem(key: str, value: Any) -> tuple[str, str] | None:
         return f"'{text}' is not an https:// address", f"write e.g. '{_EXAMPLES[key]}'"
     if key == "app_id" and not _APP_ID.fullmatch(text):
         return "is not an application id", "copy the id of the OAuth application from the Git host's settings"
-    if key == "script" and not (_ADDRESS.fullmatch(text) or _LOCAL_SCRIPT.fullmatch(text)):
+    if key == "script" and not (_SCRIPT_ADDRESS.fullmatch(text) or _LOCAL_SCRIPT.fullmatch(text)):
         return f"'{text}' is neither an https:// address nor a .js file under static/ or media/", \
             f"leave it out for the pinned Decap CMS {DECAP_VERSION}, or write e.g. 'static/decap-cms.js'"
     if key == "integrity" and not _INTEGRITY.fullmatch(text):
