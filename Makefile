@@ -43,8 +43,11 @@ serve: $(STAMP) bytecode
 # The speed benchmark of issue 6 (bench/run.py): peers go into bench/work/, never into .venv.
 # BENCH_ARGS="--sizes 1000 --runs 1" for a quick run.
 BENCH_ARGS ?=
+# bench/images.py: what pictures cost in a clean and a cached build (issue 24), its own section.
+IMAGES_BENCH_ARGS ?=
 bench: $(STAMP) bytecode
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/images.py $(IMAGES_BENCH_ARGS)
 
 test: $(TEST_STAMP) bytecode browser-deps $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -236,6 +236,16 @@ def time_ci(content: Path, base: Path, session: Path, hugo: Target | None, runs:
 CI_ROW, CI_HUGO_ROW = report.CI_ROW, report.CI_HUGO_ROW
 
 
+def pictures_section(results: Path) -> str:
+    """The section bench/images.py wrote into RESULTS.md, '' when there is none."""
+    import images
+
+    text = results.read_text(encoding="utf-8") if results.is_file() else ""
+    if images.START not in text or images.END not in text:
+        return ""
+    return images.START + text.split(images.START, 1)[1].split(images.END, 1)[0] + images.END
+
+
 def has_pagefind() -> bool:
     probe = subprocess.run([str(VENV_BIN / "python"), "-c", "import pagefind"], capture_output=True)
     return probe.returncode == 0
@@ -349,7 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = report.targets(results.rows, sizes)
     print(verdicts)
     if str(args.results) != "-":
+        kept = pictures_section(args.results)  # bench/images.py's own section stays as it was
         args.results.write_text(report.markdown(context, table, verdicts, results.notes), encoding="utf-8")
+        if kept:
+            import images
+
+            images.write_section(args.results, kept)
         log(f"wrote {args.results}")
     return 0
 

@@ -62,6 +62,17 @@ class Archive:
         """Run `kaffee-site build` in this process (fast); returns the exit code."""
         return main(self.args("build", *extra))
 
+    def build_quietly(self, *extra: str) -> tuple[int, str]:
+        """`kaffee-site build` in this process, without pytest's capsys (module fixtures too):
+        (exit code, what it printed on stderr)."""
+        import io
+        from contextlib import redirect_stderr, redirect_stdout
+
+        err = io.StringIO()
+        with redirect_stderr(err), redirect_stdout(io.StringIO()):
+            code = main(self.args("build", *extra))
+        return code, err.getvalue()
+
     def run(self, command: str = "build", *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
         """Run the installed command in a real subprocess, as an editor or CI would."""
         full_env = {**os.environ, **(env or {})}
@@ -98,6 +109,17 @@ def write_legal_pages(content: Path) -> list[str]:
             (content / rel).write_text(text, encoding="utf-8")
             written.append(rel)
     return written
+
+
+def picture_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6), colour: tuple = (40, 120, 200)) -> bytes:
+    """A small real picture (the build checks and converts pictures, so a few fake bytes will not do)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, fmt)
+    return out.getvalue()
 
 
 def tree_snapshot(folder: Path) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kaffee_site.cli import main
-from support import TEMPLATES, Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot, picture_bytes
 
 GOOD_SESSION = session_md("Gute Sitzung", "2024-09-05", number=1, topics="[Open Data]",
                           image="{src: media/bild.png, alt: Ein Bild}")
@@ -19,7 +19,7 @@ GOOD_SESSION = session_md("Gute Sitzung", "2024-09-05", number=1, topics="[Open 
 def _good_archive(archive: Archive) -> dict[str, bytes]:
     """A valid archive, built once; returns the snapshot of its output."""
     archive.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\n")
-    archive.write("media/bild.png", b"png")
+    archive.write("media/bild.png", picture_bytes())
     archive.write("sessions/gut.md", GOOD_SESSION)
     archive.write("topics/open-data.md", "---\ntitle: Open Data\n---\nOffen.\n")
     archive.write("pages/impressum.md", "---\ntitle: Impressum\n---\nNiemand.\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import TEMPLATES, Archive, session_md, tree_snapshot
+from support import TEMPLATES, Archive, session_md, tree_snapshot, picture_bytes
 from test_links import broken_links
 
 
@@ -28,7 +28,7 @@ def _order(html: str, *needles: str) -> list[int]:
 def _series(archive: Archive) -> None:
     """Three sessions of one series (written out of order), one of another, an announcement."""
     archive.write("site.yaml", "title: Testarchiv\nseries: Smarter Kaffee\n")
-    archive.write("media/runde.png", b"\x89PNG fake image")
+    archive.write("media/runde.png", picture_bytes())
     archive.write("sessions/b.md", session_md(
         "Zweite Runde", "2024-10-10", number=2, topics="[Open Data]",
         summary="Die zweite Runde in einem Satz.",
@@ -90,7 +90,9 @@ def test_session_page_shows_date_series_speakers_topics_and_image(archive: Archi
     assert '<a href="/organisationen/prognos-ag/">Prognos AG</a>' in html
     assert '<a href="/themen/verstetigung/">Verstetigung</a>' in html
     assert '<a href="/themen/open-data/">Open Data</a>' in html
-    assert '<img src="/media/runde.png" alt="Vier Gesichter in einer Videokonferenz">' in html
+    assert re.search(r'<figure class="lead"><picture><source type="image/webp" srcset="/media/runde-8\.\w+\.webp 8w"'
+                     r'.*<img src="/media/runde-8\.\w+\.png" width="8" height="6" '
+                     r'alt="Vier Gesichter in einer Videokonferenz" decoding="async"></picture></figure>', html)
     assert "Der zweite Absatz nicht." in html
 
 
@@ -223,7 +225,7 @@ def _hostile_archive(archive: Archive) -> None:
         return "'" + text.replace("'", "''") + "'"
 
     archive.write("site.yaml", f"title: {q(SCRIPT + ' Archiv')}\ndescription: {q(ATTR + ' Beschreibung')}\n")
-    archive.write("media/x.png", b"png")
+    archive.write("media/x.png", picture_bytes())
     archive.write("topics/boese.md", f"---\ntitle: {q(SCRIPT + ' Datei')}\nsummary: {q(ATTR)}\n"
                                      f"aliases: [{q(SCRIPT + ' Alias')}]\n---\nBeschreibung {SCRIPT}\n")
     archive.write("pages/boese.md", f"---\ntitle: {q(SCRIPT + ' Seite')}\nsummary: {q(ATTR)}\n---\n{SCRIPT}\n")
@@ -319,25 +321,29 @@ def test_draft_false_is_published(archive: Archive):
 
 def test_media_files_are_copied_unchanged_with_their_folders(archive: Archive):
     files = {
-        "media/logo.png": bytes(range(256)) * 4,
-        "media/2024/september/foto.jpg": b"\xff\xd8\xff\xe0 jpeg \x00\r\n bytes",
+        "media/logo.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>\n",
+        "media/2024/september/daten.csv": b"a;b\r\n1;2\x00\r\n",
         "media/dokumente/Handout Ü.pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
     }
     for rel, data in files.items():
         archive.write(rel, data)
+    # raster pictures are never published as they are (they may carry a GPS position: images/)
+    archive.write("media/2024/september/foto.jpg", picture_bytes("JPEG"))
     archive.write("sessions/x.md", session_md())
     assert archive.build() == 0
     for rel, data in files.items():
         assert (archive.output / rel).read_bytes() == data, rel
+    assert not (archive.output / "media/2024/september/foto.jpg").exists()
 
 
 @pytest.mark.parametrize("src", ["media/bilder/foto.png", "/media/bilder/foto.png"])
 def test_image_src_with_or_without_leading_slash(archive: Archive, src: str):
     archive.write("site.yaml", "base_url: https://example.org/kaffee/\n")
-    archive.write("media/bilder/foto.png", b"png")
+    archive.write("media/bilder/foto.png", picture_bytes())
     archive.write("sessions/x.md", session_md(image=f"{{src: {src}, alt: Ein Foto}}"))
     assert archive.build() == 0
-    assert '<img src="/kaffee/media/bilder/foto.png" alt="Ein Foto">' in archive.page("sitzungen/x/")
+    assert re.search(r'<img src="/kaffee/media/bilder/foto-8\.\w+\.png" width="8" height="6" alt="Ein Foto"',
+                     archive.page("sitzungen/x/"))
     assert broken_links(archive.output, "/kaffee/", "https://example.org") == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import TEMPLATES, Archive, session_md, tree_snapshot, with_legal_pages
+from support import TEMPLATES, Archive, session_md, tree_snapshot, picture_bytes, with_legal_pages
 from kaffee_site.review.links import resolve_link
 from kaffee_site.cli import main
 
@@ -101,7 +101,7 @@ def test_links_in_pages_and_topic_files_are_checked_too(archive: Archive, capsys
 
 
 def test_images_need_their_file_and_a_real_alt_text(archive: Archive, capsys):
-    archive.write("media/da.png", b"\x89PNG")
+    archive.write("media/da.png", picture_bytes())
     body = ("![](media/da.png)\n\n![Ein Foto](media/fehlt.png)\n\n![bild.png](media/da.png)\n\n"
             "![Gruppenfoto der Runde](/media/da.png)\n\n![ ](https://example.org/karte.png)\n\n"
             "![Karte des Landkreises](https://example.org/karte.png)")
@@ -117,7 +117,7 @@ def test_images_need_their_file_and_a_real_alt_text(archive: Archive, capsys):
 
 
 def test_a_front_matter_image_whose_alt_is_its_file_name_is_a_warning(archive: Archive, capsys):
-    archive.write("media/foto.jpg", b"\xff\xd8")
+    archive.write("media/foto.jpg", picture_bytes("JPEG"))
     archive.write("sessions/a.md", "---\ntitle: A\ndate: 2024-05-16\nimage:\n  src: media/foto.jpg\n  alt: foto\n---\nText\n")
     code, out, _ = check(archive, capsys)
     assert code == 0

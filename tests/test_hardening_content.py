@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 from kaffee_site.cli import main
-from support import TEMPLATES, Archive, session_md, tree_snapshot, with_legal_pages
+from support import TEMPLATES, Archive, session_md, tree_snapshot, picture_bytes, with_legal_pages
 
 SECRET = "SECRET-h9a-7f3c"  # what an attacker wants CI to publish
 
 
 def _good_archive(archive: Archive) -> dict[str, bytes]:
     archive.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\n")
-    archive.write("media/bild.png", b"png")
+    archive.write("media/bild.png", picture_bytes())
     archive.write("sessions/gut.md", session_md("Gute Sitzung", number=1, topics="[Open Data]",
                                                 image="{src: media/bild.png, alt: Ein Bild}"))
     archive.write("topics/open-data.md", "---\ntitle: Open Data\n---\nOffen.\n")
@@ -143,16 +143,16 @@ def test_broken_looping_and_hidden_links_are_refused(archive: Archive, capsys, m
 
 def test_a_link_that_stays_inside_the_content_folder_is_followed(archive: Archive, capsys):
     _good_archive(archive)
-    archive.write("media/2024/logo.png", b"logo-bytes")
-    (archive.content / "media" / "logo.png").symlink_to("2024/logo.png")
+    archive.write("media/2024/handout.pdf", b"pdf-bytes")
+    (archive.content / "media" / "handout.pdf").symlink_to("2024/handout.pdf")
     archive.write("archiv/spaeter.md", session_md("Später", "2024-10-10", number=2))
     (archive.content / "sessions" / "spaeter.md").symlink_to("../archiv/spaeter.md")
     (archive.content / "sessions" / "alt").symlink_to("../archiv/alt")
     archive.write("archiv/alt/frueher.md", session_md("Früher", "2024-01-10"))
     assert main(archive.args("check", "--templates", str(TEMPLATES))) == 0
     assert archive.build() == 0
-    assert (archive.output / "media" / "logo.png").read_bytes() == b"logo-bytes"
-    assert not (archive.output / "media" / "logo.png").is_symlink()
+    assert (archive.output / "media" / "handout.pdf").read_bytes() == b"pdf-bytes"
+    assert not (archive.output / "media" / "handout.pdf").is_symlink()
     assert "Später" in archive.page("sitzungen/spaeter/")
     assert "Früher" in archive.page("sitzungen/frueher/")
 
@@ -167,8 +167,8 @@ def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behi
     secret = tmp_path / "outside" / "token.txt"
     secret.parent.mkdir()
     secret.write_text("GEHEIMNIS-TOKEN-4711\n")
-    media = archive.content / "media" / "plan.png"
-    archive.write("media/plan.png", b"PNG-bytes")
+    media = archive.content / "media" / "plan.pdf"
+    archive.write("media/plan.pdf", b"PDF-bytes")
     stop = threading.Event()
     # The flip period follows this machine's speed: a fixed 0.15 s on a loaded runner means every
     # build meets a link and the race between scan and read is never run from a file.
@@ -181,7 +181,7 @@ def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behi
         while not stop.wait(period):
             spare = media.with_name(f".plan.{n}")
             if n % 2:
-                spare.write_bytes(b"PNG-bytes")
+                spare.write_bytes(b"PDF-bytes")
             else:
                 spare.symlink_to(secret)
             os.replace(spare, media)  # atomic: the name is always a file or a link
@@ -462,20 +462,20 @@ def test_file_names_saved_decomposed_are_known_by_their_composed_name(archive: A
     with_legal_pages(archive)
     archive.write(f"sessions/{_nfd('jörg-bericht')}.md", session_md("Bericht", image="{src: media/bild-ö.png, alt: Bild}",
                                                                   body="![Karte](media/karte-ü.svg)"))
-    archive.write(f"media/{_nfd('bild-ö.png')}", b"png-bytes")
+    archive.write(f"media/{_nfd('bild-ö.png')}", picture_bytes())
     archive.write(f"media/{_nfd('karte-ü.svg')}", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     assert main(archive.args("check", "--templates", str(TEMPLATES))) == 0, capsys.readouterr().out
     assert archive.build() == 0
     assert "Bericht" in archive.page("sitzungen/joerg-bericht/")
-    assert (archive.output / "media" / "bild-ö.png").read_bytes() == b"png-bytes"
-    assert (archive.output / "media" / "karte-ü.svg").is_file()
-    assert not (archive.output / "media" / _nfd("bild-ö.png")).exists()
+    made = sorted(p.name for p in (archive.output / "media").iterdir())
+    assert [name for name in made if name.startswith("bild-ö-8.")] and (archive.output / "media" / "karte-ü.svg").is_file()
+    assert not [name for name in made if _nfd("ö") in name or _nfd("ü") in name]
 
 
 def test_two_files_whose_names_differ_only_in_unicode_form_are_an_error(archive: Archive, capsys):
     _good_archive(archive)
-    archive.write("media/bild-ö.png", b"eins")
-    archive.write(f"media/{_nfd('bild-ö.png')}", b"zwei")
+    archive.write("media/bild-ö.png", picture_bytes())
+    archive.write(f"media/{_nfd('bild-ö.png')}", picture_bytes(colour=(0, 0, 0)))
     _assert_reported(archive, capsys, "media/bild-ö.png: two files have this name once their Unicode is normalised")
 
 

@@ -267,7 +267,7 @@ def test_a_build_killed_between_the_two_renames_of_the_fallback_gets_its_output_
 
 def test_links_found_in_the_output_are_replaced_never_followed(archive: Archive, tmp_path: Path):
     archive.write("sessions/a.md", session_md("A", slug="a"))
-    archive.write("media/bild.png", b"\x89PNG\r\n\x1a\n")
+    archive.write("media/handout.pdf", b"%PDF-1.4\n")
     assert archive.run("build").returncode == 0
     outside = tmp_path / "outside"
     (outside / "folder").mkdir(parents=True)
@@ -278,8 +278,8 @@ def test_links_found_in_the_output_are_replaced_never_followed(archive: Archive,
     (out / "sitzungen").symlink_to(outside / "folder")  # a folder the build writes into
     (out / "index.html").unlink()
     (out / "index.html").symlink_to(outside / "file.html")  # a page the build writes
-    (out / "media" / "bild.png").unlink()
-    (out / "media" / "bild.png").symlink_to(outside / "file.html")  # a media file, unchanged bytes
+    (out / "media" / "handout.pdf").unlink()
+    (out / "media" / "handout.pdf").symlink_to(outside / "file.html")  # a media file, unchanged bytes
     (out / "stray").symlink_to(outside)  # something the build does not make
     (tmp_path / ".output.kaffee-stage").symlink_to(outside)  # even where the stage goes
     before = tree_snapshot(outside)
@@ -290,7 +290,7 @@ def test_links_found_in_the_output_are_replaced_never_followed(archive: Archive,
     links = [p for p in out.rglob("*") if p.is_symlink()]
     assert links == []
     assert (out / "sitzungen" / "a" / "index.html").is_file() and (out / "sitzungen" / "b" / "index.html").is_file()
-    assert (out / "media" / "bild.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert (out / "media" / "handout.pdf").read_bytes() == b"%PDF-1.4\n"
     assert not (out / "stray").exists()
     fresh = Archive(tmp_path / "fresh")
     shutil.copytree(archive.content, fresh.content)
@@ -520,9 +520,9 @@ def test_an_output_path_under_a_file_is_a_usage_error(archive: Archive, tmp_path
 
 def test_a_content_folder_that_vanishes_mid_build_is_one_line_and_keeps_the_output(tmp_path: Path):
     content = _stamped_archive(tmp_path, 200)
-    for n in range(20):
-        (content / "media" / f"bild-{n}.png").parent.mkdir(exist_ok=True)
-        (content / "media" / f"bild-{n}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 1000)
+    for n in range(20):  # files copied as they are (raster pictures are converted: images/)
+        (content / "media" / f"blatt-{n}.pdf").parent.mkdir(exist_ok=True)
+        (content / "media" / f"blatt-{n}.pdf").write_bytes(b"%PDF-1.4\n" + bytes([n]) * 1000)
     output = tmp_path / "output"
     subprocess.run(_command(content, output), check=True, capture_output=True)
     before = tree_snapshot(output)
@@ -534,7 +534,7 @@ def test_a_content_folder_that_vanishes_mid_build_is_one_line_and_keeps_the_outp
     _, err = build.communicate(timeout=120)
     assert build.returncode == 1
     assert len(err.splitlines()) == 1, err
-    assert re.fullmatch(rf"{re.escape(str(content))}/media/bild-\d+\.png: No such file or directory; "
+    assert re.fullmatch(rf"{re.escape(str(content))}/media/blatt-\d+\.pdf: No such file or directory; "
                         r"the output folder was not changed\n", err), err
     assert tree_snapshot(output) == before
 

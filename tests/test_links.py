@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from support import SAMPLE_CONTENT, Archive, session_md
+from support import SAMPLE_CONTENT, Archive, session_md, picture_bytes
 
 URL_ATTRS = {"href", "src", "action", "poster"}
 
@@ -172,7 +172,7 @@ def _linked_test_archive(archive: Archive, base_url: str) -> None:
     """Everything that makes links: series neighbours, announcements, topics without files,
     speakers, organisations, images, body links to media and pages, wikilinks, a page."""
     archive.write("site.yaml", f"title: Testarchiv\nbase_url: {base_url}\n")
-    archive.write("media/bilder/runde.png", b"\x89PNG\r\n\x1a\nnot really")
+    archive.write("media/bilder/runde.png", picture_bytes())
     archive.write("media/handout.pdf", b"%PDF-1.4 fake")
     archive.write("topics/foerdermittel.md", "---\ntitle: Fördermittel\naliases: [Förderung]\n---\nGeld für Projekte.\n")
     archive.write("sessions/eins.md", session_md(
@@ -200,5 +200,6 @@ def test_test_archive_has_no_broken_links(archive: Archive, base_url, base_path,
     assert broken_links(archive.output, base_path, origin) == []
     session = archive.page("sitzungen/eins/")
     for url in ("media/handout.pdf", "impressum/", "sitzungen/zwei/", "themen/foerdermittel/",
-                "media/bilder/runde.png", "personen/joerg-weiss/", "organisationen/landkreis-sued/"):
+                "personen/joerg-weiss/", "organisationen/landkreis-sued/"):
         assert f'"{base_path}{url}"' in session, url
+    assert f'srcset="{base_path}media/bilder/runde-8.' in session  # the picture, in its sizes (images/)

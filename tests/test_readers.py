@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from reader_support import built_sample, html_pages, parse_html
-from support import Archive, session_md
+from support import Archive, session_md, picture_bytes
 
 # Headings an editor may well write that the theme uses as ids of its own sections.
 THEME_WORDS_REPORT = """\
@@ -208,17 +208,20 @@ def test_cards_are_the_same_bytes_in_every_build_and_kept_by_a_cached_one(archiv
 def test_a_site_image_stands_in_where_a_page_has_none(archive):
     archive.write("site.yaml", "title: Test\nsearch: false\nbase_url: https://example.org/\n"
                                "image:\n  src: media/logo.png\n  alt: Das Logo der Reihe\n")
-    archive.write("media/logo.png", b"\x89PNG\r\n\x1a\n fake")
-    archive.write("media/foto.jpg", b"\xff\xd8 fake")
+    archive.write("media/logo.png", picture_bytes())
+    archive.write("media/foto.jpg", picture_bytes("JPEG"))
     archive.write("sessions/a.md", session_md("A", "2024-09-05"))
     archive.write("sessions/b.md", session_md("B", "2024-09-12", image="\n  src: media/foto.jpg\n  alt: Ein Foto"))
     assert archive.build() == 0
     a, b = parse_html(archive.page("sitzungen/a/")), parse_html(archive.page("sitzungen/b/"))
-    assert a.meta("og:image") == ["https://example.org/media/logo.png"] and a.meta("og:image:alt") == ["Das Logo der Reihe"]
-    assert b.meta("og:image") == ["https://example.org/media/foto.jpg"] and b.meta("og:image:alt") == ["Ein Foto"]
+    # each in its preview file (images/: 1200 wide, or as wide as the picture; 8 px here)
+    [logo], [foto] = a.meta("og:image"), b.meta("og:image")
+    assert re.fullmatch(r"https://example\.org/media/logo-8\.\w{12}\.png", logo) and a.meta("og:image:alt") == ["Das Logo der Reihe"]
+    assert re.fullmatch(r"https://example\.org/media/foto-8\.\w{12}\.jpg", foto) and b.meta("og:image:alt") == ["Ein Foto"]
+    assert (archive.output / logo.removeprefix("https://example.org/")).is_file()
     assert not list(archive.output.rglob("card.png"))  # with a site image no card is drawn
     [event] = _json_ld(archive.page("sitzungen/a/"))
-    assert event["image"] == ["https://example.org/media/logo.png"]
+    assert event["image"] == [logo]
 
 
 def test_the_card_font_has_every_german_letter():
@@ -360,7 +363,7 @@ def test_search_results_can_be_labelled_and_filtered_from_the_pages_metadata(sam
 ])
 def test_a_wrong_site_image_is_an_error_at_its_line(archive, capsys, yaml_text, message):
     archive.write("site.yaml", yaml_text)
-    archive.write("media/logo.png", b"\x89PNG\r\n\x1a\n fake")
+    archive.write("media/logo.png", picture_bytes())
     archive.write("sessions/a.md", session_md())
     assert archive.build() == 1
     assert message in capsys.readouterr().err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from support import Archive, session_md
+from support import Archive, session_md, picture_bytes
 
 TOPIC_FILES = {
     "topics/verstetigung.md": "---\ntitle: Verstetigung\naliases: [Verstetigen]\nsummary: Dauerhaft halten.\n---\nWie Projekte bleiben. Verstetigung hier nicht verlinkt.\n",
@@ -49,7 +49,7 @@ def test_alias_alone_links_and_whole_words_only(archive: Archive):
 
 
 def test_no_mention_links_in_headings_code_links_or_alt_text(archive: Archive):
-    archive.write("media/bild.png", b"\x89PNG\r\n\x1a\n")
+    archive.write("media/bild.png", picture_bytes())
     body = ("## Verstetigung als Überschrift\n\n"
             "`Verstetigung` im Code und [ein Link zur Verstetigung](https://example.org/).\n\n"
             "![Verstetigung im Bild](media/bild.png)\n\n"

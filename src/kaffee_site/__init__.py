@@ -4,7 +4,7 @@ The package in layers, the lowest first. A module imports from its own layer and
 it in this list, never from one below, and no imports run in a circle (tests/test_imports.py
 holds the code to this map and to the "May import" sentence of each folder's `__init__.py`):
 
-    errors.py text.py digest.py i18n.py urls.py appearance.py cms_settings.py config.py options.py forks.py themes/
+    errors.py text.py digest.py i18n.py urls.py appearance.py cms_settings.py image_settings.py config.py options.py forks.py themes/
                             the base modules: messages, words, digests, folder names, settings, worker processes
     markdown/               the one configured Markdown parser, its rules and the body types
     model.py                the immutable Site and its records (which hold bodies)
@@ -12,6 +12,7 @@ holds the code to this map and to the "May import" sentence of each folder's `__
     skeleton.py             what `new` writes and `check` recognises (placeholders, numbers used)
     cms/                    the browser editor: Decap CMS's admin/ from the schema, the local backend
     link/                   link records into the immutable Site (topics, people, relations)
+    images/                 the pictures pages show: checked, made in their sizes, kept by content
     outputs/                the output kinds: pages, feeds, calendar, open data, cards, ...
     render/                 the theme (Jinja) and rendering a Site into outputs
     publish/                the output folder as a transaction: stage, lock, atomic exchange

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
     build.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the build cache (.kaffee-cache/ next to the output)")
+    build.add_argument("--strict", action="store_true",
+                       help="fail on warnings too (a picture that cannot be used, ...); the output stays as it was")
 
     check = commands.add_parser("check", help="report every problem in the content; writes nothing")
     _content_options(check)
@@ -125,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildFailed as err:
         _print_problems(err.problems)
         errors = sum(1 for p in err.problems if p.severity == "error")
-        _say(f"build failed: {counted(errors, 'error')}; the output folder was not changed", file=sys.stderr)
+        strict = f", {counted(len(err.problems) - errors, 'warning')} (--strict: warnings fail)" if not errors else ""
+        _say(f"build failed: {counted(errors, 'error')}{strict}; the output folder was not changed", file=sys.stderr)
         return EXIT_CONTENT
     except KaffeeError as err:
         _say(f"{err}", file=sys.stderr)
@@ -148,7 +151,8 @@ def _build(args: argparse.Namespace) -> int:
     from kaffee_site.reuse.manifest import manifest_for
 
     started = time.perf_counter()
-    options = BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache)
+    options = BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache,
+                           strict=args.strict)
     # Nothing changed since the last cached build: answered before the engine (Jinja, markdown-it,
     # the model) is even imported, which is most of such a build's time.
     last = manifest_for(options) if options.cache else None
@@ -176,7 +180,10 @@ def _summary(output: Path, total: int, written: int, unchanged: int, removed: in
     if stats:
         removed = f", {stats['removed']} old entries removed" if stats.get("removed") else ""
         _say(f"cache: {stats['bodies']} of {stats['bodies_total']} bodies and {stats['pages']} of "
-             f"{stats['pages_total']} pages reused; it holds {stats.get('size', 0) / 2**20:.1f} MiB{removed}",
+             f"{stats['pages_total']} pages reused"
+             + (f"; {stats['images_encoded']} of {stats['images_total']} picture files encoded"
+                if stats.get("images_total") else "")
+             + f"; it holds {stats.get('size', 0) / 2**20:.1f} MiB{removed}",
              file=sys.stderr)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from kaffee_site.appearance import Appearance, appearance_from
 from kaffee_site.cms_settings import CmsSettings, cms_settings_from
 from kaffee_site.errors import Diagnostics
+from kaffee_site.image_settings import ImageSettings, image_settings_from
 from kaffee_site.i18n import DEFAULT_LANGUAGE, available_languages, catalogue_language
 from kaffee_site.text import closest
 from kaffee_site.urls import DEFAULT_URLS, Urls, base_url_problem, check_name, urls_for, with_names
@@ -75,6 +76,7 @@ class SiteConfig:
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
     legal_pages: bool | Mapping[str, str] = DEFAULTS["legal_pages"]
     theme: Appearance = Appearance()  # colours, logo, footer links (appearance.py)
+    images: ImageSettings = ImageSettings()  # sizes, formats, metadata of pictures (image_settings.py)
     urls: Urls = DEFAULT_URLS  # folder names: from the language, each settable (urls.py)
     cms: CmsSettings | None = None  # the browser editor (admin/), when site.yaml has `cms:`
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -209,7 +211,8 @@ def config_from_mapping(
     if "legal_pages" in data:
         values["legal_pages"] = _legal_pages(data["legal_pages"], values.get("language", DEFAULTS["language"]),
                                              lines, path, diag)
-    known = set(DEFAULTS) | {"urls", "theme", "image", "cms"}
+    values["images"] = image_settings_from(data.get("images"), lines, path, diag)
+    known = set(DEFAULTS) | {"urls", "theme", "image", "images", "cms"}
     extra = {k: v for k, v in data.items() if k not in known}
     _warn_unknown_keys(extra, values.get("extra_keys", ()), lines, path, diag)
     return SiteConfig(**values, extra=MappingProxyType(extra))

@@ -24,7 +24,8 @@ from kaffee_site.content.load import Content, media_source
 from kaffee_site.content.parse import parse_session
 from kaffee_site.content.scan import read_inside
 from kaffee_site.config import SiteConfig
-from kaffee_site.errors import ContentError, Diagnostics, Problem, UsageError
+from kaffee_site.errors import BuildFailed, ContentError, Diagnostics, Problem, UsageError
+from kaffee_site.images.work import Images, is_raster
 from kaffee_site.link.link import link_site
 from kaffee_site.link.relations import related_sessions
 from kaffee_site.model import Site
@@ -38,7 +39,7 @@ from kaffee_site.render.render import plan_pages, support_outputs
 from kaffee_site.render.theme import Theme
 from kaffee_site.reuse.cache import BuildCache
 from kaffee_site.reuse.graph import Digests
-from kaffee_site.reuse.manifest import manifest
+from kaffee_site.reuse.manifest import cache_folder, manifest, output_id
 from kaffee_site.reuse.sources import Sources
 from kaffee_site.reuse.warm import LastLink, link_whole, quick_pages, relink
 from kaffee_site.search.index import SearchStep
@@ -84,6 +85,7 @@ class Engine:
         self.last_link: LastLink | None = None  # the last link (kept in memory by a warm engine)
         self._linked_whole = False  # this run linked the whole archive (not a relink)
         self._digests: dict = {}  # a warm engine's last record digests (graph.Digests.groups)
+        self.images = Images(options.content_dir, cache_folder(options.output_dir) if options.cache else None)
         self.site: Site | None = None  # the last good build
         self.theme: Theme | None = None
         self._theme_key: str | None = None
@@ -127,7 +129,7 @@ class Engine:
             self.last_link = linked
         for problem in linked.problems:
             diag.add(problem)
-        return LoadedSite(linked.site, diag, content)
+        return LoadedSite(self.images.survey(linked.site, diag), diag, content)
 
     def _count(self, linked: LastLink) -> None:
         stats, site = self.cache.stats, linked.site
@@ -156,12 +158,14 @@ class Engine:
         return f"{config.language}\x1d{config.template_sandbox}\x1d{self.theme_key()}"
 
     def outputs(self, site: Site, theme: Theme, whole: bool = False,
-                writer=None) -> Iterator[Output | StagedOutput | KeptOutput]:
+                writer=None, encode: bool = True) -> Iterator[Output | StagedOutput | KeptOutput]:
         """Every file of the archive: rendered outputs (kept ones as KeptOutput unless `whole`), theme
-        files, media. With the stage's `writer`, rendered outputs are placed where they are made."""
+        files, media, pictures' files (without `encode` only their paths). With the stage's
+        `writer`, rendered outputs are placed where they are made."""
         specs = plan_pages(site)
         return chain(self._rendered(site, theme, specs, whole, writer), support_outputs(site, theme),
-                     unrendered_outputs(site, self.options))
+                     unrendered_outputs(site, self.options),
+                     (Output(path, data) for path, data in self.images.outputs(site, encode)))
 
     def _rendered(self, site: Site, theme: Theme, specs: list[PageSpec], whole: bool,
                   writer) -> Iterator[Output | StagedOutput | KeptOutput]:
@@ -219,6 +223,8 @@ class Engine:
                 if self.review is not None:
                     self.reviewed = self.review(checked, self.current_theme(checked.site.config)).problems
                 checked.diagnostics.raise_if_errors()
+                if self.options.strict and checked.diagnostics.warnings:
+                    raise BuildFailed(checked.diagnostics.problems)
                 if not self.record:  # a one-off build reads no file again: the raw text of every
                     # file goes before rendering (a third of the memory of 10,000 sessions' model)
                     checked.content, self.sources = None, Sources(self.options.content_dir)
@@ -226,6 +232,7 @@ class Engine:
                 theme = self.current_theme(checked.site.config)
                 report = self._write(checked.site, theme, whole, write_lock, search, waiting)
                 self.cache.graph.finish()
+                self.cache.stats.update(self.images.stats)
                 ok = healthy = True
         except _Interrupted:
             healthy = self._healthy  # stopped for newer saves: the last good state still stands
@@ -233,6 +240,7 @@ class Engine:
         finally:
             self._healthy = healthy
             self.unsaved = self.cache.save(ok, self._linked_whole, self.last_link if ok else None, self._scope)
+            self.unsaved += self.images.finish(output_id(self.options.output_dir), ok)
         self.site = checked.site
         return checked, report, first
 
@@ -253,8 +261,6 @@ class Engine:
     def rebuild(self, changed: Collection[Path] = (), interrupted: Callable[[], bool] = lambda: False,
                 write_lock: ContextManager = nullcontext(), full: bool = False) -> RebuildResult:
         """run() for `serve`: problems come back in the result, nothing is raised for content."""
-        from kaffee_site.errors import BuildFailed
-
         started, full = time.perf_counter(), full or self.site is None
         written: list[str] = []
         try:
@@ -316,10 +322,11 @@ def load_site(options: BuildOptions) -> LoadedSite:
 
 
 def unrendered_outputs(site: Site, options: BuildOptions) -> Iterator[Output]:
-    """Media copied from the content, and the marker that makes the output folder ours."""
+    """Media copied from the content (never a raster picture: images/ makes what is published of
+    those), and the marker that makes the output folder ours."""
     # read through the same check as the content's text: a file swapped for a link since the scan is refused
     real_root = os.path.realpath(options.content_dir)
     media = (Output(f"media/{rel}", read_inside(media_source(options.content_dir, rel), real_root))
-             for rel in site.media)
+             for rel in site.media if not is_raster(rel))
     marker = [Output(OUTPUT_MARKER, b"This folder is written by kaffee-site; it removes files it did not make.\n")]
     return chain(media, marker)

@@ -43,6 +43,32 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Rendition:
+    """One file made from a picture (images/): where it goes in the output, and its size."""
+
+    path: str  # 'media/fotos/runde-960.3f9a0c1e2b7d.webp'
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture of media/ as pages show it (images/): its size after the orientation tag and the
+    files made from it. An SVG is shown as it is (`vector`); a picture the build could not use
+    (its problem was reported) is not shown at all (`usable` false)."""
+
+    src: str  # path inside media/
+    width: int = 0
+    height: int = 0
+    # (MIME type, renditions by width) for each format offered: the modern ones first, the fallback last
+    sources: tuple[tuple[str, tuple[Rendition, ...]], ...] = ()
+    preview: Rendition | None = None  # the 1200-wide file for og:image and structured data
+    original: str | None = None  # output path of the stripped original (images: {originals: true})
+    vector: bool = False
+    usable: bool = True
+
+
+@dataclass(frozen=True)
 class Announcement:
     """A `next:` block: the session a report announces."""
 
@@ -225,6 +251,8 @@ class Site:
     # sessions whose front matter has errors, kept only so `check` can still look at their
     # bodies; a site with any is never rendered (the build fails on the errors)
     rejected: tuple[Session, ...] = ()
+    # the pictures pages show, by path inside media/ (images/work.py, after the link stage)
+    images: Mapping[str, Picture] = field(default_factory=lambda: EMPTY)
 
     @cached_property
     def _by_slug(self) -> dict[str, dict[str, Any]]:
@@ -246,6 +274,10 @@ class Site:
 
     def organisation(self, slug: str) -> Organisation:
         return self._by_slug["organisation"][slug]
+
+    def image(self, src: str) -> Picture | None:
+        """The picture at `src` inside media/; None when no page shows one there."""
+        return self.images.get(src)
 
     def sessions_by_year(self) -> tuple[tuple[int, tuple[Session, ...]], ...]:
         years: dict[int, list[Session]] = {}

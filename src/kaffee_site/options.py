@@ -17,3 +17,4 @@ class BuildOptions:
     templates_dir: Path = Path("templates")  # the archive's overrides; missing: the default theme alone
     drafts: bool = False
     cache: bool = False  # keep the engine's stores in .kaffee-cache/ next to the output (reuse/cache.py)
+    strict: bool = False  # warnings fail the build too (build --strict)

@@ -31,7 +31,7 @@ def check(options: BuildOptions, published: Iterable[Path] = ()) -> Diagnostics:
     for problem in review(checked, theme).problems:
         diag.add(problem)
     try:  # every output, so a template that fails on any page is found
-        for _ in engine.outputs(site, theme):
+        for _ in engine.outputs(site, theme, encode=False):  # pictures: their paths, nothing encoded
             pass
     except TemplateProblem as err:
         diag.add(err.problem)

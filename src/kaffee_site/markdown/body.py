@@ -50,6 +50,18 @@ class BodyLink:
 
 
 @dataclass(frozen=True)
+class BodyImage:
+    """An image of media/ in a body: where its <img> stands in the HTML (UTF-8 byte offsets), so
+    the page can show the picture's sizes and formats in its place (outputs/pictures.py)."""
+
+    src: str  # path inside media/
+    alt: str
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Heading:
     """A heading of a body that got an id, for a table of contents."""
 
@@ -68,6 +80,7 @@ class Body:
     links: tuple[BodyLink, ...]
     problems: tuple[Problem, ...]
     headings: tuple[Heading, ...] = ()
+    images: tuple[BodyImage, ...] = ()  # the images of media/ in it, in order (markdown/images.py)
 
     @property
     def html(self) -> str:

@@ -5,6 +5,8 @@ line (env["links"]) for the checks of the link stage and `check`."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -31,6 +33,12 @@ def _link_rule(state: StateCore) -> None:
                 _rewrite_href(child, "src", line, env, alt=child.content)
 
 
+def media_path(href: str) -> str:
+    """'media/fotos/a%20b.jpg' or '/media/…' -> 'fotos/a b.jpg', the name media/ lists (NFC)."""
+    path = unquote(href.lstrip("/").split("#")[0].split("?")[0])
+    return unicodedata.normalize("NFC", path[len("media/"):])
+
+
 def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") -> None:
     """Site paths ('/sitzungen/x/', 'media/a.png') get the base path; all are recorded for checks."""
     href = str(token.attrs.get(attr, ""))
@@ -49,6 +57,8 @@ def _rewrite_href(token: Token, attr: str, line: int, env: dict, alt: str = "") 
     if external:
         return
     base = env["ctx"].base_path
+    if attr == "src" and href.lstrip("/").startswith("media/"):  # a picture of the content (images.py)
+        token.meta = {**(token.meta or {}), "media": media_path(href)}
     if href.startswith("/"):
         token.attrs[attr] = base + href.lstrip("/")
     elif href.startswith("media/"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from kaffee_site.markdown import heading_ids, links, mentions, typography, wikilinks
+from kaffee_site.markdown import heading_ids, images, links, mentions, typography, wikilinks
 from kaffee_site.markdown.body import Body, LinkContext
 from kaffee_site.markdown.tokens import first_paragraph
 
@@ -24,7 +24,7 @@ def _build_parser() -> MarkdownIt:
     # up), typography before the mentions (their sentences keep the no-break spaces), the
     # wikilinks before the mentions (a wikilink to a topic can be its first mention)
     md.use(footnote_plugin).use(heading_ids.plugin).use(typography.plugin).use(links.plugin) \
-        .use(wikilinks.plugin).use(mentions.plugin)
+        .use(wikilinks.plugin).use(mentions.plugin).use(images.plugin)
     return md
 
 
@@ -43,18 +43,20 @@ def render_body(text: str, first_line: int, display: str, ctx: LinkContext,
     """Markdown -> Body. `first_line` is the file line of the text's first line."""
     env = {
         "ctx": ctx, "display": display, "first_line": first_line, "own_topic": own_topic,
-        "linked": set(), "mentions": [], "links": [], "problems": [], "headings": [],
+        "linked": set(), "mentions": [], "links": [], "problems": [], "headings": [], "images": [],
         # looked up once per body: hashing the tuple of all names per paragraph would cost more
         "matcher": mentions.matcher(ctx.topic_names) if ctx.topic_names else None,
     }
     md = parser()
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
+    utf8, placed = images.placed(html, env["images"])
     return Body(
-        utf8=html.encode("utf-8"),
+        utf8=utf8,
         summary=first_paragraph(tokens),
         mentions=tuple(env["mentions"]),
         links=tuple(env["links"]),
         problems=tuple(env["problems"]),
         headings=tuple(env["headings"]),
+        images=placed,
     )

@@ -1,7 +1,8 @@
 """Preview images for social media and search: which image a page shows, and the cards we draw.
 
-A page's preview is its own image if it has one that social sites display (PNG, JPEG, GIF,
-WebP: they ignore SVG), else the image named in `site.yaml`, else a card the build draws:
+A page's preview is its own image if it has one that social sites display (a raster picture,
+in its 1200-wide file: images/; they ignore SVG), else the image named in `site.yaml`, else a
+card the build draws:
 1200 × 630 px, the title, date and series on the theme's colours (as Material for MkDocs'
 social cards), one per session and topic and one for the rest of the site.
 
@@ -12,15 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from kaffee_site.appearance import LIGHT
 from kaffee_site.i18n import catalogue
-from kaffee_site.model import Session, Site, Topic
+from kaffee_site.model import Picture, Session, Site, Topic
 from kaffee_site.outputs.card_image import HEIGHT, WIDTH, draw_card
 from kaffee_site.outputs.kind import PageSpec
 
 CARD_FILE = "card.png"
-RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 DEFAULT_COLOURS = {key: LIGHT[key] for key in ("bg", "fg", "muted", "accent")}  # the default theme, light
 
 
@@ -56,18 +57,37 @@ class CardText:
 # --- which image a page shows --------------------------------------------------------------
 
 def site_image(site: Site) -> Preview | None:
-    """`image: {src, alt}` of site.yaml, used by every page that has no image of its own."""
+    """`image: {src, alt}` of site.yaml, used by every page that has no image of its own (none
+    when the build could not use it: then the cards stand in)."""
     image = site.config.image
-    return Preview(site.config.absolute_url(f"media/{image.src}"), image.alt) if image else None
+    if image is None:
+        return None
+    found = site.image(image.src)
+    if found is not None and found.preview is not None:
+        return _from_picture(site, found, image.alt)
+    if found is not None and not found.usable:
+        return None
+    return Preview(site.config.absolute_url(f"media/{quote(image.src)}"), image.alt)
 
 
-def _shown_image(session: Session) -> bool:
-    return session.image is not None and session.image.src.lower().endswith(RASTER)
+def _own_preview(site: Site, session: Session) -> Picture | None:
+    """The session's picture when it has a preview file (a raster picture the build could use)."""
+    if session.image is None:
+        return None
+    found = site.image(session.image.src)
+    return found if found is not None and found.preview is not None else None
+
+
+def _from_picture(site: Site, found: Picture, alt: str) -> Preview:
+    shown = found.preview
+    assert shown is not None
+    return Preview(site.config.absolute_url(quote(shown.path)), alt, shown.width, shown.height)
 
 
 def session_preview(site: Site, session: Session, texts: "Labels") -> Preview:
-    if _shown_image(session):
-        return Preview(site.config.absolute_url(f"media/{session.image.src}"), session.image.alt)
+    found = _own_preview(site, session)
+    if found is not None:
+        return _from_picture(site, found, session.image.alt)  # type: ignore[union-attr]
     return site_image(site) or _card(site, session.url_path, session_text(session, texts))
 
 
@@ -124,7 +144,7 @@ def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:
         return []
     texts, colours = labels(site), theme_colours(site)
     cards = [(CARD_FILE, site_text(site, texts))]
-    cards += [(s.url_path + CARD_FILE, session_text(s, texts)) for s in site.sessions if not _shown_image(s)]
+    cards += [(s.url_path + CARD_FILE, session_text(s, texts)) for s in site.sessions if not _own_preview(site, s)]
     cards += [(t.url_path + CARD_FILE, topic_text(site, t, texts)) for t in site.topics]
     # The card gets its text and colours as its context and reads nothing of the Site, so the
     # graph keeps a session's card through any site.yaml edit that changes neither.

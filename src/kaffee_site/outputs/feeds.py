@@ -22,6 +22,7 @@ from kaffee_site.i18n import catalogue
 from kaffee_site.outputs.calendar import iso_with_offset, session_times
 from kaffee_site.model import Session, Site, Topic
 from kaffee_site.outputs.kind import PageSpec
+from kaffee_site.outputs.pictures import body_html
 
 FEED_FILE = "feed.xml"
 NO_DATE = "1970-01-01T00:00:00Z"  # a feed with no entry at all: a fixed date, not the clock
@@ -109,7 +110,7 @@ def entry(site: Site, session: Session, full: bool = True) -> Entry:
         url=config.absolute_url(session.url_path),
         published=iso_with_offset(session_times(session, config).moment),
         summary=xml_text(session.teaser),
-        html=xml_text(session.body.html if full and session.body else ""),
+        html=xml_text(body_html(site, session.body) if full and session.body else ""),
         contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else ""))
                            for sp in session.speakers[:MAX_PER_ENTRY]),
         categories=tuple(Category(t.slug, xml_text(t.title), scheme) for t in topics),

@@ -8,6 +8,7 @@ All URLs are absolute (from `base_url`), as search engines expect.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from kaffee_site.outputs import cards
 from kaffee_site.outputs.calendar import When, iso_with_offset, session_times
@@ -44,10 +45,12 @@ def event_data(site: Site, session: Session) -> dict[str, Any]:
     }
     if session.teaser:
         data["description"] = plain_excerpt(session.teaser, 300)
-    # the preview image (the report's, site.yaml's or the drawn card), so every Event has one
+    # the preview image (the report's 1200-wide file, site.yaml's or the drawn card), so every
+    # Event has one; a report's SVG, which previews ignore, follows it
     data["image"] = [cards.preview_for(site, session=session).url]
-    if session.image and not data["image"][0].endswith(session.image.src):
-        data["image"].append(config.absolute_url(f"media/{session.image.src}"))
+    found = site.image(session.image.src) if session.image else None
+    if found is not None and found.vector:
+        data["image"].append(config.absolute_url(f"media/{quote(found.src)}"))
     return data
 
 

@@ -174,6 +174,13 @@ class RecordingSite:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._site, name)
+        if name == "image":  # a picture by its media path, each read on its own (graph.py digests
+            reads = self.reads  # the value site.image(src) gives), so a new photo re-renders only its pages
+
+            def image(src: str, _get=value) -> Any:
+                reads.add(("image", src))
+                return _get(src)
+            return image
         if name in self._LOOKUPS:
             reads = self.reads
 

@@ -2,7 +2,8 @@
 
 `Review(options)(checked, theme)` looks at a loaded and linked archive and returns what it
 finds: links and images in bodies that lead nowhere (links.py), numbering within a series
-(numbers.py), unknown and close topic names and the speaker placeholder (names.py), what `new`
+(numbers.py), unknown and close topic names and the speaker placeholder (names.py), pictures
+shown larger than they are and links to unpublished ones (pictures.py), what `new`
 left behind (leftovers.py), the browser editor's own copy of its script (editor.py), the legal
 pages every page must link (legal.py), addresses the last build published that are gone
 (addresses.py), templates that do not compile and outputs that want one path
@@ -12,7 +13,7 @@ never disagree. A Review may be kept across runs: it remembers only what is keye
 (the theme's digest).
 
 The engine runs it through its `review` hook, never by name. May import engine.py, reuse/,
-publish/ (the output folder's marker), render/, outputs/, content/, markdown/, model.py,
+publish/ (the output folder's marker), render/, outputs/, content/, markdown/, images/, model.py,
 skeleton.py and the base modules.
 """
 
@@ -29,6 +30,7 @@ from kaffee_site.outputs.kind import PageSpec
 from kaffee_site.publish.folders import OUTPUT_MARKER
 from kaffee_site.render.render import plan_pages
 from kaffee_site.render.template_errors import compile_problems
+from kaffee_site.images.work import picture_paths
 from kaffee_site.render.theme import STATIC_DIR, Theme
 from kaffee_site.reuse.addresses import given_addresses, last_built
 from kaffee_site.review.addresses import check_addresses
@@ -40,6 +42,7 @@ from kaffee_site.review.names import check_placeholder_speakers, check_topics
 from kaffee_site.review.numbers import check_numbers
 from kaffee_site.review.placeholders import check_placeholders
 from kaffee_site.text import fold
+from kaffee_site.review.pictures import check_picture_sizes, unpublished_pictures
 
 
 class Review:
@@ -77,6 +80,7 @@ class Review:
         check_placeholder_speakers(site, docs, found)
         check_image_alt(site, docs, found)
         check_editor_script(site, planned, found)
+        check_picture_sizes(site, docs, found)
         return found
 
     def planned(self, site: Site, specs: list[PageSpec], theme: Theme, found: Diagnostics) -> set[str]:
@@ -90,6 +94,8 @@ class Review:
             paths.add(spec.path)
         paths.update(f"{STATIC_DIR}/{rel}" for rel, _ in theme.static_files())
         paths.update(f"media/{rel}" for rel in site.media)
+        paths -= unpublished_pictures(site)  # published in their sizes instead (images/)
+        paths.update(path for picture in site.images.values() for path in picture_paths(picture))
         paths.add(OUTPUT_MARKER)
         return paths
 

@@ -17,6 +17,7 @@ from kaffee_site.content.load import SourceDoc
 from kaffee_site.i18n import catalogue
 from kaffee_site.markdown.body import Body, BodyLink
 from kaffee_site.model import Site
+from kaffee_site.review.pictures import unpublished_pictures
 
 _FILE_NAME = re.compile(r"^[^\s/]+\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.IGNORECASE)
 
@@ -36,6 +37,7 @@ def bodies(site: Site) -> Iterator[tuple[str, str, Body]]:
 
 def check_links(site: Site, planned: set[str], found: Diagnostics) -> None:
     media = {f"media/{m}" for m in site.media}
+    unpublished = unpublished_pictures(site)  # raster pictures: published only in their sizes
     # a session rejected for its front matter has no page now, but will once that is fixed
     known = planned | media | {f"{s.url_path}index.html" for s in site.rejected if s.slug}
     words = catalogue(site.config.language)
@@ -45,6 +47,11 @@ def check_links(site: Site, planned: set[str], found: Diagnostics) -> None:
             if link.is_image:
                 _check_alt(source, link, found, words)
             target = None if link.external else resolve_link(link.target, page_url)
+            if not link.is_image and target in unpublished:
+                found.warning(source, link.line, f"the picture '{link.target}' is not published as a file of its own",
+                              "show it as an image (![what it shows](media/…)), or publish the originals of "
+                              "pictures with 'images: {originals: true}' in site.yaml")
+                continue
             if target is None or _exists(target, known):
                 continue
             if link.is_image or target.startswith("media/"):

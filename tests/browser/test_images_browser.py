@@ -1,0 +1,128 @@
+"""Pictures in a real browser (issue 24): on a 375 px phone Chromium picks a file no wider than
+twice the width it shows, and nothing on the page shifts when a picture arrives.
+
+The server holds every picture back for a moment, so the page is painted before any picture
+arrives: without width and height the text below would move then, and Chromium records that
+as a `layout-shift` entry naming the moved elements.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import threading
+import time
+
+import pytest
+from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler
+from PIL import Image, ImageDraw
+
+from kaffee_site.cli import main as kaffee_site
+from support import Archive, session_md
+
+pytestmark = pytest.mark.browser
+
+DELAY = 0.4  # seconds every picture is held back
+
+
+class SlowPictures(ArchiveHandler):
+    def do_GET(self):
+        if "/media/" in self.path:
+            time.sleep(DELAY)
+        super().do_GET()
+
+
+def _photo(size: tuple[int, int]) -> bytes:
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    ImageDraw.Draw(image).ellipse((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(200, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # held upright: shown 1800 x 2400
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80, exif=exif.tobytes())
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def photo_site(tmp_path_factory):
+    archive = Archive(tmp_path_factory.mktemp("photo-site"))
+    archive.write("site.yaml", "title: Fotos\nbase_url: /kaffee/\nsearch: false\n")
+    archive.write("media/runde.jpg", _photo((2400, 1800)))
+    archive.write("media/tafel.jpg", _photo((1600, 1200)))
+    text = "\n\n".join(f"Absatz {n}: Die Runde sprach über Förderprogramme, Datenräume und Verstetigung."
+                       for n in range(12))
+    archive.write("sessions/foto.md", session_md(
+        "Eine Runde mit Foto", "2024-09-05", image="{src: media/runde.jpg, alt: Die Runde am Bildschirm}",
+        body=f"{text}\n\n![Die Tafel nach der Sitzung](media/tafel.jpg)\n\nNach dem Bild geht es weiter.\n"))
+    assert kaffee_site(["build", "--content", str(archive.content), "--output", str(archive.output),
+                        "--templates", str(TEMPLATES)]) == 0
+    handler = functools.partial(SlowPictures, directory=str(archive.output), base_path="/kaffee/")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/kaffee/"
+    server.shutdown()
+    server.server_close()
+
+
+# Every layout shift, with the elements it moved, from before the first paint on.
+SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) {
+    window.__shifts.push({value: entry.value,
+      sources: (entry.sources || []).map(s => s.node ? (s.node.nodeName + ' ' + (s.node.textContent || '').slice(0, 40)) : '?')});
+  }
+}).observe({type: 'layout-shift', buffered: true});
+"""
+
+CHOSEN = """(selector) => {
+  const img = document.querySelector(selector);
+  return {complete: img.complete, current: img.currentSrc, natural: img.naturalWidth, shown: img.clientWidth,
+          height: img.clientHeight, attr: [img.getAttribute('width'), img.getAttribute('height')]};
+}"""
+
+
+def test_a_phone_gets_a_small_file_and_nothing_shifts(browser, photo_site):
+    context = browser.new_context(viewport={"width": 375, "height": 700}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.goto(photo_site + "sitzungen/foto/")
+        page.wait_for_function("document.querySelector('figure.lead img').complete", timeout=10_000)
+        page.wait_for_timeout(200)
+        lead = page.evaluate(CHOSEN, "figure.lead img")
+        assert lead["natural"] > 0 and lead["current"].endswith(".webp"), lead
+        assert lead["shown"] == 343, lead  # 375 px less the column's padding
+        assert lead["natural"] <= 2 * lead["shown"], lead  # the 480-wide file, not the 1800-wide photo
+        assert abs(lead["height"] - lead["shown"] * 2400 / 1800) <= 1, lead  # upright, in proportion
+        # the picture in the report loads as it comes near, and is chosen the same way
+        page.locator(".report img").scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('.report img').complete "
+                               "&& document.querySelector('.report img').naturalWidth > 0", timeout=10_000)
+        page.wait_for_timeout(DELAY * 1000 + 300)
+        body = page.evaluate(CHOSEN, ".report img")
+        assert 0 < body["natural"] <= 2 * body["shown"], body
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "images-session-375.png", full_page=True)
+        shifts = page.evaluate("window.__shifts")
+        assert shifts == [], f"the page shifted when pictures arrived: {shifts}"
+    finally:
+        context.close()
+
+
+def test_without_width_and_height_the_same_page_would_shift(browser, photo_site, tmp_path):
+    """The measurement above can see a shift: the same page with the picture's size attributes
+    taken out shifts when the picture arrives."""
+    context = browser.new_context(viewport={"width": 375, "height": 700}, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.add_init_script("""document.addEventListener('DOMContentLoaded', () => {
+            for (const img of document.querySelectorAll('figure.lead img')) {
+              img.removeAttribute('width'); img.removeAttribute('height'); }});""")
+        page.goto(photo_site + "sitzungen/foto/")
+        page.wait_for_function("document.querySelector('figure.lead img').complete", timeout=10_000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__shifts").__len__() > 0
+    finally:
+        context.close()
