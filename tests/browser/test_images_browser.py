@@ -12,11 +12,14 @@ from __future__ import annotations
 import functools
 import http.server
 import io
+import json
+import shutil
+import subprocess
 import threading
 import time
 
 import pytest
-from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler
+from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler, node_tool
 from PIL import Image, ImageDraw
 
 from kaffee_site.cli import main as kaffee_site
@@ -60,7 +63,7 @@ def photo_site(tmp_path_factory):
     handler = functools.partial(SlowPictures, directory=str(archive.output), base_path="/kaffee/")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/kaffee/"
+    yield f"http://127.0.0.1:{server.server_address[1]}/kaffee/", archive.output
     server.shutdown()
     server.server_close()
 
@@ -127,7 +130,7 @@ def _visit(browser, url: str, width: int) -> tuple[dict, dict, list, list, float
 @pytest.mark.parametrize("width", sorted(VIEWPORTS))
 def test_the_browser_chooses_a_file_for_the_width_and_nothing_shifts(browser, photo_site, width):
     shown, chosen = VIEWPORTS[width]
-    lead, body, loaded, shifts, cls = _visit(browser, photo_site + "sitzungen/foto/", width)
+    lead, body, loaded, shifts, cls = _visit(browser, photo_site[0] + "sitzungen/foto/", width)
     assert lead["complete"] and lead["current"].endswith(".webp"), lead
     assert lead["shown"] == shown, lead
     assert lead["pixels"] == chosen and f"runde-{chosen}." in lead["current"], lead  # not the 1800-wide photo
@@ -150,9 +153,22 @@ def test_without_width_and_height_the_same_page_would_shift(browser, photo_site,
         page.add_init_script("""document.addEventListener('DOMContentLoaded', () => {
             for (const img of document.querySelectorAll('figure.lead img')) {
               img.removeAttribute('width'); img.removeAttribute('height'); }});""")
-        page.goto(photo_site + "sitzungen/foto/")
+        page.goto(photo_site[0] + "sitzungen/foto/")
         page.wait_for_function("document.querySelector('figure.lead img').complete", timeout=10_000)
         page.wait_for_timeout(300)
         assert page.evaluate("window.__shifts") and page.evaluate(CLS) > 0.1
     finally:
         context.close()
+
+
+def test_the_picture_markup_is_valid_html(photo_site):
+    """<picture>, <source> with srcset and sizes, <img> with width and height: the Nu HTML Checker."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: run `make test`, which installs default-jre-headless")
+    page = photo_site[1] / "sitzungen" / "foto" / "index.html"
+    assert page.read_text(encoding="utf-8").count("<picture>") == 2
+    run = subprocess.run([java, "-jar", str(node_tool("vnu-jar/build/dist/vnu.jar")), "--errors-only",
+                          "--format", "json", str(page)], capture_output=True, text=True, timeout=300)
+    messages = [f"{m.get('lastLine', '?')}: {m['message']}" for m in json.loads(run.stderr)["messages"]]
+    assert messages == [] and run.returncode == 0, messages
