@@ -165,12 +165,31 @@ def published(content: Path) -> tuple[int, int, int, int]:
     return sources, files, photos, phone
 
 
+def one_photo(content: Path) -> list[str]:
+    """Table rows: the first photo as the editor saved it, and each file made from it (read back
+    with Pillow: format, size, whether any EXIF is left)."""
+    from PIL import Image
+
+    source = content / "media" / "foto-0.jpg"
+    made = sorted((content.parent / "out" / "media").glob("foto-0-*"),
+                  key=lambda p: (int(p.name.split("-")[2].split(".")[0]), p.suffix))
+    rows = []
+    for path in [source, *made]:
+        with Image.open(path) as image:
+            exif = image.getexif()
+            gps = bool(exif.get_ifd(0x8825)) or 0x8825 in exif
+            rows.append(f"| {'source: ' if path == source else ''}`{path.name}` | {image.format} | "
+                        f"{image.width} x {image.height} | {path.stat().st_size / 1024:,.0f} KB | "
+                        f"{len(exif)} tags{', GPS' if gps else ''} |")
+    return rows
+
+
 def median(samples: list[measure.Sample]) -> measure.Sample:
     return measure.median(samples)
 
 
 def section(args, plain: dict, pictures: dict, counts: dict[str, str], sizes: tuple[int, int, int, int],
-            load: tuple[float, float]) -> str:
+            load: tuple[float, float], photo_rows: list[str]) -> str:
     mib = 1024 * 1024
     rows = []
     for key, label in (("clean", "clean build (`--no-cache`)"), ("cached", "cached rebuild, one session edited"),
@@ -199,6 +218,13 @@ def section(args, plain: dict, pictures: dict, counts: dict[str, str], sizes: tu
         f"Published: the {2 * args.photos} sources weigh {sources / mib:.1f} MiB, the {_count(pictures)} files made from them "
         f"{files / mib:.1f} MiB in all. A phone at 375 px loads a photo's 480-wide WebP: "
         f"{phone / args.photos / 1024:.0f} KB on average instead of the {photos / args.photos / mib:.1f} MiB of the original.",
+        "",
+        "One photo (the phone holds it upright: stored 4032 x 3024 with orientation 6) and what is published of it "
+        "(EXIF read back with Pillow):",
+        "",
+        "| file | format | pixels | bytes | EXIF |",
+        "|---|---|---|---|---|",
+        *photo_rows,
         END,
     ])
 
@@ -247,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         seen = [ENCODED.search(s.output) for s in found[key]]
         counts[key] = ", ".join(f"{m.group(1)} of {m.group(2)}" if m else "?" for m in seen)
     counts["clean"] = "all (no cache)"
-    text = section(args, found_plain, found, counts, published(with_pictures), (load_before, os.getloadavg()[0]))
+    text = section(args, found_plain, found, counts, published(with_pictures), (load_before, os.getloadavg()[0]),
+                   one_photo(with_pictures))
     print(text)
     if str(args.results) != "-":
         write_section(args.results, text)
