@@ -57,7 +57,7 @@ class PageSpec:
 # kind whose pages it lists, the addresses (which plan no page) after it; then the kinds that only
 # offer template helpers. Names, not modules: the kinds import PageSpec from here.
 KINDS = ("pages", "feeds", "calendar", "cards", "opendata", "admin", "sitemap", "addresses",
-         "structured", "timeline", "topicmap")
+         "structured", "timeline", "topicmap", "pictures")
 
 
 @lru_cache(maxsize=1)
