@@ -216,7 +216,7 @@ def section(args, plain: dict, pictures: dict, counts: dict[str, str], sizes: tu
         *rows,
         "",
         f"Published: the {2 * args.photos} sources weigh {sources / mib:.1f} MiB, the {_count(pictures)} files made from them "
-        f"{files / mib:.1f} MiB in all. A phone at 375 px loads a photo's 480-wide WebP: "
+        f"{files / mib:.1f} MiB in all. At 375 px (one device pixel per CSS pixel) the browser loads a photo's 480-wide WebP: "
         f"{phone / args.photos / 1024:.0f} KB on average instead of the {photos / args.photos / mib:.1f} MiB of the original.",
         "",
         "One photo (the phone holds it upright: stored 4032 x 3024 with orientation 6) and what is published of it "
