@@ -208,7 +208,9 @@ def section(args, plain: dict, pictures: dict, counts: dict[str, str], sizes: tu
         f"{args.photos} of them with a phone photo (4032 x 3024 JPEG, orientation tag, GPS) as their image and a "
         f"screenshot (1280 x 800 PNG) in the report; the same corpus without them as the baseline; search off. "
         f"Medians of {args.runs} runs; load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
-        f"({machine.get('cpus', '?')} CPUs, shared with other jobs: single figures are noisy).",
+        f"({machine.get('cpus', '?')} CPUs, shared with other jobs: single figures are noisy; with the load above the "
+        f"number of CPUs, wall time mostly measures waiting, and CPU seconds (every thread and worker counted) are "
+        f"the steadier figure).",
         "",
         "| build | wall s, no pictures | wall s, pictures | pictures cost | CPU s, no pictures | CPU s, pictures "
         "| peak MiB | picture files encoded | runs (pictures) |",
