@@ -30,6 +30,7 @@ from typing import Any, Mapping
 from kaffee_site.appearance import KEYS as THEME_KEYS
 from kaffee_site.cms_settings import DEFAULTS as CMS_DEFAULTS
 from kaffee_site.config import DEFAULTS, LEGAL_KEYS
+from kaffee_site.image_settings import ImageSettings
 from kaffee_site.urls import Urls
 
 STRING, TEXT, MARKDOWN = "string", "text", "markdown"  # one line; a few sentences; a Markdown body
@@ -206,6 +207,22 @@ _CMS = Field("cms", OBJECT, "the browser editor admin/ (Decap CMS)", fields=(
 ))
 
 
+# `images:`, the files made from pictures (image_settings.py reads and checks the values)
+_IMAGE_DEFAULTS = ImageSettings()
+_IMAGES = Field("images", OBJECT, "the sizes, formats and metadata of the files made from pictures", fields=(
+    Field("widths", NUMBER, "the widths made of each picture", format="list of px widths",
+          default=list(_IMAGE_DEFAULTS.widths)),
+    Field("formats", STRINGS, "modern formats offered before the fallback", format="webp, avif",
+          default=list(_IMAGE_DEFAULTS.formats)),
+    Field("quality", NUMBER, "the encoders' quality", format="1-100, or {jpeg, webp, avif}",
+          default=dict(_IMAGE_DEFAULTS.quality)),
+    Field("keep", STRINGS, "metadata kept: nothing, or the author and copyright", format="[] or [copyright]",
+          default=[]),
+    Field("originals", BOOLEAN, "true: publish each picture's original too (stripped)", default=False),
+    Field("max_megapixels", NUMBER, "a larger picture is left out", default=_IMAGE_DEFAULTS.max_pixels // 1_000_000),
+))
+
+
 # site.yaml: the defaults are config.py's; the parser is config.py (beneath this module)
 SITE = Kind("site", "", (
     _setting("title", STRING, "the archive's name"),
@@ -229,5 +246,6 @@ SITE = Kind("site", "", (
           format="true, false or the slugs", default=DEFAULTS["legal_pages"], fields=tuple(
               Field(key, STRING, f"the slug of the {what}", format="slug") for key, what in zip(
                   LEGAL_KEYS, ("legal notice (Impressum)", "privacy policy", "accessibility statement")))),
+    _IMAGES,
     _setting("extra_keys", STRINGS, "keys a theme adds, not reported as unknown"),
 ))
