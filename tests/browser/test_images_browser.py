@@ -137,9 +137,12 @@ def test_the_browser_chooses_a_file_for_the_width_and_nothing_shifts(browser, ph
     assert shown <= lead["pixels"] <= 2 * shown, lead  # sharp, and no more than twice what is shown
     assert abs(lead["height"] - lead["shown"] * 2400 / 1800) <= 1, lead  # upright, in proportion
     assert shown <= body["pixels"] <= 2 * shown and body["current"].endswith(".webp"), body
-    # of each picture the page fetched the chosen file alone (and the decoding above fetched it again)
-    fetched = sorted({name for name, _ in loaded})
-    assert fetched == sorted({lead["current"].split("/media/")[1], body["current"].split("/media/")[1]}), loaded
+    # what arrived of each picture is the chosen file alone (the decoding above fetched it again); a
+    # smaller one may have been asked for and dropped (a page laid out before its viewport was set,
+    # as a loaded machine shows at times: nothing of it arrives), a larger one never
+    chosen_files = {lead["current"].split("/media/")[1], body["current"].split("/media/")[1]}
+    assert {name for name, size in loaded if size > 0} == chosen_files, loaded
+    assert all(int(name.split("-")[1].split(".")[0]) <= chosen for name, _ in loaded), loaded
     assert shifts == [] and cls == 0, f"the page shifted when pictures arrived (CLS {cls}): {shifts}"
 
 
