@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import Callable, Collection, ContextManager, Iterable, Iterator
@@ -125,11 +125,12 @@ class Engine:
                 content, found, drafts=self.options.drafts, render_bodies=render, session_parser=parse,
                 relate=relate))
         self._count(linked)
-        if self.record:  # kept for the next run to relink against (in the cache too: cache.save)
-            self.last_link = linked
         for problem in linked.problems:
             diag.add(problem)
-        return LoadedSite(self.images.survey(linked.site, diag), diag, content)
+        site = self.images.survey(linked.site, diag)
+        if self.record:  # kept for the next run to relink against (in the cache too: cache.save), with
+            self.last_link = replace(linked, site=site)  # its pictures, so quick pages show them as the run does
+        return LoadedSite(site, diag, content)
 
     def _count(self, linked: LastLink) -> None:
         stats, site = self.cache.stats, linked.site
