@@ -409,7 +409,8 @@ def test_a_warm_engine_a_cached_and_a_clean_build_agree_while_pictures_change(tm
     other widths in site.yaml, a picture taken out again."""
     from support import TEMPLATES
 
-    from kaffee_site.engine import Engine, build
+    from kaffee_site.commands.build import build
+    from kaffee_site.engine import Engine
     from kaffee_site.options import BuildOptions
 
     archive = Archive(tmp_path / "archive")

@@ -72,6 +72,8 @@ VALID = {
     # (the pinned default itself, written out, is refused: its '@' is outside the address pattern)
     "cms.script": ["https://cdn.example.org/decap-cms/3.16.3/decap-cms.js"],
     "cms.integrity": [cms_settings.DEFAULT_INTEGRITY],
+    "images.formats": ["webp", "avif"],
+    "images.keep": ["copyright"],
 }
 
 
