@@ -208,7 +208,7 @@ def test_code_compiled_for_one_side_of_the_sandbox_is_never_run_on_the_other(tmp
     (tmp_path / "page.html").write_text("{{ marked() }}", encoding="utf-8")
     store = _CodeStore()
     for sandboxed in (first, not first, first, not first):  # each compiled once, then from the store
-        theme = Theme(tmp_path, known=store, sandboxed=sandboxed)
+        theme = Theme(tmp_path, store=store, sandboxed=sandboxed)
         if sandboxed:
             with pytest.raises(TemplateProblem, match="is not safely callable"):
                 theme.render("page.html", marked=marked)
