@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,15 @@ from kaffee_site.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 SAMPLE_CONTENT = ROOT / "content"
+SUITE_TODAY = "2025-07-01"  # today for the builds of the suite (conftest.py)
+
+
+def epoch(day: str, clock: str = "12:00") -> str:
+    """SOURCE_DATE_EPOCH for a German day and time, e.g. epoch('2024-10-09')."""
+    from kaffee_site.clock import berlin_offset
+
+    local = datetime.fromisoformat(f"{day}T{clock}")
+    return str(int((local - berlin_offset(local)).replace(tzinfo=timezone.utc).timestamp()))
 
 
 def session_md(title: str = "Eine Sitzung", date: str = "2024-09-05", body: str = "Ein Bericht.",

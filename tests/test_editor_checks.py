@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from support import TEMPLATES, Archive, session_md, wait_until, picture_bytes, with_legal_pages
+from support import TEMPLATES, Archive, epoch, session_md, wait_until, picture_bytes, with_legal_pages
 from kaffee_site.cli import main
 
 
@@ -303,7 +303,8 @@ def announcement_of(html: str) -> str | None:
     return box.split('datetime="', 1)[1].split('"', 1)[0]
 
 
-def test_the_start_page_announces_only_what_comes_after_the_newest_published_report(archive, capsys):
+def test_the_start_page_announces_only_what_comes_after_the_newest_published_report(archive, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-05-20"))  # after every report, before 12 June
     archive.write("sessions/jan.md", announcing("Januar", "2025-01-16", "2025-02-13", number=1))
     archive.write("sessions/feb.md", announcing("Februar", "2025-02-13", "2025-03-13", draft=True, number=2))
     archive.write("sessions/mar.md", announcing("März", "2025-03-13", number=3))
@@ -358,12 +359,18 @@ def test_an_announcement_that_skips_a_report_links_it_in_its_box(archive, capsys
     assert '<a href="/sitzungen/nov/">Nach September</a>' in box
 
 
-def test_announcements_never_depend_on_todays_date(archive, capsys):
-    # long past, yet still after the newest report: a build in any year shows the same page
+def test_a_passed_announcement_is_never_shown_as_coming(archive, capsys, monkeypatch):
+    # still after the newest report, but long past: no page announces it, and the build says why
     archive.write("sessions/a.md", announcing("Alt", "2001-03-01", "2001-04-05"))
-    assert build(archive, capsys)[0] == 0
-    assert announcement_of(archive.page("")) == "2001-04-05"
-    assert announcement_of(archive.page("sitzungen/a/")) == "2001-04-05"
+    code, err = build(archive, capsys)
+    assert code == 0
+    assert announcement_of(archive.page("")) is None and announcement_of(archive.page("sitzungen/a/")) is None
+    assert problem(archive, "sessions/a.md", 5, "the session announced for 2001-04-05 has passed, and no report "
+                   "of it is published", "write its report (kaffee-site new), or correct or remove 'next:' if it "
+                   "did not take place then", True) in err
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2001-04-05", "23:59"))  # its own day: still coming
+    code, err = build(archive, capsys)
+    assert announcement_of(archive.page("")) == "2001-04-05" and "has passed" not in err
 
 
 # --- what `new` leaves behind, numbers against dates -----------------------------------------------

@@ -71,7 +71,9 @@ def test_entries_carry_the_full_report_with_links_made_absolute_by_xml_base(samp
     content = entry.find(f"{ATOM}content")
     assert content.get("type") == "html"
     html = content.text
-    assert "<h2" in html and "Göppingen: ein Assistent für das Bürgertelefon" in html
+    assert "<h2" in html and "Mustertal: ein Assistent für das Bürgertelefon" in html
+    # an invented report says so in the feed too, as on its page
+    assert html.startswith("<p><strong>Erfundenes Beispiel.</strong> Dieser Bericht ist erfunden")
     base = content.get(XML_BASE)
     assert base == entry.find(f"{ATOM}link").get("href")
     hrefs = _hrefs(html)

@@ -53,7 +53,8 @@ def pipeline(raw: bytes) -> None:
         site = checked.site
         for spec in plan_pages(site):
             assert render_page(site, THEME, spec).data
-        assert any(s.rel == "sessions/fuzz.md" for s in site.sessions) or _draft(raw), "the page went missing"
+        future = any(p.path.endswith("fuzz.md") and "after today" in p.message for p in checked.diagnostics.warnings)
+        assert any(s.rel == "sessions/fuzz.md" for s in site.sessions) or _draft(raw) or future, "the page went missing"
 
 
 def _draft(raw: bytes) -> bool:

@@ -217,3 +217,59 @@ def test_the_help_and_init_name_no_particular_series(tmp_path: Path):
     for text in (result.stdout, result.stderr, new.stdout, new.stderr):
         assert "Kaffee" not in text and "Nr." not in text, text
     assert new.stderr.startswith("Round Table, no. 2, on 2025-04-10: ")
+
+
+# --- what requirements.txt installs in CI ------------------------------------------------------
+
+def test_the_requirement_follows_how_this_tool_was_installed(tmp_path: Path):
+    from kaffee_site.commands.provenance import requirement_for
+
+    # from a package index: the release
+    assert requirement_for("0.3.0", None, tmp_path).line == "kaffee-site==0.3.0"
+    # from git: the same commit
+    vcs = ('{"url": "https://github.com/land/kaffee-site", "vcs_info": {"vcs": "git", '
+           '"commit_id": "0123456789abcdef0123456789abcdef01234567", "requested_revision": "main"}}')
+    assert requirement_for("0.3.0", vcs, tmp_path).line == \
+        "kaffee-site @ git+https://github.com/land/kaffee-site@0123456789abcdef0123456789abcdef01234567"
+    # a wheel on the web, with the hash pip kept
+    remote = ('{"url": "https://example.org/kaffee_site-0.3.0-py3-none-any.whl", '
+              '"archive_info": {"hash": "sha256=abc"}}')
+    assert requirement_for("0.3.0", remote, tmp_path).line == \
+        "kaffee-site @ https://example.org/kaffee_site-0.3.0-py3-none-any.whl#sha256=abc"
+    # a wheel on this machine: copied into the archive
+    wheel = tmp_path / "kaffee_site-0.3.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK")
+    local = requirement_for("0.3.0", f'{{"url": "{wheel.as_uri()}", "archive_info": {{}}}}', tmp_path)
+    assert local.line == "./vendor/kaffee_site-0.3.0-py3-none-any.whl" and local.vendored == (wheel,)
+    # an editable checkout, a vanished wheel, an unreadable record: the pin, with a warning that says why
+    for record in ('{"url": "file:///src/kaffee-site", "dir_info": {"editable": true}}',
+                   '{"url": "file:///gone/kaffee_site-0.3.0-py3-none-any.whl", "archive_info": {}}', "{"):
+        pinned = requirement_for("0.3.0", record, tmp_path)
+        assert pinned.line == "kaffee-site==0.3.0" and "only once that release is on the package index" in pinned.warning
+
+
+def test_init_from_an_editable_checkout_says_that_ci_needs_a_release(tmp_path: Path):
+    result = run(tmp_path, "init", "--date", "2025-03-13")
+    assert result.returncode == 0
+    from kaffee_site import __version__
+    assert f"requirements.txt: kaffee-site=={__version__} (" in result.stdout
+    assert "warning: kaffee-site is installed in editable mode from " in result.stderr
+    assert not (tmp_path / "vendor").exists()
+
+
+def test_a_tool_installed_from_a_source_folder_goes_with_the_archive_as_a_wheel(tmp_path: Path):
+    """`pip install ./kaffee-site` leaves a folder CI cannot reach: init builds a wheel of it."""
+    from kaffee_site.commands.provenance import requirement_for
+
+    source = tmp_path / "kaffee-site"
+    source.mkdir()
+    (source / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = '
+                                           '"setuptools.build_meta"\n\n[project]\nname = "kaffee-site"\n'
+                                           'version = "9.9"\n\n[tool.setuptools]\npy-modules = []\n')
+    record = f'{{"url": "{source.as_uri()}", "dir_info": {{}}}}'
+    made = requirement_for("9.9", record, tmp_path / "built")
+    assert made.line == "./vendor/kaffee_site-9.9-py3-none-any.whl" and made.warning is None
+    assert [p.name for p in made.vendored] == ["kaffee_site-9.9-py3-none-any.whl"] and made.vendored[0].is_file()
+    broken = requirement_for("9.9", f'{{"url": "{(tmp_path / "nothing").as_uri()}", "dir_info": {{}}}}',
+                             tmp_path / "none")
+    assert broken.line == "kaffee-site==9.9" and "no wheel could be built from" in broken.warning

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 import unicodedata
 from datetime import date
 
@@ -13,7 +17,9 @@ from kaffee_site.cli import main
 from kaffee_site.content.limits import CONTROL
 from kaffee_site.content.load import read_source
 from kaffee_site.commands.new import session_text
-from support import TEMPLATES, Archive, session_md, with_legal_pages
+from support import TEMPLATES, Archive, epoch, session_md, with_legal_pages
+
+from kaffee_site.clock import berlin_time
 
 
 def new(archive: Archive, capsys, *args: str) -> tuple[int, str, str]:
@@ -103,13 +109,17 @@ def test_the_new_file_builds_and_check_flags_the_placeholder(archive: Archive, c
 
 
 def test_the_date_defaults_to_today(archive: Archive):
-    before = date.today()
-    result = archive.run("new", "Heute")
-    after = date.today()
-    assert result.returncode == 0
-    made = [p.name for p in archive.content.rglob("*.md")]
+    """Today as the build knows it: SOURCE_DATE_EPOCH's day when set, else the clock's (in Germany)."""
+    result = archive.run("new", "Gestern", env={"SOURCE_DATE_EPOCH": epoch("2024-10-09", "23:30")})
+    assert result.returncode == 0 and result.stdout.strip().endswith("2024-10-09-gestern.md")
+    clock = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    before = berlin_time(time.time()).date()
+    result = subprocess.run([sys.executable, "-m", "kaffee_site", *archive.args("new", "Heute")], env=clock,
+                            capture_output=True, text=True, cwd=archive.root)
+    after = berlin_time(time.time()).date()
+    assert result.returncode == 0, result.stderr
+    made = sorted(p.name for p in archive.content.rglob("*heute.md"))
     assert made in ([f"{before.isoformat()}-heute.md"], [f"{after.isoformat()}-heute.md"])
-    assert result.stdout.strip().endswith("-heute.md")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -2,8 +2,9 @@
 outside the repository, then `init` and `build` in a new folder with no templates of its own,
 with one overridden template, and with the override removed again.
 
-The wheel is built from a copy of the sources (setuptools writes build/ next to pyproject.toml,
-and the repository must stay clean). The new environment gets kaffee-site from the wheel alone
+The wheel is built once, from a copy of the sources (setuptools writes build/ next to
+pyproject.toml, and the repository must stay clean), the way the release workflow builds it:
+`python -m build`, the sdist first and the wheel from it. The new environment gets kaffee-site from the wheel alone
 (`--no-deps`); its dependencies are those of the environment running the tests, reached through
 a .pth file, so the test needs no network.
 """
@@ -19,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from support import ROOT, tree_snapshot
 
 OVERRIDE = ('{% extends "default/base.html" %}\n'
@@ -32,8 +34,8 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """bin/ of a fresh venv that holds kaffee-site from a freshly built wheel."""
+def wheel(tmp_path_factory) -> Path:
+    """The wheel, built once for every test here."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     source.mkdir()
@@ -42,21 +44,29 @@ def installed(tmp_path_factory) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     for name in ("src", "templates"):
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "-w", work / "dist", source, cwd=work)
+    # as the release workflow builds them: the sdist, then the wheel from the sdist (so the sdist
+    # must hold everything the wheel needs)
+    _run(sys.executable, "-m", "build", "--outdir", work / "dist", source, cwd=work)
     wheels = list((work / "dist").glob("kaffee_site-*.whl"))
-    assert len(wheels) == 1
+    assert len(wheels) == 1 and len(list((work / "dist").glob("kaffee_site-*.tar.gz"))) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
     for inside in ("kaffee_site/themes/default/base.html", "kaffee_site/themes/default/static/style.css",
                    "kaffee_site/locales/de.po", "kaffee_site/locales/en.po", "kaffee_site/cms/admin.js",
                    "kaffee_site/scaffold/common/dot-github/workflows/pages.yml",
                    "kaffee_site/scaffold/de/content/pages/barrierefreiheit.md"):
         assert inside in names, inside
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory) -> Path:
+    """bin/ of a fresh venv that holds kaffee-site from the wheel."""
+    work = tmp_path_factory.mktemp("installed")
     env = work / "env"
     venv.create(env, with_pip=True)
     bin_dir = env / "bin"
     _run(bin_dir / "python", "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
-         "--disable-pip-version-check", wheels[0], cwd=work)
+         "--disable-pip-version-check", wheel, cwd=work)
     # the dependencies (jinja2, markdown-it, yaml, watchdog, pagefind) from the environment running the tests
     purelib = _run(bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
                    cwd=work).stdout.strip()
@@ -107,3 +117,42 @@ def test_an_english_archive_from_the_wheel(installed: Path, tmp_path: Path):
 def test_installing_leaves_no_build_folder_in_the_repository():
     assert not (ROOT / "build").exists()
     assert "/build/" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_an_archive_installs_the_same_tool_in_ci_without_a_release(installed: Path, wheel: Path, tmp_path: Path):
+    """As CI would: init with the wheel's tool, then a second fresh environment installs what the
+    archive's requirements.txt names, from the archive's folder (the package index is there, but
+    kaffee-site is not on it), and builds; git then stages what init wrote and nothing the build made."""
+    _run(installed / "kaffee-site", "init", "archiv", "--date", "2025-03-13", cwd=tmp_path)
+    site = tmp_path / "archiv"
+    assert (site / "requirements.txt").read_text().splitlines()[-1] == f"./vendor/{wheel.name}"
+    assert (site / "vendor" / wheel.name).read_bytes() == wheel.read_bytes()
+    written = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    ci = tmp_path / "ci-env"
+    venv.create(ci, with_pip=True)
+    _run(ci / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r",
+         "requirements.txt", cwd=site)
+    where = _run(ci / "bin/python", "-c", "import kaffee_site; print(kaffee_site.__file__)", cwd=tmp_path).stdout
+    assert where.startswith(str(ci)), where
+    _run(ci / "bin/kaffee-site", "check", "--strict", cwd=site)
+    _run(ci / "bin/kaffee-site", "build", cwd=site)
+    assert "Willkommen im Archiv" in (site / "output/index.html").read_text(encoding="utf-8")
+    _run("git", "init", "-q", cwd=site)
+    _run("git", "add", "-A", cwd=site)
+    staged = set(_run("git", "diff", "--cached", "--name-only", cwd=site).stdout.split())
+    assert staged == written and f"vendor/{wheel.name}" in staged
+
+
+def test_the_release_workflow_builds_both_and_publishes_through_trusted_publishing():
+    flow = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+    assert flow[True] == {"push": {"tags": ["v*"]}}  # YAML reads the key 'on' as true
+    build, publish = flow["jobs"]["build"], flow["jobs"]["publish"]
+    runs = "\n".join(step.get("run", "") for step in build["steps"])
+    assert "python -m build" in runs and "pip install dist/*.whl" in runs and "GITHUB_REF_NAME" in runs
+    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    uses = [step["uses"] for step in publish["steps"]]
+    assert uses[-1].startswith("pypa/gh-action-pypi-publish@")
+    # trusted publishing: no token or password is handed to the publishing step
+    assert all("with" not in step or not {"password", "user"} & set(step["with"]) for step in publish["steps"])
+    assert flow["permissions"] == {"contents": "read"} and "id-token" not in build.get("permissions", {})

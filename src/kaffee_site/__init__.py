@@ -4,8 +4,8 @@ The package in layers, the lowest first. A module imports from its own layer and
 it in this list, never from one below, and no imports run in a circle (tests/test_imports.py
 holds the code to this map and to the "May import" sentence of each folder's `__init__.py`):
 
-    errors.py text.py digest.py i18n.py urls.py appearance.py cms_settings.py image_settings.py config.py options.py forks.py themes/
-                            the base modules: messages, words, digests, folder names, settings, worker processes
+    errors.py text.py digest.py clock.py i18n.py urls.py appearance.py cms_settings.py image_settings.py config.py options.py forks.py themes/
+                            the base modules: messages, words, digests, today, folder names, settings, worker processes
     markdown/               the one configured Markdown parser, its rules and the body types
     model.py                the immutable Site and its records (which hold bodies)
     content/                scan the content folder, enforce limits, load files, the schema, parse

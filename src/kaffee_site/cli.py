@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from kaffee_site import __version__
+from kaffee_site import __version__, clock
 from kaffee_site.errors import BuildFailed, FaultError, KaffeeError, Problem, UsageError, printable
 from kaffee_site.text import impossible_day
 
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
     _templates_option(build)
     build.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
+    _future_option(build)
     build.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the build cache (.kaffee-cache/ next to the output)")
     build.add_argument("--strict", action="store_true",
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     _content_options(check)
     _templates_option(check)
     check.add_argument("--drafts", action="store_true", help="check as if sessions marked 'draft: true' were published")
+    _future_option(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too (for CI)")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="'github' prints GitHub Actions annotations (default: text)")
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: ./output)")
     _templates_option(serve)
     serve.add_argument("--drafts", action="store_true", help="include sessions marked 'draft: true'")
+    _future_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
 
@@ -94,6 +97,11 @@ def _iso_date(text: str) -> date:
         if reason:  # the shape is right, only the day does not exist
             raise argparse.ArgumentTypeError(f"{text!r} is not a day: {reason}") from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-03-13") from None
+
+
+def _future_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--future", action="store_true",
+                         help="include reports dated after today (today: SOURCE_DATE_EPOCH if set, else the clock)")
 
 
 def _templates_option(command: argparse.ArgumentParser) -> None:
@@ -151,8 +159,8 @@ def _build(args: argparse.Namespace) -> int:
     from kaffee_site.reuse.manifest import manifest_for
 
     started = time.perf_counter()
-    options = BuildOptions(args.content, args.output, _templates(args), args.drafts, cache=not args.no_cache,
-                           strict=args.strict)
+    options = BuildOptions(args.content, args.output, _templates(args), args.drafts, args.future, clock.today(),
+                           cache=not args.no_cache, strict=args.strict)
     # Nothing changed since the last cached build: answered before the engine (Jinja, markdown-it,
     # the model) is even imported, which is most of such a build's time.
     last = manifest_for(options) if options.cache else None
@@ -191,8 +199,8 @@ def _check(args: argparse.Namespace) -> int:
     from kaffee_site.options import BuildOptions
     from kaffee_site.commands.check import check, github_annotations
 
-    report = check(BuildOptions(args.content, args.output, templates_dir=_templates(args), drafts=args.drafts),
-                   args.published)
+    report = check(BuildOptions(args.content, args.output, templates_dir=_templates(args), drafts=args.drafts,
+                                future=args.future, today=clock.today()), args.published)
     if args.format == "github":
         for line in github_annotations(report.problems, Path.cwd()):
             _say(line)
@@ -225,7 +233,7 @@ def _new(args: argparse.Namespace) -> int:
             return EXIT_CONTENT
         _say("fill in the summary and the description; sessions list the topic under 'topics:'", file=sys.stderr)
         return EXIT_OK
-    day = args.date or date.today()  # the one place that reads the clock
+    day = args.date or clock.today()
     try:
         created = new_session(args.content, args.title, day, args.series)
     except SessionExists as err:
@@ -300,7 +308,7 @@ def _init(args: argparse.Namespace) -> int:
     from kaffee_site.commands.init import ArchiveExists, init_archive, next_steps
 
     try:
-        archive = init_archive(args.folder, args.language, args.date or date.today(), args.title)
+        archive = init_archive(args.folder, args.language, args.date or clock.today(), args.title)
     except ArchiveExists as err:
         _say(f"kaffee-site: {err}", file=sys.stderr)
         return EXIT_CONTENT
@@ -309,6 +317,10 @@ def _init(args: argparse.Namespace) -> int:
         _say(f"  {rel}")
     for rel in archive.kept:
         _say(f"  {rel} (already there, kept as it was)")
+    if archive.requirement is not None:
+        _say(f"requirements.txt: {archive.requirement.line} ({archive.requirement.how})")
+        if archive.requirement.warning:
+            _say(f"warning: {archive.requirement.warning}", file=sys.stderr)
     _say("next steps:")
     for step in next_steps(archive):
         _say(f"  {step}")
@@ -326,7 +338,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Ctrl-C even when started from a shell that ignores SIGINT for background jobs; `kill` alike
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda *_: _interrupt())
-    server = DevServer(BuildOptions(args.content, args.output, _templates(args), args.drafts),
+    server = DevServer(BuildOptions(args.content, args.output, _templates(args), args.drafts, args.future),
                        args.host, args.port, _ServeReport(args.output))
     try:
         server.start()

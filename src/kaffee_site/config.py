@@ -36,6 +36,9 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "event_start": None,
         "event_end": None,
         "organizer": "",  # for calendars and structured data; empty: the site title
+        # where the content's files are edited: each report links "edit this page" (link.py)
+        "repository": "",  # https://github.com/<owner>/<repo> or a GitLab project's address
+        "edit_url": "",  # the address a file's path in the content folder is appended to
         # keys a theme or archive adds (in site.yaml or front matter), so they are not reported
         "extra_keys": (),
         # the legal notice, privacy policy and accessibility statement every page must link:
@@ -72,6 +75,8 @@ class SiteConfig:
     event_start: time | None = DEFAULTS["event_start"]
     event_end: time | None = DEFAULTS["event_end"]
     organizer: str = DEFAULTS["organizer"]
+    repository: str = DEFAULTS["repository"]
+    edit_url: str = DEFAULTS["edit_url"]
     image: SiteImage | None = None
     extra_keys: tuple[str, ...] = DEFAULTS["extra_keys"]
     legal_pages: bool | Mapping[str, str] = DEFAULTS["legal_pages"]
@@ -198,6 +203,9 @@ def config_from_mapping(
                    "'event_end' must be after 'event_start'")
         values.pop("event_end", None)
         values.pop("event_start", None)
+    for key in ("repository", "edit_url"):
+        if key in data:
+            values[key] = _web_address(data[key], key, lines.get((key,)), path, diag)
     if "extra_keys" in data:
         values["extra_keys"] = _extra_keys(data["extra_keys"], lines.get(("extra_keys",)), path, diag)
     values["urls"] = _check_urls(data.get("urls"), values.get("language", DEFAULTS["language"]), lines, path, diag)
@@ -296,6 +304,16 @@ def _check_urls(value: Any, language: str, lines: Mapping[tuple, int], path: str
             return urls
         taken[name] = key
     return chosen
+
+
+def _web_address(value: Any, key: str, line: int | None, path: str, diag: Diagnostics) -> str:
+    example = {"repository": "https://github.com/land/archiv",
+               "edit_url": "https://github.com/land/archiv/edit/main/content/"}[key]
+    parts = urlsplit(value.strip()) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        diag.error(path, line, f"'{key}' must be a web address", f"write it like {example}")
+        return ""
+    return value.strip()
 
 
 def _check_base_url(value: Any, line: int | None, path: str, diag: Diagnostics) -> str:

@@ -20,6 +20,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable, Collection, ContextManager, Iterable, Iterator
 
+from kaffee_site import clock
+from kaffee_site.content.history import History, read_history
 from kaffee_site.content.load import Content, media_source
 from kaffee_site.content.parse import parse_session
 from kaffee_site.content.scan import read_inside
@@ -83,6 +85,9 @@ class Engine:
         self.warm = warm
         self.sources = Sources(options.content_dir, self.cache if options.cache else None)
         self.last_link: LastLink | None = None  # the last link (kept in memory by a warm engine)
+        self._last_link_scope = ""  # what it was made with (_scope)
+        self._history: History | None = None  # the git history of the last run (content/history.py)
+        self._given: tuple = ()  # this run's today and git history (load)
         self._linked_whole = False  # this run linked the whole archive (not a relink)
         self._digests: dict = {}  # a warm engine's last record digests (graph.Digests.groups)
         self.images = Images(options.content_dir, cache_folder(options.output_dir) if options.cache else None)
@@ -101,8 +106,10 @@ class Engine:
 
     @property
     def _scope(self) -> str:
-        """What a kept link was made with besides the files: drafts, the content folder as shown."""
-        return repr((self.options.drafts, str(self.options.content_dir)))
+        """What a kept link was made with besides the files: drafts, future reports, the content
+        folder as shown, and what this run was given: today (what is upcoming, which reports are
+        still to come) and the git history's head and prefix (last changes, edit links)."""
+        return repr((self.options.drafts, self.options.future, str(self.options.content_dir), self._given))
 
     # --- the stages -------------------------------------------------------------------
 
@@ -117,20 +124,34 @@ class Engine:
             relate = self.cache.relater(related_sessions)
         else:  # nothing runs again: the memory stores would only hold a second copy of every session and body
             render, parse, relate = render_bodies_parallel, parse_session, related_sessions
-        last = self.last_link if self.last_link is not None else self.cache.stored_link(self._scope, content)
+        today = self.options.today or clock.today()  # asked at each run: serve goes on past midnight
+        self._history = history = read_history(self.options.content_dir, self._session_rels(content),
+                                               self._history)
+        self._given = (today.isoformat(), history.head, history.prefix)
+        kept = self.last_link if self.last_link is not None and self._last_link_scope == self._scope else None
+        last = kept if kept is not None else self.cache.stored_link(self._scope, content)
         linked = relink(last, content, render) if last is not None else None
         self._linked_whole = linked is None
         if linked is None:
             linked = link_whole(content, lambda found: link_site(
                 content, found, drafts=self.options.drafts, render_bodies=render, session_parser=parse,
-                relate=relate))
+                relate=relate, future=self.options.future, today=today, history=history))
         self._count(linked)
         for problem in linked.problems:
             diag.add(problem)
+        if history.shallow:
+            diag.warning(str(self.options.content_dir), None,
+                         "the git checkout is shallow, so the reports do not show when they were last changed",
+                         "fetch the whole history: 'fetch-depth: 0' for actions/checkout, GIT_DEPTH: \"0\" on GitLab")
         site = self.images.survey(linked.site, diag)
         if self.record:  # kept for the next run to relink against (in the cache too: cache.save), with
             self.last_link = replace(linked, site=site)  # its pictures, so quick pages show them as the run does
+            self._last_link_scope = self._scope
         return LoadedSite(site, diag, content)
+
+    @staticmethod
+    def _session_rels(content: Content) -> list[str]:
+        return [doc.rel for doc in content.docs if doc.kind == "session"]
 
     def _count(self, linked: LastLink) -> None:
         stats, site = self.cache.stats, linked.site

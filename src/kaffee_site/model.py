@@ -78,8 +78,9 @@ class Announcement:
     announced_by: str  # slug of the announcing session
     session: str | None = None  # slug of its report, once one exists
     time: dt_time | None = None  # start (German wall-clock time), from `next.time`
-    # dated after the newest published report of its series: still ahead, worth announcing.
-    # Decided against the reports, never against today's date, so a build stays deterministic.
+    end: dt_time | None = None  # from `next.end`; None: the site's default length, or none
+    # still to come: dated today or later (the build's today: SOURCE_DATE_EPOCH or the clock) and
+    # after the newest published report of its series, with no report yet. Worth announcing.
     ahead: bool = False
 
 
@@ -101,6 +102,10 @@ class Session:
     rel: str  # path inside the content folder
     time: dt_time | None = None  # start (German wall-clock time); None: the site's default
     end: dt_time | None = None  # end; None: start plus the site's default length
+    example: bool = False  # `example: true`: an invented report, marked so on its page
+    # filled in by the link stage from site.yaml and the git history (content/history.py)
+    changed: date | None = None  # the day (in Germany) of the last commit that touched its file
+    edit_url: str | None = None  # where to edit its file in the repository
     # filled in by the link stage
     topics: tuple[str, ...] = ()  # topic slugs, in front-matter order
     body: Body | None = None

@@ -3,8 +3,9 @@
 It writes `content/` (site.yaml with every setting explained, one sample session, one topic,
 and the pages a German public body's site must have: Impressum, Datenschutzerklärung,
 Erklärung zur Barrierefreiheit; their English counterparts for `--language en`), and beside it
-`.gitignore`, `requirements.txt` and the workflow files that publish to GitHub Pages and GitLab
-Pages. The files come from `scaffold/` in the package. A folder that already holds an archive
+`.gitignore`, `requirements.txt` (what CI installs this very tool from: provenance.py, with a
+wheel in `vendor/` when it was installed from one) and the workflow files that publish to GitHub
+Pages and GitLab Pages. The files come from `scaffold/` in the package. A folder that already holds an archive
 (a `content/` folder) is refused; other files already there are kept, never overwritten.
 The date of the sample session comes from the caller: this module never reads the clock.
 """
@@ -16,7 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import tempfile
+
 from kaffee_site import __version__
+from kaffee_site.commands.provenance import Requirement, installed_requirement, vendor
 from kaffee_site.errors import KaffeeError, UsageError
 from kaffee_site.i18n import available_languages, catalogue, catalogue_language
 from kaffee_site.urls import urls_for
@@ -38,6 +42,7 @@ class NewArchive:
     written: tuple[str, ...]  # paths inside the folder, in the order written
     kept: tuple[str, ...]  # files that were there already and were left as they are
     pages: tuple[str, ...]  # the skeleton pages to fill in, as paths inside the folder
+    requirement: Requirement | None = None  # how CI installs this tool (provenance.py)
 
 
 def init_archive(folder: Path, language: str, day: date, title: str | None = None) -> NewArchive:
@@ -54,8 +59,18 @@ def init_archive(folder: Path, language: str, day: date, title: str | None = Non
     title = " ".join((title or TITLES.get(code, TITLES[FALLBACK])).split())
     if not title:
         raise UsageError("the title must not be empty")
+    with tempfile.TemporaryDirectory(prefix="kaffee-site-init-") as scratch:
+        requirement = installed_requirement(Path(scratch))
+        written, kept = _write(folder, code, language, day, title, requirement)
+        written += vendor(requirement, folder)
+    pages = tuple(rel for rel in written if rel.startswith("content/pages/"))
+    return NewArchive(folder, language, tuple(written), tuple(kept), pages, requirement)
+
+
+def _write(folder: Path, code: str, language: str, day: date, title: str,
+           requirement: Requirement) -> tuple[list[str], list[str]]:
     values = {"@TITLE@": _yaml_inner(title), "@DATE@": day.isoformat(), "@YEAR@": str(day.year),
-              "@LANGUAGE@": language, "@VERSION@": __version__}
+              "@LANGUAGE@": language, "@VERSION@": __version__, "@REQUIREMENT@": requirement.line}
     files = {**_files(SCAFFOLD / "common", values), **_files(SCAFFOLD / (code if (SCAFFOLD / code).is_dir()
                                                                          else FALLBACK), values)}
     for rel in files:  # before anything is written: a folder in the way is one message, not a traceback
@@ -73,8 +88,7 @@ def init_archive(folder: Path, language: str, day: date, title: str | None = Non
         except OSError as err:
             done = f"; {len(written)} file(s) were written before it" if written else "; nothing was written"
             raise UsageError(f"{err.filename or target}: cannot write it: {err.strerror}{done}") from None
-    pages = tuple(rel for rel in written if rel.startswith("content/pages/"))
-    return NewArchive(folder, language, tuple(written), tuple(kept), pages)
+    return written, kept
 
 
 def _check_folders(folder: Path, rel: str) -> None:

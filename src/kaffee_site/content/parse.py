@@ -166,11 +166,8 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
     day = fields.day(meta.get("date"), ("date",))
     series = fields.text("series") or config.series
     number = _number(fields, meta.get("number"))
-    draft = meta.get("draft", False)
-    if not isinstance(draft, bool):
-        fields.error(("draft",), "'draft' must be true or false",
-                     "write 'draft: true' to hold the session back, or remove the line")
-        draft = False
+    draft = _switch(fields, "draft", "write 'draft: true' to hold the session back, or remove the line")
+    example = _switch(fields, "example", "write 'example: true' for an invented sample report, or remove the line")
     session = Session(
         slug=fields.slug(doc.stem) or "", title=title or "", date=day or date.min,
         series=series, number=number, topic_names=_topic_names(fields),
@@ -183,7 +180,15 @@ def parse_session(doc: SourceDoc, config: SiteConfig, diag: Diagnostics,
     announcement = _announcement(fields, meta.get("next"), session)
     if not fields.ok and not salvage:
         return None
-    return replace(session, next=announcement, time=start, end=end)
+    return replace(session, next=announcement, time=start, end=end, example=example)
+
+
+def _switch(fields: _Fields, key: str, hint: str) -> bool:
+    value = fields.doc.meta.get(key, False)
+    if not isinstance(value, bool):
+        fields.error((key,), f"'{key}' must be true or false", hint)
+        return False
+    return value
 
 
 _CLOCK_HINT = 'write the German time as HH:MM, e.g. time: "14:00"'
@@ -309,9 +314,14 @@ def _announcement(fields: _Fields, value: Any, session: Session) -> Announcement
     day = fields.day(value.get("date"), ("next", "date"))
     title = fields.text("title", value=value.get("title"), path=("next", "title"))
     start = _clock(fields, value.get("time"), ("next", "time"))
+    end = _clock(fields, value.get("end"), ("next", "end"))
+    if end is not None and start is None:
+        fields.error(("next", "end"), "'next.end' needs a 'next.time'", "add '  time: \"10:00\"' (when it begins) below 'next:'")
+    elif start and end and end <= start:
+        fields.error(("next", "end"), f"'next.end' ({end:%H:%M}) must be after 'next.time' ({start:%H:%M})")
     if day is None:
         return None
-    return Announcement(day, title, session.series, session.slug, time=start)
+    return Announcement(day, title, session.series, session.slug, time=start, end=end)
 
 
 def parse_topic(doc: SourceDoc, diag: Diagnostics) -> Topic | None:

@@ -13,6 +13,11 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Sequence
 
+from urllib.parse import quote, urlsplit
+
+from kaffee_site import clock
+from kaffee_site.clock import berlin_time
+from kaffee_site.content.history import NONE as NO_HISTORY, History
 from kaffee_site.appearance import check_logo
 from kaffee_site.config import SiteConfig
 from kaffee_site.errors import Diagnostics
@@ -59,11 +64,17 @@ def render_bodies_here(jobs: Sequence[BodyJob], ctx: LinkContext) -> list[Body]:
 
 def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
               render_bodies: BodyRenderer = render_bodies_here,
-              session_parser: SessionParser = parse_session, relate: Relater = related_sessions) -> LinkedSite:
-    """`render_bodies`, `session_parser` and `relate` let the engine reuse what unchanged files gave before."""
+              session_parser: SessionParser = parse_session, relate: Relater = related_sessions,
+              future: bool = False, today: date | None = None, history: History = NO_HISTORY) -> LinkedSite:
+    """`render_bodies`, `session_parser` and `relate` let the engine reuse what unchanged files gave before.
+    `today` (clock.today() when not given) decides which reports are still to come (left out
+    unless `future`) and which announcements are still ahead."""
     config = content.config
+    today = today or clock.today()
     docs = {doc.rel: doc for doc in content.docs}
     sessions, rejected = _parse_sessions(content, diag, drafts, session_parser)
+    sessions = _published_by(today, sessions, docs, future, diag)
+    sessions = [replace(s, **session_source(s.rel, config, history)) for s in sessions]
     topics = [replace(t, folder=config.urls.topics) for t in (parse_topic(d, diag) for d in content.of_kind("topic")) if t]
     pages = [p for p in (parse_page(d, diag, config.urls.reserved()) for d in content.of_kind("page")) if p]
     check_keys(content, diag)
@@ -105,7 +116,7 @@ def link_site(content: Content, diag: Diagnostics, drafts: bool = False,
     orgs.warn_close_names(diag)
     registry.warn_close_total(diag)
     sessions = _link_series(sessions)
-    sessions, upcoming = _link_announcements(sessions, docs, diag)
+    sessions, upcoming = _link_announcements(sessions, docs, today, diag)
     sessions = relate(sessions)
     person_list, organisations = link_people(sessions, people, orgs, registry.topics)
     person_list = tuple(replace(p, folder=config.urls.people) for p in person_list)  # the site's folder names
@@ -251,19 +262,62 @@ def _link_series(sessions: list[Session]) -> list[Session]:
     return [replace(s, previous=neighbours[s.slug][0], following=neighbours[s.slug][1]) for s in sessions]
 
 
-def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc],
+def session_source(rel: str, config: SiteConfig, history: History) -> dict:
+    """When a report's file was last changed (the commit's day in Germany) and where to edit it."""
+    moment = history.changed.get(rel)
+    return {"changed": berlin_time(moment).date() if moment is not None else None,
+            "edit_url": edit_address(config, rel, history.prefix)}
+
+
+def edit_address(config: SiteConfig, rel: str, prefix: str | None) -> str | None:
+    """site.yaml's edit_url with the file's path, or one made from `repository` (GitHub's form
+    on github.com, GitLab's elsewhere; branch main; the content folder's path in the repository
+    as git says it, else 'content/' as init lays it out)."""
+    if config.edit_url:
+        return config.edit_url.rstrip("/") + "/" + quote(rel)
+    if not config.repository:
+        return None
+    repository = config.repository.rstrip("/").removesuffix(".git")
+    path = quote(("content/" if prefix is None else prefix) + rel)
+    github = urlsplit(repository).hostname in ("github.com", "www.github.com")
+    return f"{repository}/edit/main/{path}" if github else f"{repository}/-/edit/main/{path}"
+
+
+def _published_by(today: date, sessions: list[Session], docs: dict[str, SourceDoc], future: bool,
+                  diag: Diagnostics) -> list[Session]:
+    """Reports dated after today are left out like drafts (unless `future`), and said so: a
+    report is written after its session, so such a date is more often a slip than a plan."""
+    kept = []
+    for session in sessions:
+        if session.date > today and not session.draft:
+            where = (session.source, docs[session.rel].line_of("date"))
+            if future:
+                diag.warning(*where, f"the report is dated {session.date.isoformat()}, after today "
+                             f"({today.isoformat()}): published only because of --future", "check the date")
+            else:
+                diag.warning(*where, f"the report is dated {session.date.isoformat()}, after today "
+                             f"({today.isoformat()}): it is left out until that day",
+                             "check the date; 'build --future' publishes it now, 'draft: true' holds it "
+                             "back without this warning")
+                continue
+        kept.append(session)
+    return kept
+
+
+def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc], today: date,
                         diag: Diagnostics) -> tuple[list[Session], tuple[Announcement, ...]]:
     """Link each `next:` to its report, and find what is still to come.
 
-    An announcement is ahead only when it is dated after the newest published report of its
-    series: the reports decide, never today's date, so the same content builds the same
-    site on any day. Only published reports announce; a draft's `next:` is not taken."""
+    An announcement is ahead while it has no report, is dated today or later, and after the
+    newest published report of its series (a later report makes it past news). Only published
+    reports announce; a draft's `next:` is not taken. The newest announcement of a series that
+    has passed without a report is a warning: the report is due, or the date was wrong."""
     reports = {(s.series, s.date): s.slug for s in sessions}
     newest: dict[str, date] = {}
     for session in sessions:
         if not session.draft and session.date > newest.get(session.series, date.min):
             newest[session.series] = session.date
-    linked, upcoming = [], {}
+    linked, upcoming, last = [], {}, {}
     for session in sessions:
         announcement = session.next
         if announcement is not None:
@@ -272,12 +326,22 @@ def _link_announcements(sessions: list[Session], docs: dict[str, SourceDoc],
                              f"the next session ({announcement.date.isoformat()}) is not after this one "
                              f"({session.date.isoformat()})", "check the date under 'next:'")
             report = reports.get((announcement.series, announcement.date))
-            ahead = report is None and announcement.date > newest.get(announcement.series, date.min)
+            ahead = (report is None and announcement.date >= today
+                     and announcement.date > newest.get(announcement.series, date.min))
             announcement = replace(announcement, session=report, ahead=ahead)
-            if ahead and not session.draft:
-                upcoming.setdefault((announcement.series, announcement.date), announcement)
+            if not session.draft:
+                if ahead:
+                    upcoming.setdefault((announcement.series, announcement.date), announcement)
+                if announcement.date >= last.get(announcement.series, (date.min,))[0]:
+                    last[announcement.series] = (announcement.date, session)
             session = replace(session, next=announcement)
         linked.append(session)
+    for day, session in sorted(last.values(), key=lambda item: (item[0], item[1].source)):
+        if day < today and session.next.session is None and day > newest.get(session.series, date.min):
+            diag.warning(session.source, docs[session.rel].line_of("next", "date"),
+                         f"the session announced for {day.isoformat()} has passed, and no report of it is "
+                         "published", "write its report (kaffee-site new), or correct or remove 'next:' "
+                         "if it did not take place then")
     return linked, tuple(sorted(upcoming.values(), key=lambda a: (a.date, a.series)))
 
 

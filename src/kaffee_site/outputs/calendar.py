@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
+from kaffee_site.clock import berlin_offset, iso_with_offset  # noqa: F401 (feeds and structured data take them from here)
 from kaffee_site.config import SiteConfig
 from kaffee_site.i18n import catalogue
 from kaffee_site.model import Announcement, Session, Site
@@ -28,9 +29,7 @@ TZID = "Europe/Berlin"
 LINE_OCTETS = 75
 CRLF = "\r\n"
 
-# The EU summer-time rule (in force in Germany since 1996): CEST from the last Sunday of
-# March 02:00 to the last Sunday of October 03:00. Written out rather than read from the
-# OS time zone database so that output never depends on the machine.
+# The EU summer-time rule (clock.py), for calendars that do not know Europe/Berlin.
 VTIMEZONE = (
     "BEGIN:VTIMEZONE", f"TZID:{TZID}", f"X-LIC-LOCATION:{TZID}",
     "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST",
@@ -39,25 +38,6 @@ VTIMEZONE = (
     "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
     "END:VTIMEZONE",
 )
-
-
-@lru_cache(maxsize=256)
-def _last_sunday(year: int, month: int) -> date:
-    last = date(year, month + 1, 1) - timedelta(days=1)
-    return last - timedelta(days=(last.weekday() + 1) % 7)
-
-
-def berlin_offset(local: datetime) -> timedelta:
-    """UTC offset of a German wall-clock time (+1 h in winter, +2 h in summer)."""
-    summer_from = datetime.combine(_last_sunday(local.year, 3), time(2))
-    summer_until = datetime.combine(_last_sunday(local.year, 10), time(3))
-    return timedelta(hours=2 if summer_from <= local < summer_until else 1)
-
-
-def iso_with_offset(local: datetime) -> str:
-    """'2024-09-05T10:00:00+02:00', for JSON-LD and Atom."""
-    offset = berlin_offset(local)
-    return local.isoformat() + ("+02:00" if offset == timedelta(hours=2) else "+01:00")
 
 
 @dataclass(frozen=True)
@@ -90,7 +70,9 @@ def session_times(session: Session, config: SiteConfig) -> When:
 
 
 def announced_times(announcement: Announcement, config: SiteConfig) -> When:
-    return _when(announcement.date, announcement.time, None, config)
+    """From `next.time` / `next.end`; with a time and no end, the site's length (event_start to
+    event_end) or no end at all."""
+    return _when(announcement.date, announcement.time, announcement.end, config)
 
 
 def _when(day: date, start: time | None, end: time | None, config: SiteConfig) -> When:
@@ -166,6 +148,20 @@ def site_events(site: Site) -> list[Event]:
 def site_calendar(site: Site) -> bytes:
     """termine.ics: the whole programme."""
     return calendar_bytes(site_events(site), name=site.config.title, language=site.config.language)
+
+
+def announcement_path(site: Site, announcement: Announcement) -> str:
+    """The announced event's own .ics, in the announcing session's folder, named by its date:
+    sitzungen/<slug>/termin-2024-10-10.ics (its report's own termin.ics does not exist yet)."""
+    session = site.session(announcement.announced_by)
+    stem = site.config.urls.event.removesuffix(".ics")
+    return f"{session.url_path}{stem}-{announcement.date.isoformat()}.ics"
+
+
+def announcement_calendar(site: Site, announcement: Announcement) -> bytes:
+    """The announced session alone, to add with one click from the announcement."""
+    event = announced_event(site, announcement)
+    return calendar_bytes([event], name=event.summary, language=site.config.language)
 
 
 def session_calendar(site: Site, session: Session, uid: str) -> bytes:
@@ -246,12 +242,17 @@ def fold(line: str, limit: int = LINE_OCTETS) -> str:
 
 
 def plan(site: Site, planned: list[PageSpec]) -> list[PageSpec]:
-    """termine.ics, then each session's termin.ics."""
+    """termine.ics, then each session's termin.ics and the .ics of its announcement while that is ahead."""
     urls, uids = site.config.urls, event_uids(site)
     return [PageSpec(urls.calendar, "", producer=site_calendar),
             *(PageSpec(f"{s.url_path}{urls.event}", "", (("session", s), ("uid", uids[s.slug])),
-                       producer=session_calendar) for s in site.sessions)]
+                       producer=session_calendar) for s in site.sessions),
+            *(PageSpec(announcement_path(site, s.next), "", (("announcement", s.next),), producer=announcement_calendar)
+              for s in site.sessions if s.next is not None and s.next.ahead)]
 
 
 def template_globals(site: Site) -> dict:
-    return {"session_times": lambda session: session_times(session, site.config)}
+    return {"session_times": lambda session: session_times(session, site.config),
+            "announced_times": lambda announcement: announced_times(announcement, site.config),
+            "announcement_path": lambda announcement: announcement_path(site, announcement),
+            "iso_moment": iso_with_offset}

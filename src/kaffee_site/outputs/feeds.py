@@ -14,6 +14,7 @@ the page's absolute URL, so feed readers resolve them exactly as the browser doe
 from __future__ import annotations
 
 import re
+from html import escape
 import uuid
 from dataclasses import dataclass
 from typing import Iterator
@@ -110,11 +111,20 @@ def entry(site: Site, session: Session, full: bool = True) -> Entry:
         url=config.absolute_url(session.url_path),
         published=iso_with_offset(session_times(session, config).moment),
         summary=xml_text(session.teaser),
-        html=xml_text(body_html(site, session.body) if full and session.body else ""),
+        html=xml_text((example_notice(config.language) if session.example else "")
+                      + (body_html(site, session.body) if full and session.body else "")),
         contributors=tuple(xml_text(sp.name + (f" ({sp.org})" if sp.org else ""))
                            for sp in session.speakers[:MAX_PER_ENTRY]),
         categories=tuple(Category(t.slug, xml_text(t.title), scheme) for t in topics),
     )
+
+
+def example_notice(language: str) -> str:
+    """The page's notice on an invented report, for a feed reader, which shows the report without its page."""
+    words = catalogue(language)
+    notice = words.gettext("This report was made up to show how an archive looks: the people and "
+                           "organisations in it do not exist, and what it reports did not happen.")
+    return f"<p><strong>{escape(words.gettext('Invented example.'))}</strong> {escape(notice)}</p>\n"
 
 
 def xml_text(text: str) -> str:

@@ -85,16 +85,20 @@ def _organisation(site: Site, slug: str) -> dict[str, Any]:
     return {"@type": "Organization", "name": org.name, "url": site.config.absolute_url(org.url_path)}
 
 
-def person_data(site: Site, person: Person) -> dict[str, Any]:
-    """A speaker as a schema.org Person, with their organisations and the sessions they spoke in."""
+def person_data(site: Site, person: Person) -> dict[str, Any] | None:
+    """A speaker as a schema.org Person, with their organisations and the sessions they spoke in;
+    None for someone who speaks only in invented reports (`example: true`): no one to describe."""
     config = site.config
+    real = [session for session in map(site.session, person.sessions) if not session.example]
+    if not real:
+        return None
     data: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "Person",
         "name": person.name,
         "url": config.absolute_url(person.url_path),
         "affiliation": [_organisation(site, slug) for slug in person.organisations],
-        "performerIn": [_event_summary(site, site.session(slug)) for slug in person.sessions],
+        "performerIn": [_event_summary(site, session) for session in real],
     }
     return data
 

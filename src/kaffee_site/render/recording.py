@@ -19,14 +19,16 @@ from kaffee_site.model import Organisation, Page, Person, Session, Topic
 # What a page reads of a record, in groups, so a page that lists a session's title is not
 # rendered again when only its body changed: 'body' (the rendered text), 'links' (what the
 # link stage computes from other records: neighbours, related sessions, a topic's sessions),
-# 'when' (a session's date and times: years, timelines, calendars) and 'card' (everything else,
-# with a session's teaser, which comes from the body's first paragraph when there is no summary).
+# 'when' (a session's date and times: years, timelines, calendars), 'source' (a session's file in
+# the repository: last changed, edit link; only its own page shows them) and 'card' (everything
+# else, with a session's teaser, which comes from the body's first paragraph when there is no summary).
 # A field not named here is 'card'; a property is read as the groups it is computed from; any
 # other name as every group.
 _GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
     Session: {"body": ("body",), "previous": ("links",), "following": ("links",), "related": ("links",),
               "date": ("when",), "time": ("when",), "end": ("when",), "teaser": ("card",),
-              "url_path": ("card",), "announcement": ("card", "links")},
+              "url_path": ("card",), "announcement": ("card", "links"), "changed": ("source",),
+              "edit_url": ("source",)},
     Topic: {"description": ("body",), "carried": ("links",), "mentioned": ("links",), "sentences": ("links",),
             "related": ("links",), "speakers": ("links",), "sessions": ("links",), "url_path": ("card",),
             "names": ("card",)},
@@ -60,7 +62,7 @@ def _field_groups(kind: type) -> dict[str, tuple[str, ...]]:
 
 
 _FIELD_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {}
-GROUPS = ("body", "card", "links", "when")
+GROUPS = ("body", "card", "links", "when", "source")
 _ALL_GROUPS = GROUPS
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Collection
 
 import kaffee_site
+from kaffee_site import clock
+from kaffee_site.content.history import head
 from kaffee_site.digest import digest, stat_of
 from kaffee_site.errors import Problem
 from kaffee_site.reuse.store import code_salt, read_store, write_store
@@ -62,7 +64,11 @@ class Manifest:
         self.path, self.salt = path, code_salt()
         self.output_dir = options.output_dir
         package = Path(kaffee_site.__file__).parent
-        self.inputs = digest(repr(options), manifest([options.content_dir, *theme_folders, package]))
+        # today too: what is upcoming, and which reports are still to come, depend on it (clock.py)
+        # and the git history the reports' last changes come from (content/history.py)
+        today = (options.today or clock.today()).isoformat()
+        self.inputs = digest(repr(options), today, repr(head(options.content_dir)),
+                             manifest([options.content_dir, *theme_folders, package]))
         self._entry: Any = None
 
     def outputs(self) -> str:

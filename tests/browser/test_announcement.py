@@ -1,0 +1,85 @@
+"""A page is read long after its build: an announcement whose day has passed where the reader is
+goes from the page (a few lines of script), and the page says the same without script.
+
+The archive is built on 9 October 2024 (SOURCE_DATE_EPOCH), announcing 10 October; Chromium's
+clock and time zone are then set to the reader's moment."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from datetime import datetime, timezone
+
+import pytest
+from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler
+
+from kaffee_site.cli import main
+
+pytestmark = pytest.mark.browser
+
+PAGES = ("", "sitzungen/a/")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, monkeypatch_module):
+    root = tmp_path_factory.mktemp("announcement")
+    content, output = root / "content", root / "output"
+    (content / "sessions").mkdir(parents=True)
+    (content / "site.yaml").write_text("title: Test\nsearch: false\n", encoding="utf-8")
+    (content / "sessions/a.md").write_text(
+        '---\ntitle: September\ndate: 2024-09-05\nnext:\n  date: 2024-10-10\n  title: Oktober\n  time: "16:00"\n---\n'
+        "Der Bericht.\n", encoding="utf-8")
+    monkeypatch_module.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2024, 10, 9, 10, tzinfo=timezone.utc).timestamp())))
+    assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
+    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def _boxes(browser, url: str, moment: datetime, zone: str, script: bool = True) -> int:
+    context = browser.new_context(timezone_id=zone, java_script_enabled=script, locale="de-DE")
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        page.clock.set_fixed_time(moment)
+        page.goto(url)
+        page.wait_for_load_state("load")
+        count = page.locator("section.announcement").count()
+        if count == 0 and script:
+            assert "Nächster Termin" not in page.inner_text("main")
+        name = f"announcement-{zone.replace('/', '-')}-{moment:%Y%m%dT%H%M}{'' if script else '-noscript'}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        kind = "session" if url.endswith("/sitzungen/a/") else "index"
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{kind}.png"))
+        assert errors == []
+        return count
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_announcement_shows_until_its_day_has_passed_for_the_reader(browser, served, path):
+    url = served + path
+    berlin = "Europe/Berlin"
+    assert _boxes(browser, url, datetime(2024, 10, 9, 18, tzinfo=timezone.utc), berlin) == 1
+    assert _boxes(browser, url, datetime(2024, 10, 10, 21, 59, tzinfo=timezone.utc), berlin) == 1  # 23:59 there
+    assert _boxes(browser, url, datetime(2024, 10, 10, 22, 1, tzinfo=timezone.utc), berlin) == 0  # 00:01 there
+    # the same moment in Honolulu is still 10 October: the day has not passed for that reader
+    assert _boxes(browser, url, datetime(2024, 10, 10, 22, 1, tzinfo=timezone.utc), "Pacific/Honolulu") == 1
+    assert _boxes(browser, url, datetime(2026, 12, 7, 9, tzinfo=timezone.utc), "Pacific/Honolulu") == 0
+
+
+def test_without_script_the_page_shows_what_the_build_knew(browser, served):
+    late = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+    assert _boxes(browser, served, late, "Europe/Berlin", script=False) == 1
