@@ -127,8 +127,18 @@ def test_the_ci_files_install_build_and_publish(tmp_path: Path):
     assert "/urls.json\" -o published-urls.json || echo '{}' > published-urls.json" in steps[fetch]
     gitlab = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
     assert gitlab["pages"]["script"][0] == "pip install -r requirements.txt"
-    assert "kaffee-site check --strict --published published-urls.json" in gitlab["pages"]["script"]
+    check = "kaffee-site check --strict --published published-urls.json"
+    assert f'{check} || [ "$CI_PIPELINE_SOURCE" = schedule ]' in gitlab["pages"]["script"]
     assert gitlab["pages"]["artifacts"]["paths"] == ["public"]
+    # the pages catch up with the date: a daily run, which publishes whatever check warns of;
+    # the whole history, for each report's last change
+    assert github[True]["schedule"] == [{"cron": "17 3 * * *"}]
+    [checking] = [s for s in github["jobs"]["build"]["steps"] if "kaffee-site check" in s.get("run", "")]
+    assert checking["continue-on-error"] == "${{ github.event_name == 'schedule' }}"
+    checkout = github["jobs"]["build"]["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@") and checkout["with"]["fetch-depth"] == 0
+    assert gitlab["variables"]["GIT_DEPTH"] == "0"
+    assert "Pipeline schedules" in (tmp_path / ".gitlab-ci.yml").read_text()
     from kaffee_site import __version__
     assert f"kaffee-site=={__version__}\n" in (tmp_path / "requirements.txt").read_text()
 
