@@ -6,6 +6,7 @@ and two modules named conftest would shadow each other)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -130,6 +131,16 @@ def picture_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 6), colour: tupl
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, fmt)
     return out.getvalue()
+
+
+def fill_in_the_legal_pages(content: Path) -> None:
+    """What the editor does before publishing: every placeholder of the skeletons replaced."""
+    for path in (content / "pages").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        head, body = text.split("\n---\n", 1)
+        body = re.sub(r"\A\s*\*[^*]+\*", "", body)  # the note on top
+        body = re.sub(r"\[[^\[\]]+\](?!\()", "Landkreis Musterstadt", body)
+        path.write_text(head + "\n---\n" + body, encoding="utf-8")
 
 
 def tree_snapshot(folder: Path) -> dict[str, bytes]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import fill_in_the_legal_pages
 
 from kaffee_site.config import DEFAULTS
 from kaffee_site.urls import KEYS as URL_KEYS
@@ -16,16 +17,6 @@ from kaffee_site.urls import KEYS as URL_KEYS
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kaffee_site", *args], cwd=cwd, capture_output=True, text=True)
-
-
-def fill_in_the_legal_pages(content: Path) -> None:
-    """What the editor does before publishing: every placeholder of the skeletons replaced."""
-    for path in (content / "pages").glob("*.md"):
-        text = path.read_text(encoding="utf-8")
-        head, body = text.split("\n---\n", 1)
-        body = re.sub(r"\A\s*\*[^*]+\*", "", body)  # the note on top
-        body = re.sub(r"\[[^\[\]]+\](?!\()", "Landkreis Musterstadt", body)
-        path.write_text(head + "\n---\n" + body, encoding="utf-8")
 
 
 def test_init_makes_an_archive_that_builds_and_checks_clean(tmp_path: Path):

@@ -6,11 +6,13 @@ The wheel is built once, from a copy of the sources (setuptools writes build/ ne
 pyproject.toml, and the repository must stay clean), the way the release workflow builds it:
 `python -m build`, the sdist first and the wheel from it. The new environment gets kaffee-site from the wheel alone
 (`--no-deps`); its dependencies are those of the environment running the tests, reached through
-a .pth file, so the test needs no network.
+a .pth file, so that test needs no network. The CI test installs as CI does, the dependencies
+from the package index (which CI reaches) and kaffee-site from the wheel init put into the archive.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT, tree_snapshot
+from support import ROOT, fill_in_the_legal_pages, tree_snapshot
 
 OVERRIDE = ('{% extends "default/base.html" %}\n'
             '{% block footer %}<footer class="eigen">Unser eigener Fuß</footer>\n{% endblock %}\n')
@@ -119,24 +121,47 @@ def test_installing_leaves_no_build_folder_in_the_repository():
     assert "/build/" in (ROOT / ".gitignore").read_text().split()
 
 
+def _ci_shell(command: str, cwd: Path, env_bin: Path, **variables: str) -> subprocess.CompletedProcess:
+    """One step of a CI file, run as the runner runs it (bash -e), the Python set up on PATH."""
+    env = {**os.environ, "PATH": f"{env_bin}{os.pathsep}{os.environ['PATH']}", "CI": "true", **variables}
+    env.pop("VIRTUAL_ENV", None)
+    result = subprocess.run(["bash", "-e", "-c", command], cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, f"{command}: {result.stdout}\n{result.stderr}"
+    return result
+
+
 def test_an_archive_installs_the_same_tool_in_ci_without_a_release(installed: Path, wheel: Path, tmp_path: Path):
-    """As CI would: init with the wheel's tool, then a second fresh environment installs what the
-    archive's requirements.txt names, from the archive's folder (the package index is there, but
-    kaffee-site is not on it), and builds; git then stages what init wrote and nothing the build made."""
+    """As CI would: init with the wheel's tool, then in a second fresh environment the steps of the
+    GitHub workflow init wrote, word for word: its install step installs what requirements.txt
+    names, from the archive's folder (the package index is there, but kaffee-site is not on it),
+    its check and build steps pass; then the GitLab job's script. git then stages what init wrote
+    and nothing the builds made."""
     _run(installed / "kaffee-site", "init", "archiv", "--date", "2025-03-13", cwd=tmp_path)
     site = tmp_path / "archiv"
     assert (site / "requirements.txt").read_text().splitlines()[-1] == f"./vendor/{wheel.name}"
     assert (site / "vendor" / wheel.name).read_bytes() == wheel.read_bytes()
+    fill_in_the_legal_pages(site / "content")  # what the editor does first: check --strict fails until then
     written = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+
     ci = tmp_path / "ci-env"
     venv.create(ci, with_pip=True)
-    _run(ci / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r",
-         "requirements.txt", cwd=site)
+    steps = yaml.safe_load((site / ".github/workflows/pages.yml").read_text())["jobs"]["build"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs[0] == "pip install -r requirements.txt" and runs[-1] == "kaffee-site build"
+    for command in runs:
+        # before the first deployment the published archive's address leads nowhere (port 9: refused)
+        _ci_shell(command.replace("${{ steps.pages.outputs.base_url }}", "http://127.0.0.1:9"), site, ci / "bin")
     where = _run(ci / "bin/python", "-c", "import kaffee_site; print(kaffee_site.__file__)", cwd=tmp_path).stdout
-    assert where.startswith(str(ci)), where
-    _run(ci / "bin/kaffee-site", "check", "--strict", cwd=site)
-    _run(ci / "bin/kaffee-site", "build", cwd=site)
+    assert where.startswith(str(ci)), where  # the vendored wheel's copy, installed by the workflow's step
+    assert (site / "published-urls.json").read_text().strip() == "{}"
     assert "Willkommen im Archiv" in (site / "output/index.html").read_text(encoding="utf-8")
+
+    script = yaml.safe_load((site / ".gitlab-ci.yml").read_text())["pages"]["script"]
+    assert script[0] == runs[0]
+    _ci_shell("\n".join(script), site, ci / "bin", CI_PAGES_URL="http://127.0.0.1:9", CI_PIPELINE_SOURCE="push")
+    assert (site / "public/index.html").read_bytes() == (site / "output/index.html").read_bytes()
+
     _run("git", "init", "-q", cwd=site)
     _run("git", "add", "-A", cwd=site)
     staged = set(_run("git", "diff", "--cached", "--name-only", cwd=site).stdout.split())
