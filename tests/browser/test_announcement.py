@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import subprocess
 import threading
 from datetime import datetime, timezone
 
 import pytest
-from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler
+from browser_support import ARTIFACTS, SCHEMES, TEMPLATES, WIDTHS, ArchiveHandler, axe_violations
 
 from kaffee_site.cli import main
 
@@ -83,3 +85,64 @@ def test_the_announcement_shows_until_its_day_has_passed_for_the_reader(browser,
 def test_without_script_the_page_shows_what_the_build_knew(browser, served):
     late = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
     assert _boxes(browser, served, late, "Europe/Berlin", script=False) == 1
+
+
+# --- every new part of a report page, on a phone and on a desktop --------------------------------
+
+GIT = {"GIT_AUTHOR_NAME": "Redaktion", "GIT_AUTHOR_EMAIL": "r@example.org", "GIT_COMMITTER_NAME": "Redaktion",
+       "GIT_COMMITTER_EMAIL": "r@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+       "GIT_AUTHOR_DATE": "2024-09-06T10:00:00+02:00", "GIT_COMMITTER_DATE": "2024-09-06T10:00:00+02:00"}
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory, monkeypatch_module):
+    """An archive in git, with its repository named: an invented report that announces a session
+    with time and end (the box, its calendar link), last changed and an edit link."""
+    root = tmp_path_factory.mktemp("full")
+    content, output = root / "content", root / "output"
+    (content / "sessions").mkdir(parents=True)
+    (content / "site.yaml").write_text("title: Beispielarchiv\nrepository: https://github.com/beispiel/archiv\n"
+                                       "search: false\n", encoding="utf-8")
+    (content / "sessions/2024-09-05-beispiel.md").write_text(
+        "---\ntitle: Verstetigung im Landkreis Musterau\ndate: 2024-09-05\nnumber: 4\nexample: true\n"
+        "speakers:\n  - {name: Jana Beispiel, org: Landkreis Musterau}\n"
+        'next:\n  date: 2024-10-10\n  title: Nach dem Vernetzungstreffen im Kreis Beispielfeld\n'
+        '  time: "16:00"\n  end: "17:30"\n---\n'
+        "Jana Beispiel berichtete, wie der Landkreis Musterau Wissen hält, wenn ein Projekt endet.\n",
+        encoding="utf-8")
+    env = {**os.environ, **GIT}
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Bericht"]):
+        subprocess.run(["git", *command], cwd=root, env=env, check=True, capture_output=True)
+    monkeypatch_module.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2024, 10, 9, 10, tzinfo=timezone.utc).timestamp())))
+    assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
+    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("kind", ["index", "session"])
+def test_announcement_notice_and_page_source_at_phone_and_desktop_width(browser, full, kind, width):
+    context = browser.new_context(timezone_id="Europe/Berlin", locale="de-DE",
+                                  viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.clock.set_fixed_time(datetime(2024, 10, 9, 18, tzinfo=timezone.utc))
+        page.goto(full + ("" if kind == "index" else "sitzungen/2024-09-05-beispiel/"))
+        box = page.locator("section.announcement")
+        assert box.count() == 1
+        assert box.locator("time").first.inner_text() == "10.\u00a0Oktober\u00a02024, 16:00"
+        assert box.get_by_role("link", name="In den Kalender").is_visible()
+        if kind == "session":
+            assert page.get_by_role("note").inner_text().startswith("Erfundenes Beispiel.")
+            assert page.locator(".page-source").inner_text() == "Zuletzt geändert: 6.\u00a0September\u00a02024 · Diese Seite bearbeiten"
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(path=str(ARTIFACTS / f"announcement-{kind}-{width}-{scheme}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            assert axe_violations(page) == "", f"{kind} at {width} px, {scheme}"
+    finally:
+        context.close()
