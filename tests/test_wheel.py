@@ -35,17 +35,22 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def _sources(folder: Path) -> Path:
+    """A copy of what a clone holds that building the package reads (never build/ in ROOT)."""
+    folder.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, folder / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    for name in ("src", "templates"):
+        shutil.copytree(ROOT / name, folder / name, ignore=ignore)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The wheel, built once for every test here."""
     work = tmp_path_factory.mktemp("wheel")
-    source = work / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-    for name in ("src", "templates"):
-        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    source = _sources(work / "source")
     # as the release workflow builds them: the sdist, then the wheel from the sdist (so the sdist
     # must hold everything the wheel needs)
     _run(sys.executable, "-m", "build", "--outdir", work / "dist", source, cwd=work)
@@ -131,14 +136,35 @@ def _ci_shell(command: str, cwd: Path, env_bin: Path, **variables: str) -> subpr
     return result
 
 
-def test_an_archive_installs_the_same_tool_in_ci_without_a_release(installed: Path, wheel: Path, tmp_path: Path):
-    """As CI would: init with the wheel's tool, then in a second fresh environment the steps of the
-    GitHub workflow init wrote, word for word: its install step installs what requirements.txt
-    names, from the archive's folder (the package index is there, but kaffee-site is not on it),
-    its check and build steps pass; then the GitLab job's script. git then stages what init wrote
-    and nothing the builds made."""
-    _run(installed / "kaffee-site", "init", "archiv", "--date", "2025-03-13", cwd=tmp_path)
-    site = tmp_path / "archiv"
+def _readme_quick_start() -> str:
+    """The README's commands for starting a new archive, as a shell script."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Starting a new archive**", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_quick_start_then_ci_install_the_same_tool_without_a_release(tmp_path: Path):
+    """The README's quick start as written (the clone's address aside, and without `serve`, which
+    runs until stopped) on a machine where the package index has no kaffee-site; then, as CI
+    would, in a second fresh environment the steps of the GitHub workflow init wrote, word for
+    word: its install step installs what requirements.txt names, from the archive's folder, its
+    check and build steps pass; then the GitLab job's script. git then stages what init wrote and
+    nothing the builds made."""
+    upstream = _sources(tmp_path / "upstream")
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "kaffee-site"]):
+        _run("git", "-c", "user.name=T", "-c", "user.email=t@example.org", *command, cwd=upstream)
+    script = _readme_quick_start()
+    assert "<this repository's address>" in script and "kaffee-site init mein-archiv" in script
+    script = "\n".join(line for line in script.replace("<this repository's address>", str(upstream)).splitlines()
+                       if not line.startswith("kaffee-site serve"))
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{script}\n{done.stdout}\n{done.stderr}"
+    [wheel] = (work / "wheels").glob("kaffee_site-*.whl")
+    assert f"requirements.txt: ./vendor/{wheel.name} (CI installs the wheel installed here" in done.stdout
+    site = work / "mein-archiv"
     assert (site / "requirements.txt").read_text().splitlines()[-1] == f"./vendor/{wheel.name}"
     assert (site / "vendor" / wheel.name).read_bytes() == wheel.read_bytes()
     fill_in_the_legal_pages(site / "content")  # what the editor does first: check --strict fails until then
