@@ -14,7 +14,7 @@ import pytest
 
 from import_support import FIXTURES, Reply, Server, body_of, front_matter, png, run_import, small_archive, trickle
 from kaffee_site.cli import main
-from support import TEMPLATES, write_legal_pages
+from support import TEMPLATES, epoch, write_legal_pages
 
 DE_TOPICS = {
     "open-data": "title: Open Data\naliases: [offene Daten]\nforms: [offenen Daten]",
@@ -39,7 +39,9 @@ def sessions(content: Path) -> list[Path]:
     return sorted((content / "sessions").rglob("*.md")) if (content / "sessions").exists() else []
 
 
-def test_a_cms_article_loses_navigation_banner_and_sidebar_and_keeps_its_facts(server, content, capsys):
+def test_a_cms_article_loses_navigation_banner_and_sidebar_and_keeps_its_facts(server, content, capsys, monkeypatch):
+    # imported a week after the session: the session it announces (12 December) is still ahead
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2024-11-20"))
     picture = png()
     server.routes["/bilder/kaffee7.png"] = Reply(200, {"Content-Type": "image/png"}, picture)
     url = server.page("/berichte/kaffee-7", (FIXTURES / "cms_article.html").read_text(encoding="utf-8"))
@@ -272,7 +274,9 @@ def test_an_address_with_spaces_and_umlauts_is_sent_escaped(server, content, cap
     assert server.requests == ["/Berichte/F%C3%B6rdermittel%20klug"]
 
 
-def test_a_picture_without_a_description_is_kept_and_the_editor_asked_for_one(server, content, capsys):
+def test_a_picture_without_a_description_is_kept_and_the_editor_asked_for_one(server, content, capsys, monkeypatch):
+    # imported a week after the session: the session it announces (12 December) is still ahead
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2024-11-20"))
     page = (FIXTURES / "cms_article.html").read_text(encoding="utf-8").replace(
         '<meta property="og:image:alt" content="Zeichnung eines Laptops mit einer Datentabelle und einer Kaffeetasse">\n', "")
     server.routes["/bilder/kaffee7.png"] = Reply(200, {"Content-Type": "image/png"}, png())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ServeProcess, check_problems, session_md, wait_until
+from support import ServeProcess, check_problems, epoch, session_md, wait_until
 
 SITE = "title: Coffee Round\nlanguage: en\nbase_url: /coffee/\nsearch: false\n"
 
@@ -25,7 +25,8 @@ def session(title: str, day: str, number: int, topics: list[str], body: str = "W
 
 
 @pytest.fixture
-def english(tmp_path: Path) -> Path:
+def english(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2026-06-01"))  # after the reports below: none waits for its day
     content = tmp_path / "content"
     files = {
         "site.yaml": SITE,

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from kaffee_site.clock import berlin_offset, iso_with_offset  # noqa: F401 (feeds and structured data take them from here)
+from kaffee_site.clock import iso_with_offset
 from kaffee_site.config import SiteConfig
 from kaffee_site.i18n import catalogue
 from kaffee_site.model import Announcement, Session, Site

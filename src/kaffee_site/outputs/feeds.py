@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from kaffee_site.i18n import catalogue
-from kaffee_site.outputs.calendar import iso_with_offset, session_times
+from kaffee_site.clock import iso_with_offset
+from kaffee_site.outputs.calendar import session_times
 from kaffee_site.model import Session, Site, Topic
 from kaffee_site.outputs.kind import PageSpec
 from kaffee_site.outputs.pictures import body_html

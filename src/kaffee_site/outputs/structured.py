@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 from kaffee_site.outputs import cards
-from kaffee_site.outputs.calendar import When, iso_with_offset, session_times
+from kaffee_site.clock import iso_with_offset
+from kaffee_site.outputs.calendar import When, session_times
 from kaffee_site.model import Person, Session, Site, Speaker
 from kaffee_site.text import plain_excerpt
 
