@@ -23,6 +23,18 @@ pytestmark = pytest.mark.browser
 PAGES = ("", "sitzungen/a/")
 
 
+def _built_and_served(content, output, monkeypatch_module):
+    """Built on 9 October 2024 and served on 127.0.0.1: yields the address."""
+    monkeypatch_module.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2024, 10, 9, 10, tzinfo=timezone.utc).timestamp())))
+    assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
+    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, monkeypatch_module):
     root = tmp_path_factory.mktemp("announcement")
@@ -32,14 +44,7 @@ def served(tmp_path_factory, monkeypatch_module):
     (content / "sessions/a.md").write_text(
         '---\ntitle: September\ndate: 2024-09-05\nnext:\n  date: 2024-10-10\n  title: Oktober\n  time: "16:00"\n---\n'
         "Der Bericht.\n", encoding="utf-8")
-    monkeypatch_module.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2024, 10, 9, 10, tzinfo=timezone.utc).timestamp())))
-    assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
-    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    yield from _built_and_served(content, output, monkeypatch_module)
 
 
 @pytest.fixture(scope="module")
@@ -113,14 +118,7 @@ def full(tmp_path_factory, monkeypatch_module):
     env = {**os.environ, **GIT}
     for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Bericht"]):
         subprocess.run(["git", *command], cwd=root, env=env, check=True, capture_output=True)
-    monkeypatch_module.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2024, 10, 9, 10, tzinfo=timezone.utc).timestamp())))
-    assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
-    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    yield from _built_and_served(content, output, monkeypatch_module)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
