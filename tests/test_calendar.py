@@ -11,7 +11,8 @@ import pytest
 from reader_support import BASE, built_sample, parse_html
 from support import Archive, epoch, session_md
 
-from kaffee_site.outputs.calendar import berlin_offset, fold
+from kaffee_site.clock import berlin_offset
+from kaffee_site.outputs.calendar import fold
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
