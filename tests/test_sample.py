@@ -94,7 +94,7 @@ def test_each_invented_report_says_so_on_its_page_and_the_start_page_says_what_t
     lead = home.split('<p class="lead">', 1)[1].split("</p>", 1)[0]
     assert "Beispielarchiv" in lead and "erfunden" in lead and "5.9.2024" in lead
     assert home.count("erfundenes Beispiel</span>") == 7  # every invented report in the list, not the real one
-    assert built.page("sitzungen/").count('<span class="meta example-tag">erfundenes Beispiel</span>') == 7
+    assert built.page("sitzungen/").count('<span class="meta example-tag">erfundenes\u00a0Beispiel</span>') == 7
     about = built.page("ueber-uns/")
     assert "Echt" in about and "Erfunden" in about
 

@@ -18,7 +18,7 @@ LABELS = {
     "title": "Title", "date": "Date", "series": "Series", "number": "Number", "topics": "Topics",
     "speakers": "Speakers", "name": "Name", "org": "Organisation", "summary": "Summary", "image": "Image",
     "src": "Picture file", "alt": "Alternative text", "next": "Next session", "time": "Start", "end": "End",
-    "draft": "Draft", "slug": "Address (slug)", "aliases": "Other names", "forms": "Inflected forms",
+    "draft": "Draft", "example": "Invented example", "slug": "Address (slug)", "aliases": "Other names", "forms": "Inflected forms",
     "redirect_from": "Earlier addresses", "description": "Description", "link": "Web address", "role": "Role",
     "body": "Text",
 }
