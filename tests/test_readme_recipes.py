@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import ROOT
+from support import ROOT, epoch
 from test_init import fill_in_the_legal_pages
 
 BIN = Path(sys.executable).parent
@@ -114,7 +114,9 @@ def test_the_readme_has_a_recipe_for_every_monthly_task():
     assert all(blocks for _, blocks in recipes())
 
 
-def test_every_recipe_works_as_written(archive: Path):
+def test_every_recipe_works_as_written(archive: Path, monkeypatch):
+    # a week after the report of 13 February: the session it announces (13 March) is still ahead
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2025-02-20"))
     pushed = []
     for title, blocks in recipes():
         checks = [out for language, block in blocks for out in apply(archive, title, language, block)]

@@ -163,6 +163,7 @@ def _session_examples(slug: str, language: str, config: SiteConfig) -> dict[str,
         "time": f'"{_clock(config.event_start)}"',
         "end": f'"{_clock(config.event_end)}"',
         "draft": "true",
+        "example": "true",
         "redirect_from": f"[{words.pgettext('example', 'old-name')}]",
         "slug": slug,
     }
