@@ -64,6 +64,8 @@ VALID = {
     "image.src": [f"media/{LOGO}"],
     "cms.backend": list(cms_settings.BACKENDS),  # gitea needs server and app_id: both are always drawn
     "cms.repository": ["owner/name", "group/sub/project"],
+    "repository": ["https://github.com/land/archiv", "https://gitlab.example.org/g/a&b<c>\"d"],
+    "edit_url": ["https://example.org/edit/main/content/", "http://localhost/x'y<z>/"],
     "cms.branch": ["main", "release/2024"],
     "cms.folder": ["content", "site/content", ""],
     "cms.server": ["https://git.example.org", "https://git.example.org:8443/x/"],
