@@ -52,6 +52,7 @@ def test_new_creates_a_complete_session_and_prints_its_path(archive: Archive, ca
         '# time: "HH:MM"  # when it started; default: site.yaml\'s event_start\n'
         '# end: "HH:MM"  # when it ended; default: site.yaml\'s event_end\n'
         "# draft: true  # true: left out of the build unless --drafts is given\n"
+        "# example: true  # true: an invented report (a sample), marked so on its page\n"
         "# redirect_from: [alter-name]  # old slugs whose addresses lead here\n"
         "# slug: open-data-im-landkreis  # the name in the page's address; default: made from the file name\n"
         "---\n\n"
