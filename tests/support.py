@@ -235,3 +235,23 @@ def check_problems(cwd: Path, *args: str) -> tuple[int, list[str], str]:
         else:
             blocks.append(line)
     return done.returncode, blocks, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+
+
+# A report as `import` writes one (comments, a list in the body): the editor must keep it as it is.
+IMPORTED_REPORT = """---
+# imported from the old site
+title: Erste Sitzung
+date: 2025-01-16  # from "am 16. Januar 2025"
+number: 1
+topics:
+  - Verstetigung
+speakers:
+  - name: Jana Beispiel
+    org: Kreis Beispiel
+---
+
+Ein Bericht über [[Verstetigung]].
+
+- eins
+- zwei
+"""

@@ -21,26 +21,10 @@ import pytest
 
 from kaffee_site.cms.files import MAX_MEDIA_BYTES
 from kaffee_site.serve.cms_backend import MAX_BODY
+from support import IMPORTED_REPORT as REPORT
 from support import TEMPLATES, ServeProcess, session_md, tree_snapshot, wait_until
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\ncms:\n"
-REPORT = """---
-# imported from the old site
-title: Erste Sitzung
-date: 2025-01-16  # from "am 16. Januar 2025"
-number: 1
-topics:
-  - Verstetigung
-speakers:
-  - name: Jana Beispiel
-    org: Kreis Beispiel
----
-
-Ein Bericht über [[Verstetigung]].
-
-- eins
-- zwei
-"""
 PNG = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d"
                                      "49444154789c6360000002000001e221bc330000000049454e44ae426082")).decode()
 

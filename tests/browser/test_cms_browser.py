@@ -23,6 +23,7 @@ import pytest
 import yaml
 from browser_support import ARTIFACTS, NODE_MODULES, TEMPLATES, ArchiveHandler
 from playwright.sync_api import Page, expect
+from support import IMPORTED_REPORT as REPORT
 from support import ServeProcess, wait_until, write_legal_pages
 
 from kaffee_site.cli import main as kaffee_site
@@ -33,23 +34,6 @@ pytestmark = pytest.mark.browser
 DIST = NODE_MODULES / "decap-cms" / "dist"
 PINNED = DEFAULT_SCRIPT.rsplit("/", 1)[0] + "/"  # https://unpkg.com/decap-cms@X/dist/
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\n"
-REPORT = """---
-# imported from the old site
-title: Erste Sitzung
-date: 2025-01-16  # from "am 16. Januar 2025"
-number: 1
-topics:
-  - Verstetigung
-speakers:
-  - name: Jana Beispiel
-    org: Kreis Beispiel
----
-
-Ein Bericht über [[Verstetigung]].
-
-- eins
-- zwei
-"""
 TOPICS = {"verstetigung": "Verstetigung", "open-data": "Open Data", "breitband": "Breitband"}
 NEW_PATH = "sessions/2025/2025-03-13-neue-sitzung-aus-dem-browser.md"
 
