@@ -8,7 +8,7 @@ builds, but an editor should look.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 from kaffee_site.skeleton import numbered_sessions, session_body
@@ -24,11 +24,12 @@ SKELETON = frozenset(line.strip() for language in available_languages() for line
 
 def check_editor_leftovers(site: Site, content: Content, found: Diagnostics) -> None:
     docs = {doc.rel: doc for doc in content.docs}
+    example = _topic_example(site)  # once: it counts every session's topics (per session it was N² work)
     for session in sorted((*site.sessions, *site.rejected), key=lambda s: s.source):
         doc = docs.get(session.rel)
         if doc is not None:
             _check_skeleton(doc, found)
-            _check_empty_topics(doc, _topic_example(site), found)
+            _check_empty_topics(doc, example, found)
     _check_numbers_against_dates(content, found)
 
 
@@ -42,8 +43,7 @@ def _check_skeleton(doc: SourceDoc, found: Diagnostics) -> None:
 def _topic_example(site: Site) -> str:
     """A topic of the archive itself (the one most reports name), else a placeholder in its language."""
     if site.topics:
-        counts = {slug: sum(slug in session.topics for session in site.sessions) for slug in
-                  (topic.slug for topic in site.topics)}
+        counts = Counter(slug for session in site.sessions for slug in dict.fromkeys(session.topics))
         return min(site.topics, key=lambda topic: (-counts[topic.slug], topic.title)).title
     return catalogue(site.config.language).pgettext("example", "Topic name")
 
