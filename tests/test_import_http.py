@@ -42,7 +42,7 @@ def sessions(content: Path) -> list[Path]:
 def test_a_cms_article_loses_navigation_banner_and_sidebar_and_keeps_its_facts(server, content, capsys, monkeypatch):
     # imported a week after the session: the session it announces (12 December) is still ahead
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2024-11-20"))
-    picture = png()
+    picture = png(704, 528)  # as wide as the column shows it (narrower is a warning)
     server.routes["/bilder/kaffee7.png"] = Reply(200, {"Content-Type": "image/png"}, picture)
     url = server.page("/berichte/kaffee-7", (FIXTURES / "cms_article.html").read_text(encoding="utf-8"))
     code, out, err = run_import(capsys, content, url)
@@ -279,7 +279,7 @@ def test_a_picture_without_a_description_is_kept_and_the_editor_asked_for_one(se
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2024-11-20"))
     page = (FIXTURES / "cms_article.html").read_text(encoding="utf-8").replace(
         '<meta property="og:image:alt" content="Zeichnung eines Laptops mit einer Datentabelle und einer Kaffeetasse">\n', "")
-    server.routes["/bilder/kaffee7.png"] = Reply(200, {"Content-Type": "image/png"}, png())
+    server.routes["/bilder/kaffee7.png"] = Reply(200, {"Content-Type": "image/png"}, png(704, 528))
     code, out, _ = run_import(capsys, content, server.page("/ohne-alt", page))
     assert code == 0
     path = sessions(content)[0]

@@ -53,7 +53,7 @@ def _archive(root: Path, cms: str = "cms:\n") -> Path:
 def _png(path: Path, colour: tuple[int, int, int]) -> bytes:
     from PIL import Image
 
-    Image.new("RGB", (60, 40), colour).save(path)
+    Image.new("RGB", (704, 470), colour).save(path)  # as wide as the column shows it
     return path.read_bytes()
 
 
@@ -129,7 +129,7 @@ def test_a_new_report_written_in_the_browser_is_a_file_a_clean_check_and_a_serve
     assert not (content / NEW_PATH).exists() and not (content / "media" / "kaffeerunde.png").exists()
     errors.clear()  # Decap reports the refused save as an uncaught error too
     page.locator('input[id^="alt-field-"]').first.fill("Eine Tasse Kaffee auf einem Tisch")
-    page.locator('input[id^="date-field-"]').nth(1).fill("2025-04-10")  # the announcement of the next one
+    page.locator('input[id^="date-field-"]').nth(1).fill("2030-01-10")  # the next one, ahead of the suite's today and of the browser's clock
     page.locator('input[id^="title-field-"]').nth(1).fill("Die nächste Runde")
     page.locator('.cms-editor-raw [role="textbox"]').click()
     page.keyboard.type("Wir sprachen über [[Verstetigung]] und offene Daten.")
@@ -151,7 +151,7 @@ def test_a_new_report_written_in_the_browser_is_a_file_a_clean_check_and_a_serve
         "title": "Neue Sitzung aus dem Browser", "date": "2025-03-13", "topics": ["Verstetigung", "Open Data"],
         "speakers": [{"name": "Bea Neu"}], "image": {"src": "media/kaffeerunde.png",
                                                     "alt": "Eine Tasse Kaffee auf einem Tisch"},
-        "next": {"date": "2025-04-10", "title": "Die nächste Runde"},
+        "next": {"date": "2030-01-10", "title": "Die nächste Runde"},
     }, written
     assert front.startswith("title: Neue Sitzung aus dem Browser\ndate: 2025-03-13\n"), "the schema's key order"
     assert body == "\nWir sprachen über [[Verstetigung]] und offene Daten.\n\n- erstens\n- zweitens\n"

@@ -151,7 +151,9 @@ def _opened(data: bytes, suffix: str) -> Iterator["Image.Image"]:  # noqa: F821
     # Pillow's own guard (a warning on stderr above its limit, an error in its words above twice
     # it) gives way to ours: probe() checks the size the header gives against the archive's limit
     # before a single pixel is decoded, and encode() reads only what probe() let through.
-    Image.MAX_IMAGE_PIXELS = None
+    # Only while this picture is open: the setting is Pillow's, process-wide, and import's
+    # pictures still rely on Pillow's guard.
+    guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         with Image.open(io.BytesIO(data)) as image:
             yield image
@@ -167,6 +169,8 @@ def _opened(data: bytes, suffix: str) -> Iterator["Image.Image"]:  # noqa: F821
         reason = str(err).split(" (")[0] or type(err).__name__
         raise Unusable(f"the file is damaged or cut short ({reason})",
                        "open it in an image program and save or export it again") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
 
 
 def _megapixels(pixels: int) -> str:
