@@ -292,3 +292,17 @@ def test_a_picture_without_a_description_is_kept_and_the_editor_asked_for_one(se
     assert main(check) == 1 and "the image has no alt text" in capsys.readouterr().out
     path.write_text(path.read_text(encoding="utf-8").replace('alt: ""', "alt: Ein Laptop"), encoding="utf-8")
     assert main(check) == 0
+
+
+def test_a_bomb_is_named_so_whatever_ran_before_in_the_process(monkeypatch):
+    """The build's picture codec lifts Pillow's process-wide guard while it reads a picture; the
+    import's check sets the guard itself (in the suite it said 'more than a report picture needs'
+    after other tests had run in the same process)."""
+    from PIL import Image
+
+    from kaffee_site.importer.media import PictureError, check_picture
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    with pytest.raises(PictureError, match="the picture unpacks to more pixels than allowed"):
+        check_picture(_bomb_png(), "bilder/kaffee7.png")
+    assert Image.MAX_IMAGE_PIXELS is None  # left as it was found

@@ -54,6 +54,9 @@ def obtain(picture: Picture, limits: Limits) -> CheckedPicture:
     raise PictureError("the source only describes its picture")
 
 
+PILLOW_GUARD = 1024 * 1024 * 1024 // 4 // 3  # Pillow's own default: a warning above it, an error above twice it
+
+
 def check_picture(data: bytes, label: str) -> str:
     """The file ending for `data`; PictureError if it is no picture the archive should publish."""
     head = data[:512].lstrip()
@@ -61,6 +64,9 @@ def check_picture(data: bytes, label: str) -> str:
         return _check_svg(data, label)
     from PIL import Image  # the build's own dependency (preview cards)
 
+    # Pillow's guard is process-wide and the build's picture codec lifts it while it reads a
+    # picture: set it here, so the check does not depend on what ran before in this process.
+    guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, PILLOW_GUARD
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -77,6 +83,8 @@ def check_picture(data: bytes, label: str) -> str:
         raise PictureError(f"{label}: the picture unpacks to more pixels than allowed") from None
     except Exception as err:  # Pillow raises many kinds for broken data; any of them means "not a picture"
         raise PictureError(f"{label}: not a picture that can be read ({type(err).__name__}: {err})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
     if kind not in _FORMATS:
         raise PictureError(f"{label}: a {kind} picture; the archive takes PNG, JPEG, GIF, WebP, AVIF or SVG")
     return _FORMATS[kind]
