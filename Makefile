@@ -66,8 +66,21 @@ browser-deps:
 	fi
 
 # --ignore-scripts: vnu-jar's postinstall would download a Java runtime from outside npm; we use Debian's.
+# Decap CMS (the bundle tests/browser/test_cms_browser.py loads): only its release tarball, whose dist/
+# is the whole bundle, checked against the integrity the npm registry publishes for it. Installed as a
+# package it brought about 630 dependencies (416 MB, half a minute) that no test uses.
+# tests/test_cms_config.py checks the version against the one the tool pins (src/kaffee_site/cms/).
+DECAP_VERSION   := 3.16.3
+DECAP_INTEGRITY := sha512-hf+dPlCh7TJmWl8+6VRzHYOWhri5xgUknrZbDewaWe4s9B7xJ8PQugp2QHeSldMUKzav6+z0oIpwUYhUJDYtYw==
+DECAP_TARBALL   := node_modules/.decap/decap-cms-$(DECAP_VERSION).tgz
 $(NODE_STAMP): package.json package-lock.json | browser-deps
 	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p node_modules/.decap
+	cd node_modules/.decap && npm pack --silent --no-audit --no-fund decap-cms@$(DECAP_VERSION) >/dev/null
+	$(PYTHON) -c 'import base64, hashlib, sys; got = "sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode(); sys.exit(0 if got == sys.argv[2] else f"{sys.argv[1]}: integrity {got}, pinned {sys.argv[2]}")' $(DECAP_TARBALL) '$(DECAP_INTEGRITY)'
+	mkdir -p node_modules/decap-cms
+	tar -xzf $(DECAP_TARBALL) -C node_modules/decap-cms --strip-components=1 --no-same-owner
+	rm -rf node_modules/.decap
 	touch $(NODE_STAMP)
 
 clean:
