@@ -185,7 +185,7 @@ def test_the_pinned_scripts_address_written_out_is_the_default(archive: Archive,
 
 
 def test_the_pinned_script_is_the_npm_release_and_its_hash_matches(archive: Archive):
-    assert DECAP_BUNDLE.is_file(), f"{DECAP_BUNDLE} is missing: `make test` installs it (npm ci)"
+    assert DECAP_BUNDLE.is_file(), f"{DECAP_BUNDLE} is missing: `make test` installs it (the Makefile's DECAP_VERSION)"
     package = json.loads((DECAP_BUNDLE.parents[1] / "package.json").read_text(encoding="utf-8"))
     assert package["version"] == DECAP_VERSION and f"decap-cms@{DECAP_VERSION}/dist/decap-cms.js" in DEFAULT_SCRIPT
     digest = base64.b64encode(hashlib.sha384(DECAP_BUNDLE.read_bytes()).digest()).decode()
