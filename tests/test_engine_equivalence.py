@@ -226,9 +226,12 @@ def fresh_clone(archive: Archive, root: Path, cache: Path | None, relative: bool
 
 
 def save_cache(root: Path, saved: Path) -> None:
-    """What CI saves after its build."""
-    shutil.rmtree(saved, ignore_errors=True)
-    shutil.copytree(root / ".kaffee-cache", saved)
+    """What CI saves after its build. Moved, not copied: the clone is never read again (the next
+    build in its folder clones anew) and the next restore copies (new files, as CI's does); the
+    cache saved before is moved aside, not deleted (pytest's tmp cleanup does that, outside the test)."""
+    if saved.exists():
+        os.replace(saved, saved.with_name(f"{saved.name}-old-{len(list(saved.parent.glob(saved.name + '-old-*')))}"))
+    os.replace(root / ".kaffee-cache", saved)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -344,17 +347,27 @@ def _damage(path: Path, how: int) -> None:
     os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))  # the same size and time where it can
 
 
-@pytest.mark.parametrize("how", [0, 1, 2], ids=["cut short", "one byte changed", "garbage"])
-def test_a_damaged_cache_gives_a_clean_builds_bytes(tmp_path: Path, how: int) -> None:
-    """Every file of the cache damaged (the kept outputs too), restored into a fresh clone."""
+@pytest.fixture(scope="module")
+def damage_case(tmp_path_factory) -> tuple[Archive, Path, dict[str, bytes]]:
+    """Seed 7 after 3 edits, its good cache, then one more edit and that content's clean build: the
+    same bytes for every kind of damage (the seed decides every edit), so built once for all."""
+    tmp_path = tmp_path_factory.mktemp("damage")
     archive = _edited(7, tmp_path, 3)
     good = tmp_path / "good"
     build(fresh_clone(archive, good, None))
-    files = [p for p in (good / ".kaffee-cache").rglob("*") if p.is_file()]
+    archive.edit()
+    return archive, good / ".kaffee-cache", _clean(archive, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("how", [0, 1, 2], ids=["cut short", "one byte changed", "garbage"])
+def test_a_damaged_cache_gives_a_clean_builds_bytes(tmp_path: Path, damage_case, how: int) -> None:
+    """Every file of the cache damaged (the kept outputs too), restored into a fresh clone."""
+    archive, good_cache, clean = damage_case
+    damaged = tmp_path / "damaged"
+    shutil.copytree(good_cache, damaged)  # a copy of its own: the good build's outputs and the other kinds stay whole
+    files = [p for p in damaged.rglob("*") if p.is_file()]
     assert len(files) > 30
-    shutil.rmtree(good / "out")  # the kept outputs are links to its files: damage the cache alone
     for path in files:
         _damage(path, how)
-    archive.edit()
-    build(fresh_clone(archive, tmp_path / "ci", good / ".kaffee-cache"))
-    assert tree_snapshot(tmp_path / "ci" / "out") == _clean(archive, tmp_path / "clean")
+    build(fresh_clone(archive, tmp_path / "ci", damaged))
+    assert tree_snapshot(tmp_path / "ci" / "out") == clean
