@@ -3,26 +3,40 @@ outside the repository, then `init` and `build` in a new folder with no template
 with one overridden template, and with the override removed again.
 
 The wheel is built once, from a copy of the sources (setuptools writes build/ next to
-pyproject.toml, and the repository must stay clean), the way the release workflow builds it:
-`python -m build`, the sdist first and the wheel from it. The new environment gets kaffee-site from the wheel alone
-(`--no-deps`); its dependencies are those of the environment running the tests, reached through
-a .pth file, so that test needs no network. The CI test installs as CI does, the dependencies
-from the package index (which CI reaches) and kaffee-site from the wheel init put into the archive.
+pyproject.toml, and the repository must stay clean), the way the release workflow's `python -m
+build` builds it: with the same frontend (build's ProjectBuilder) in an isolated environment that
+holds only what pyproject.toml declares, the sdist first and the wheel from the unpacked sdist
+(one environment serves both: `python -m build` makes a second, identical one). The new
+environment gets kaffee-site from the wheel alone (`--no-deps`); its dependencies are those of the
+environment running the tests, reached through a .pth file, so that test needs no network. The
+CI test installs as CI does, the dependencies from the package index (which CI reaches) and
+kaffee-site from the wheel init put into the archive.
+
+New environments are made without ensurepip (which installs and byte-compiles pip and setuptools,
+most of a venv's cost): the running pip installs into them (`pip --python`) without
+byte-compiling; Python compiles what a command imports on its first run. Where a step needs pip
+inside the environment (CI's `pip install`), it gets the very pip wheel ensurepip would install.
 """
 
 from __future__ import annotations
 
+import ensurepip
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import venv
+import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
+from build import ProjectBuilder
+from build.env import DefaultIsolatedEnv
+from pyproject_hooks import BuildBackendWarning
 from support import ROOT, fill_in_the_legal_pages, tree_snapshot
 
 OVERRIDE = ('{% extends "default/base.html" %}\n'
@@ -33,6 +47,19 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
     return result
+
+
+def _pip_into(env: Path, *args: str | Path) -> None:
+    """`pip install` into the venv `env`, run by this environment's pip (the venv needs none)."""
+    _run(sys.executable, "-m", "pip", "--python", env / "bin/python", "install", "--no-compile", "--quiet",
+         "--disable-pip-version-check", *args, cwd=env)
+
+
+def _fresh_env_with_pip(env: Path) -> None:
+    """A new venv with the pip `python -m venv` gives it (ensurepip's own wheel), as a CI runner's
+    Python has one; setuptools, which ensurepip adds on 3.11, is no part of CI's install steps."""
+    venv.create(env, with_pip=False)
+    _pip_into(env, "--no-index", "--find-links", Path(ensurepip.__file__).parent / "_bundled", "pip")
 
 
 def _sources(folder: Path) -> Path:
@@ -52,8 +79,20 @@ def wheel(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     source = _sources(work / "source")
     # as the release workflow builds them: the sdist, then the wheel from the sdist (so the sdist
-    # must hold everything the wheel needs)
-    _run(sys.executable, "-m", "build", "--outdir", work / "dist", source, cwd=work)
+    # must hold everything the wheel needs), in an environment with only the declared build needs
+    # setuptools' advice on the data folders (locales/, themes/) went into the CLI's captured output
+    with DefaultIsolatedEnv() as env, warnings.catch_warnings():
+        warnings.simplefilter("ignore", BuildBackendWarning)
+        builder = ProjectBuilder.from_isolated_env(env, source)
+        env.install(builder.build_system_requires)
+        env.install(builder.get_requires_for_build("sdist"))
+        sdist = Path(builder.build("sdist", work / "dist"))
+        with tarfile.open(sdist) as archive:
+            archive.extractall(work / "unpacked", filter="data")
+        [unpacked] = (work / "unpacked").iterdir()
+        from_sdist = ProjectBuilder.from_isolated_env(env, unpacked)
+        env.install(from_sdist.get_requires_for_build("wheel"))
+        from_sdist.build("wheel", work / "dist")
     wheels = list((work / "dist").glob("kaffee_site-*.whl"))
     assert len(wheels) == 1 and len(list((work / "dist").glob("kaffee_site-*.tar.gz"))) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
@@ -70,10 +109,9 @@ def installed(wheel: Path, tmp_path_factory) -> Path:
     """bin/ of a fresh venv that holds kaffee-site from the wheel."""
     work = tmp_path_factory.mktemp("installed")
     env = work / "env"
-    venv.create(env, with_pip=True)
+    venv.create(env, with_pip=False)
     bin_dir = env / "bin"
-    _run(bin_dir / "python", "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
-         "--disable-pip-version-check", wheel, cwd=work)
+    _pip_into(env, "--no-deps", "--no-index", wheel)
     # the dependencies (jinja2, markdown-it, yaml, watchdog, pagefind) from the environment running the tests
     purelib = _run(bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
                    cwd=work).stdout.strip()
@@ -171,7 +209,7 @@ def test_the_readme_quick_start_then_ci_install_the_same_tool_without_a_release(
     written = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
 
     ci = tmp_path / "ci-env"
-    venv.create(ci, with_pip=True)
+    _fresh_env_with_pip(ci)
     steps = yaml.safe_load((site / ".github/workflows/pages.yml").read_text())["jobs"]["build"]["steps"]
     runs = [step["run"] for step in steps if "run" in step]
     assert runs[0] == "pip install -r requirements.txt" and runs[-1] == "kaffee-site build"
