@@ -9,8 +9,9 @@ TEST_STAMP := $(VENV)/.test-stamp
 NODE_STAMP := node_modules/.installed-stamp
 # Two test processes: much of the suite waits (for servers, browsers, subprocesses), so two
 # processes on two cores finish sooner than one. --dist loadfile keeps a file's tests (and its
-# module fixtures, such as the browser tests' built archive) in one process.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# module fixtures, such as the browser tests' built archive) in one process; --no-loadscope-reorder
+# hands the files out longest first, as tests/conftest.py orders them (not by their number of tests).
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: build test check serve bench clean browser-deps bytecode
 
