@@ -22,15 +22,26 @@ from support import TEMPLATES, Archive, session_md, tree_snapshot, picture_bytes
 SECRET = "SECRET-h9a-7f3c"  # what an attacker wants CI to publish
 
 
-def _good_archive(archive: Archive) -> dict[str, bytes]:
-    archive.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\n")
-    archive.write("media/bild.png", picture_bytes())
-    archive.write("sessions/gut.md", session_md("Gute Sitzung", number=1, topics="[Open Data]",
-                                                image="{src: media/bild.png, alt: Ein Bild}"))
-    archive.write("topics/open-data.md", "---\ntitle: Open Data\n---\nOffen.\n")
-    archive.write("pages/impressum.md", "---\ntitle: Impressum\n---\nNiemand.\n")
-    with_legal_pages(archive)
-    assert archive.build() == 0
+@pytest.fixture(scope="module")
+def good_built(tmp_path_factory) -> Path:
+    """A good archive and its build (output and cache), made once: each test gets a copy of the
+    whole folder, the state an editor's archive is in after a build."""
+    built = Archive(tmp_path_factory.mktemp("good"))
+    built.write("site.yaml", "title: Test\nbase_url: https://example.org/kaffee/\n")
+    built.write("media/bild.png", picture_bytes())
+    built.write("sessions/gut.md", session_md("Gute Sitzung", number=1, topics="[Open Data]",
+                                              image="{src: media/bild.png, alt: Ein Bild}"))
+    built.write("topics/open-data.md", "---\ntitle: Open Data\n---\nOffen.\n")
+    built.write("pages/impressum.md", "---\ntitle: Impressum\n---\nNiemand.\n")
+    with_legal_pages(built)
+    code, err = built.build_quietly()
+    assert code == 0, err
+    return built.root
+
+
+def _good_archive(archive: Archive, good_built: Path) -> dict[str, bytes]:
+    """The good archive, built, in this test's folder: returns its output."""
+    shutil.copytree(good_built, archive.root, symlinks=True, dirs_exist_ok=True)
     return tree_snapshot(archive.output)
 
 
@@ -87,8 +98,8 @@ def _outside(tmp_path: Path) -> Path:
     ("site.yaml", "secret.txt"),
 ])
 def test_a_link_that_leads_outside_is_refused_and_nothing_behind_it_is_read(
-        archive: Archive, capsys, tmp_path: Path, rel: str, target: str):
-    before = _good_archive(archive)
+        archive: Archive, good_built: Path, capsys, tmp_path: Path, rel: str, target: str):
+    before = _good_archive(archive, good_built)
     outside = _outside(tmp_path)
     link = archive.content / rel
     if link.is_dir():
@@ -134,15 +145,15 @@ def test_a_link_to_the_process_environment_is_refused_in_a_real_process(archive:
                 (c / "media" / "config.txt").symlink_to(c / ".git" / "config")),
      "media/config.txt: the symbolic link leads to a hidden file or folder (to {content}/.git/config)"),
 ])
-def test_broken_looping_and_hidden_links_are_refused(archive: Archive, capsys, make, message: str):
-    _good_archive(archive)
+def test_broken_looping_and_hidden_links_are_refused(archive: Archive, good_built: Path, capsys, make, message: str):
+    _good_archive(archive, good_built)
     make(archive.content)
     _assert_reported(archive, capsys, message.format(content=archive.content))
     assert SECRET.encode() not in _published(archive)
 
 
-def test_a_link_that_stays_inside_the_content_folder_is_followed(archive: Archive, capsys):
-    _good_archive(archive)
+def test_a_link_that_stays_inside_the_content_folder_is_followed(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     archive.write("media/2024/handout.pdf", b"pdf-bytes")
     (archive.content / "media" / "handout.pdf").symlink_to("2024/handout.pdf")
     archive.write("archiv/spaeter.md", session_md("Später", "2024-10-10", number=2))
@@ -158,12 +169,13 @@ def test_a_link_that_stays_inside_the_content_folder_is_followed(archive: Archiv
 
 
 def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behind_it(archive: Archive,
+                                                                                   good_built: Path,
                                                                                    tmp_path: Path):
     """A race on a shared runner: between the scan (which checks every link) and the read, a media
     file flips between a real file and a link to a secret outside, every 0.15 s. A media file is
     read when it is written, late in the build, so many builds list a file and later open a link.
     None may publish the secret; each ends with exit 0 or one line naming the file, no traceback."""
-    _good_archive(archive)
+    _good_archive(archive, good_built)
     secret = tmp_path / "outside" / "token.txt"
     secret.parent.mkdir()
     secret.write_text("GEHEIMNIS-TOKEN-4711\n")
@@ -228,8 +240,8 @@ def test_a_file_swapped_for_a_link_while_builds_run_never_publishes_what_is_behi
     ("site.yaml", "title: Test\x1b[2J\n", "site.yaml:1: site.yaml contains the control character U+001B (ESC)"),
 ])
 def test_a_control_character_in_front_matter_is_an_error_at_its_line(
-        archive: Archive, capsys, rel: str, text: str, expected: str):
-    _good_archive(archive)
+        archive: Archive, good_built: Path, capsys, rel: str, text: str, expected: str):
+    _good_archive(archive, good_built)
     archive.write(rel, text.encode("utf-8"))
     _assert_reported(archive, capsys, expected)
     if "\x1b[31m" in text:  # a tab is no control character to refuse
@@ -277,8 +289,8 @@ def _laughs(levels: int) -> str:
     return "\n".join(lines)
 
 
-def test_alias_expansion_past_the_budget_is_an_error_at_its_line(archive: Archive, capsys):
-    _good_archive(archive)
+def test_alias_expansion_past_the_budget_is_an_error_at_its_line(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     archive.write("sessions/x.md", f"---\ntitle: Lachen\ndate: 2024-09-05\n{_laughs(9)}\n---\n")
     # a = line 4 (9 values), b 81, c 729, d 6,561, e 59,049: the first past 20,000, on line 8
     _assert_reported(archive, capsys, "sessions/x.md:8: the front matter expands to more than 20,000 values")
@@ -305,15 +317,15 @@ def test_billion_laughs_stays_small_in_a_real_process_and_in_the_cache(archive: 
     assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) < 4 << 20
 
 
-def test_an_alias_inside_its_own_anchor_is_an_error(archive: Archive, capsys):
-    _good_archive(archive)
+def test_an_alias_inside_its_own_anchor_is_an_error(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     archive.write("sessions/x.md", "---\ntitle: Selbst\ndate: 2024-09-05\nliste: &l [1, *l]\n---\n")
     _assert_reported(archive, capsys, "sessions/x.md:4: the front matter has an alias that refers to itself")
 
 
 @pytest.mark.parametrize("depth", [51, 998, 999])  # libyaml itself stops at 1000
-def test_deep_nesting_is_an_error_never_a_recursion_error(archive: Archive, capsys, depth: int):
-    _good_archive(archive)
+def test_deep_nesting_is_an_error_never_a_recursion_error(archive: Archive, good_built: Path, capsys, depth: int):
+    _good_archive(archive, good_built)
     archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\nextra: {'[' * depth}{']' * depth}\n---\n")
     _assert_reported(archive, capsys, "sessions/x.md:4: the front matter is nested more than 50 levels deep")
     capsys.readouterr()
@@ -321,8 +333,8 @@ def test_deep_nesting_is_an_error_never_a_recursion_error(archive: Archive, caps
     assert "sessions/x.md:4: the front matter is nested more than 50 levels deep" in capsys.readouterr().err
 
 
-def test_deep_block_nesting_names_the_line_where_it_gets_too_deep(archive: Archive, capsys):
-    _good_archive(archive)
+def test_deep_block_nesting_names_the_line_where_it_gets_too_deep(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     keys = "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "ende\n"
     archive.write("sessions/x.md", f"---\ntitle: Tief\ndate: 2024-09-05\n{keys}---\n")
     # the root mapping is level 1, k0's mapping level 2, ...: level 51 is the mapping under k49
@@ -352,8 +364,9 @@ def test_nesting_inside_the_limit_builds_and_past_libyamls_own_limit_is_its_erro
      "sessions/x.md:4: the key 'alt' appears twice"),
     ("site.yaml", "title: Test\nsearch:\n  x: 1\n  x: 2\n", "site.yaml:4: the key 'x' appears twice"),
 ])
-def test_duplicate_keys_are_errors_at_any_level(archive: Archive, capsys, rel: str, text: str, expected: str):
-    _good_archive(archive)
+def test_duplicate_keys_are_errors_at_any_level(archive: Archive, good_built: Path, capsys, rel: str, text: str,
+                                                expected: str):
+    _good_archive(archive, good_built)
     archive.write(rel, text)
     _assert_reported(archive, capsys, expected)
 
@@ -366,8 +379,9 @@ def test_duplicate_keys_are_errors_at_any_level(archive: Archive, capsys, rel: s
     ("topics/t.md", '---\ntitle: T\nredirect_from:\n  - "alt\\n"\n---\n',
      "topics/t.md:4: the old slug 'alt\\n' is not allowed"),
 ])
-def test_a_slug_with_a_hidden_character_is_refused(archive: Archive, capsys, rel: str, text: str, expected: str):
-    _good_archive(archive)
+def test_a_slug_with_a_hidden_character_is_refused(archive: Archive, good_built: Path, capsys, rel: str, text: str,
+                                                   expected: str):
+    _good_archive(archive, good_built)
     archive.write(rel, text)
     _assert_reported(archive, capsys, expected)
 
@@ -390,8 +404,8 @@ LONG = "Sehr " * 60  # 300 bytes: more than a file name can hold
      "sessions/x.md:4: the image name is longer than a file name can be (255 bytes)"),
 ])
 def test_a_name_the_file_system_cannot_hold_is_an_error_at_its_line(
-        archive: Archive, capsys, rel: str, text: str, expected: str):
-    _good_archive(archive)
+        archive: Archive, good_built: Path, capsys, rel: str, text: str, expected: str):
+    _good_archive(archive, good_built)
     archive.write(rel, text)
     _assert_reported(archive, capsys, expected)
 
@@ -417,8 +431,8 @@ def _as_unprivileged(archive: Archive, command: str) -> subprocess.CompletedProc
     ("media", "media: cannot read the folder: Permission denied"),
     ("site.yaml", "site.yaml: cannot read the file: Permission denied"),
 ])
-def test_an_unreadable_file_or_folder_is_an_error_naming_it(archive: Archive, rel: str, message: str):
-    before = _good_archive(archive)
+def test_an_unreadable_file_or_folder_is_an_error_naming_it(archive: Archive, good_built: Path, rel: str, message: str):
+    before = _good_archive(archive, good_built)
     archive.write("sessions/x.md", session_md("X", "2024-10-10"))
     archive.write("sessions/2024/y.md", session_md("Y", "2024-11-11"))
     target = archive.content / rel
@@ -472,8 +486,8 @@ def test_file_names_saved_decomposed_are_known_by_their_composed_name(archive: A
     assert not [name for name in made if _nfd("ö") in name or _nfd("ü") in name]
 
 
-def test_two_files_whose_names_differ_only_in_unicode_form_are_an_error(archive: Archive, capsys):
-    _good_archive(archive)
+def test_two_files_whose_names_differ_only_in_unicode_form_are_an_error(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     archive.write("media/bild-ö.png", picture_bytes())
     archive.write(f"media/{_nfd('bild-ö.png')}", picture_bytes(colour=(0, 0, 0)))
     _assert_reported(archive, capsys, "media/bild-ö.png: two files have this name once their Unicode is normalised")
@@ -523,16 +537,16 @@ def test_init_prints_a_folder_name_with_controls_escaped(archive: Archive):
     assert result.stdout.decode().splitlines()[0] == "new archive in neu\\x1b[2J:"
 
 
-def test_a_fifo_in_the_content_folder_is_an_error_not_a_hang(archive: Archive, capsys):
-    _good_archive(archive)
+def test_a_fifo_in_the_content_folder_is_an_error_not_a_hang(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     os.mkfifo(archive.content / "media" / "rohr.png")
     os.mkfifo(archive.content / "sessions" / "rohr.md")
     _assert_reported(archive, capsys, "media/rohr.png: this is neither a file nor a folder",
                      "sessions/rohr.md: this is neither a file nor a folder")
 
 
-def test_a_newline_in_a_file_name_cannot_fake_a_line_of_its_own(archive: Archive, capsys):
-    _good_archive(archive)
+def test_a_newline_in_a_file_name_cannot_fake_a_line_of_its_own(archive: Archive, good_built: Path, capsys):
+    _good_archive(archive, good_built)
     archive.write("sessions/x.md\ncontent/sessions/gut.md:1: alles gut.md", "---\ntitle: X\n---\n")
     checked, built = _check_and_build(archive, capsys)
     want = f"{archive.content}/sessions/x.md\\ncontent/sessions/gut.md:1: alles gut.md:2: 'date' is missing"
