@@ -8,6 +8,7 @@ in the output, and a cache that is damaged in every way we could think of.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import random
@@ -16,18 +17,25 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import ROOT, TEMPLATES, Archive, session_md, tree_snapshot
+from kaffee_site.cli import main
+from support import ROOT, TEMPLATES, Archive, session_md, tree_snapshot, wait_until
 
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import generate  # noqa: E402  (bench/ is not a package)
 
 STAMP = re.compile(r"Stempel-(\d+)")
+# Sessions of the stamped archive: 60 give a build of 578 files (pages, feeds, open data, search
+# index), long enough that random kills fall before, during and after the swap (the kill test
+# counts them), at 60 % of the CPU of a build of 200, whose fixed costs (Python, Pagefind) stay.
+SESSIONS = 60
 
 
 def _command(content: Path, output: Path, *extra: str) -> list[str]:
@@ -57,6 +65,28 @@ def _stamp(content: Path, number: int) -> None:
     head, _, body = report.read_text(encoding="utf-8").partition("\n---\n")
     body = re.sub(r"\n\nVariante \w+\.\n$", "\n", body)
     report.write_text(f"{head}\n---\n{body}\nVariante {_variant(number)}.\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Stamped:
+    """The module's stamped archive (stamp 0), made once, and its clean build: a first build
+    with --no-cache into a fresh folder, the reference every test here compares with."""
+    content: Path
+    clean: dict[str, bytes]
+    seconds: float  # how long that first build took on this machine just now
+
+    def copy(self, root: Path) -> Path:
+        shutil.copytree(self.content, root / "content")
+        return root / "content"
+
+
+@pytest.fixture(scope="module")
+def stamped(tmp_path_factory) -> _Stamped:
+    root = tmp_path_factory.mktemp("stamped")
+    content = _stamped_archive(root, SESSIONS)
+    started = time.monotonic()
+    subprocess.run(_command(content, root / "clean", "--no-cache"), check=True, capture_output=True)
+    return _Stamped(content, tree_snapshot(root / "clean"), time.monotonic() - started)
 
 
 def _variant(number: int) -> str:
@@ -127,16 +157,30 @@ class _Kills:
     staging: int = 0  # kills while the build held the output's lock (staging, indexing, swapping)
 
 
+def _build_here(content: Path, output: Path, *extra: str) -> None:
+    """A build in this process, for a reference the test compares with (not what it tests)."""
+    code, err = _in_process(_command(content, output, *extra)[3:])
+    assert code == 0, err
+
+
+def _in_process(args: list[str]) -> tuple[int, str]:
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()):
+        code = main(args)
+    return code, err.getvalue()
+
+
 def _timed_build(content: Path, output: Path) -> float:
     started = time.monotonic()
     subprocess.run(_command(content, output), check=True, capture_output=True)
     return time.monotonic() - started
 
 
-def _kill_builds(root: Path, content: Path, kills: int, seed: int, compare_first: bool) -> _Kills:
+def _kill_builds(root: Path, content: Path, kills: int, seed: int, clean: dict[str, bytes]) -> _Kills:
     """Build `content` into root/output, then start `kills` builds with new stamps and SIGKILL each
     at a random moment between Python's start and just after its swap; after every kill the output
-    must hold exactly one whole build, the previous one or the killed one.
+    must hold exactly one whole build, the previous one or the killed one. At the end the first
+    content is built again and must equal both the first build and `clean` (no-cache) byte for byte.
 
     How long a build takes is measured on the builds themselves: the first (an empty cache, so
     a little longer), then every build that finished before its kill came."""
@@ -144,7 +188,7 @@ def _kill_builds(root: Path, content: Path, kills: int, seed: int, compare_first
     whole = _timed_build(content, output)
     files: dict[str, set[str]] = {}
     assert _one_build(output, files) == 0 and len(files[_variant(0)]) > 500
-    first = tree_snapshot(output) if compare_first else None
+    first = tree_snapshot(output)
     rng = random.Random(seed)
     current, found_so_far, recent = 0, _Kills(), []
     for number in range(1, kills + 1):
@@ -175,21 +219,19 @@ def _kill_builds(root: Path, content: Path, kills: int, seed: int, compare_first
     finished = subprocess.run(_command(content, output), capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert _one_build(output, files) == 0
-    if first is not None:  # the stages the kills left behind, reused, left nothing stale
-        assert tree_snapshot(output) == first
+    final = tree_snapshot(output)  # the stages the kills left behind, reused, left nothing stale
+    assert final == first and final == clean
     assert sorted(p.name for p in root.iterdir()) == [".kaffee-cache", ".output.kaffee-lock",
                                                       ".output.kaffee-stage", "content", "output"]
     assert not list((root / ".output.kaffee-stage").rglob("*.kaffee-tmp"))  # scratch of killed builds gone
     return found_so_far
 
 
-def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_path: Path):
-    """50 kills over builds of 200 sessions: two archives are killed side by side, so both cores
+def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_path: Path, stamped: _Stamped):
+    """50 kills over builds of 60 sessions: two archives are killed side by side, so both cores
     work while a build waits for its turn to be killed (a build alone keeps about 1.4 of them busy)."""
-    content = _stamped_archive(tmp_path / "a", 200)
-    shutil.copytree(content, tmp_path / "b" / "content")
     with ThreadPoolExecutor(2) as pool:
-        loops = [pool.submit(_kill_builds, tmp_path / name, tmp_path / name / "content", 25, seed, name == "a")
+        loops = [pool.submit(_kill_builds, tmp_path / name, stamped.copy(tmp_path / name), 25, seed, stamped.clean)
                  for name, seed in (("a", 9), ("b", 10))]
         results = [loop.result() for loop in loops]
     old, new, staging = (sum(getattr(r, name) for r in results) for name in ("old", "new", "staging"))
@@ -200,11 +242,13 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_build(tmp_p
 
 # --- an interrupted first build, two builds at once ---------------------------------------------
 
-def test_an_interrupted_first_build_never_blocks_the_next(tmp_path: Path):
-    content = _stamped_archive(tmp_path, 200)
+def test_an_interrupted_first_build_never_blocks_the_next(tmp_path: Path, stamped: _Stamped):
+    """Six first builds killed at moments spread over how long a first build of this archive
+    takes on this machine (measured just now), from Python's start to past the swap."""
+    content = stamped.copy(tmp_path)
     output = tmp_path / "output"
     rng = random.Random(3)
-    for delay in sorted(rng.uniform(0.3, 2.0) for _ in range(6)):
+    for delay in sorted(rng.uniform(0.1, 1.1) * stamped.seconds for _ in range(6)):
         first = subprocess.Popen(_command(content, output), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         first.send_signal(signal.SIGKILL)
@@ -214,33 +258,44 @@ def test_an_interrupted_first_build_never_blocks_the_next(tmp_path: Path):
             shutil.rmtree(output)
     result = subprocess.run(_command(content, output), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    fresh = tmp_path / "fresh" / "output"
-    subprocess.run(_command(content, fresh, "--no-cache"), check=True, capture_output=True)
-    assert tree_snapshot(output) == tree_snapshot(fresh)
+    assert tree_snapshot(output) == stamped.clean
 
 
-def test_two_builds_at_once_take_turns_and_give_one_clean_build(tmp_path: Path):
-    content = _stamped_archive(tmp_path, 200)
+def test_two_builds_at_once_take_turns_and_give_one_clean_build(tmp_path: Path, stamped: _Stamped):
+    """The second build starts while the first holds the output's lock. The first is held still
+    (SIGSTOP) from then until the second says it waits, so the second always arrives while the
+    lock is held, whatever the machine's speed; then the first goes on and they take turns."""
+    content = stamped.copy(tmp_path)
     output = tmp_path / "output"
+    _stamp(content, 3)
     subprocess.run(_command(content, output), check=True, capture_output=True)
     _stamp(content, 1)
     first = subprocess.Popen(_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = tmp_path / ".output.kaffee-lock"
     deadline = time.monotonic() + 60
-    while not _locked(tmp_path / ".output.kaffee-lock") and first.poll() is None and time.monotonic() < deadline:
+    while not (_locked(lock) and lock.read_text() == f"{first.pid}\n") and first.poll() is None \
+            and time.monotonic() < deadline:  # held, and its holder's pid written (the message names it)
         time.sleep(0.005)
-    assert first.poll() is None, "the first build ended before it was seen holding the lock"
-    _stamp(content, 2)  # the second build reads this; the first has read stamp 1 already
-    second = subprocess.run(_command(content, output), capture_output=True, text=True, timeout=120)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first build ended before it was seen holding the lock"
+        _stamp(content, 0)  # the second build reads this (the clean build's content); the first has read stamp 1
+        second = subprocess.Popen(_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        said: list[str] = []
+        reader = threading.Thread(target=lambda: said.extend(second.stderr), daemon=True)
+        reader.start()
+        wait_until(lambda: said or second.poll() is not None, "the second build says it waits", timeout=60)
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=120) == 0, first.stderr.read()
-    assert second.returncode == 0, second.stderr
-    assert second.stderr.splitlines()[0] == (f"waiting for another kaffee-site (pid {first.pid}) to finish writing "
-                                             f"{output} (it holds {tmp_path / '.output.kaffee-lock'})")
+    assert second.wait(timeout=120) == 0
+    reader.join(timeout=10)
+    assert said and said[0] == (f"waiting for another kaffee-site (pid {first.pid}) to finish writing "
+                                f"{output} (it holds {tmp_path / '.output.kaffee-lock'})\n"), said
     assert first.returncode == 0
-    fresh = tmp_path / "fresh" / "output"
-    subprocess.run(_command(content, fresh, "--no-cache"), check=True, capture_output=True)
-    assert tree_snapshot(output) == tree_snapshot(fresh)  # the second build, whole
-    first.stdout.close()
-    first.stderr.close()
+    assert tree_snapshot(output) == stamped.clean  # the second build, whole
+    for stream in (first.stdout, first.stderr, second.stdout, second.stderr):
+        stream.close()
 
 
 def test_a_build_killed_between_the_two_renames_of_the_fallback_gets_its_output_back(archive: Archive,
@@ -294,7 +349,7 @@ def test_links_found_in_the_output_are_replaced_never_followed(archive: Archive,
     assert not (out / "stray").exists()
     fresh = Archive(tmp_path / "fresh")
     shutil.copytree(archive.content, fresh.content)
-    assert fresh.run("build").returncode == 0
+    _build_here(fresh.content, fresh.output)
     assert tree_snapshot(out) == tree_snapshot(fresh.output)
 
 
@@ -333,13 +388,27 @@ DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("damage", list(DAMAGE))
-def test_a_damaged_cache_is_a_miss_and_the_output_equals_no_cache(archive: Archive, tmp_path: Path, damage: str):
+def _milchkaffee(archive: Archive, title: str) -> None:
     for n in range(12):
         archive.write(f"sessions/s{n}.md", session_md(f"Sitzung {n}", f"2024-0{n % 9 + 1}-1{n % 9}", topics="[Verstetigung]",
                                                       body=f"Ein Bericht über Milchkaffee, Nummer {n}."))
-    archive.write("site.yaml", "title: Archiv eins\n")
-    assert archive.run("build").returncode == 0
+    archive.write("site.yaml", f"title: {title}\n")
+
+
+@pytest.fixture(scope="module")
+def undamaged(tmp_path_factory) -> dict[str, bytes]:
+    """The clean build (--no-cache) of what every damaged-cache case builds last: one for all."""
+    fresh = Archive(tmp_path_factory.mktemp("undamaged"))
+    _milchkaffee(fresh, "Archiv zwei")
+    _build_here(fresh.content, fresh.output, "--no-cache")
+    return tree_snapshot(fresh.output)
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_cache_is_a_miss_and_the_output_equals_no_cache(archive: Archive, tmp_path: Path, damage: str,
+                                                                  undamaged: dict[str, bytes]):
+    _milchkaffee(archive, "Archiv eins")
+    _build_here(archive.content, archive.output)  # fills the cache the damage then spoils
     if DAMAGE[damage] is None:
         shutil.rmtree(tmp_path / ".kaffee-cache")
         (tmp_path / ".kaffee-cache").write_text("not a folder")
@@ -357,12 +426,9 @@ def test_a_damaged_cache_is_a_miss_and_the_output_equals_no_cache(archive: Archi
                            "the output is complete, the next build starts without the work this one did"]
     else:  # a damaged store is replaced by a good one without a word
         assert unsaved == []
-    fresh = Archive(tmp_path / "fresh")
-    shutil.copytree(archive.content, fresh.content)
-    assert fresh.run("build", "--no-cache").returncode == 0
-    assert tree_snapshot(archive.output) == tree_snapshot(fresh.output)
+    assert tree_snapshot(archive.output) == undamaged
     again = archive.run("build")  # and the cache that replaced the damaged one works
-    assert again.returncode == 0 and tree_snapshot(archive.output) == tree_snapshot(fresh.output)
+    assert again.returncode == 0 and tree_snapshot(archive.output) == undamaged
 
 
 # --- the machine: full disk, read-only, a path under a file, content that vanishes -------------------
@@ -485,7 +551,7 @@ def test_a_cache_on_a_full_disk_is_a_warning_and_the_output_equals_no_cache(tmp_
             assert result.stderr.splitlines()[1] == (f"    hint: free disk space or make {cache} a writable folder, "
                                                      "or build with --no-cache")
             fresh = tmp_path / "fresh" / "output"
-            assert _build_into(archive, fresh, "--no-cache").returncode == 0
+            _build_here(archive.content, fresh, "--no-cache")
             assert tree_snapshot(output) == tree_snapshot(fresh)
             shutil.rmtree(fresh.parent)
         assert not list(cache.rglob("*.tmp"))  # no half-written store is left behind
@@ -518,8 +584,9 @@ def test_an_output_path_under_a_file_is_a_usage_error(archive: Archive, tmp_path
     assert (tmp_path / "notes.txt").read_text() == "a file"
 
 
-def test_a_content_folder_that_vanishes_mid_build_is_one_line_and_keeps_the_output(tmp_path: Path):
-    content = _stamped_archive(tmp_path, 200)
+def test_a_content_folder_that_vanishes_mid_build_is_one_line_and_keeps_the_output(tmp_path: Path,
+                                                                                   stamped: _Stamped):
+    content = stamped.copy(tmp_path)
     for n in range(20):  # files copied as they are (raster pictures are converted: images/)
         (content / "media" / f"blatt-{n}.pdf").parent.mkdir(exist_ok=True)
         (content / "media" / f"blatt-{n}.pdf").write_bytes(b"%PDF-1.4\n" + bytes([n]) * 1000)
@@ -530,7 +597,12 @@ def test_a_content_folder_that_vanishes_mid_build_is_one_line_and_keeps_the_outp
     build = subprocess.Popen(_command(content, output), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not _locked(tmp_path / ".output.kaffee-lock") and build.poll() is None:
         time.sleep(0.002)
-    shutil.rmtree(content)  # the pages are rendering; the media are copied last
+    build.send_signal(signal.SIGSTOP)  # held still in its stage, so the folder is gone before it goes on
+    try:
+        assert build.poll() is None, "the build ended before it was seen holding the lock"
+        shutil.rmtree(content)  # the pages are rendering; the media are copied last
+    finally:
+        build.send_signal(signal.SIGCONT)
     _, err = build.communicate(timeout=120)
     assert build.returncode == 1
     assert len(err.splitlines()) == 1, err
@@ -562,7 +634,7 @@ def test_an_output_folder_that_is_a_mount_point_is_written_in_place(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert list((tmp_path / "outside").iterdir()) == []
     fresh = tmp_path / "fresh" / "output"
-    assert _build_into(archive, fresh).returncode == 0
+    _build_here(archive.content, fresh)
     # Pagefind's index depends on the order the file system lists files in (tmpfs and ext4 differ),
     # so it is compared by its parts: whole, and naming the pages of this build
     pages, fresh_pages = ({k: v for k, v in tree_snapshot(o).items() if not k.startswith("pagefind/")}
