@@ -178,7 +178,13 @@ def test_a_worker_killed_mid_build_ends_the_build_at_once_with_one_message(archi
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "KAFFEE_SITE_JOBS": "2"}, cwd=archive.root)
     try:
-        victim = wait_until(lambda: min(_workers(build.pid), default=None), "a worker", timeout=120)
+        # Once pages are in the stage, the newest fork renders pages with chunks still to come; the
+        # oldest may be a body worker that answered all it was given and is exiting (killing it
+        # changes nothing, and under load it lives long enough to be picked: the test then failed)
+        stage = archive.root / ".output.kaffee-stage"
+        wait_until(lambda: stage.is_dir() and sum(1 for _ in stage.rglob("index.html")) >= 20,
+                   "the build writes pages", timeout=120)
+        victim = wait_until(lambda: max(_workers(build.pid), default=None), "a worker", timeout=120)
         os.kill(victim, signal.SIGKILL)
         out, err = build.communicate(timeout=60)  # a deadline against the old hang, not a timing
     finally:
