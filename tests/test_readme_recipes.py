@@ -10,11 +10,13 @@ after a push, so the next recipe's `check` knows what was published."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,8 @@ import yaml
 
 from support import ROOT, epoch
 from test_init import fill_in_the_legal_pages
+
+from kaffee_site.cli import main
 
 BIN = Path(sys.executable).parent
 GIT = {"GIT_AUTHOR_NAME": "Redaktion", "GIT_AUTHOR_EMAIL": "redaktion@example.org",
@@ -42,6 +46,21 @@ def recipes() -> list[tuple[str, list[tuple[str, str]]]]:
 def run(archive: Path, line: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **GIT, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(shlex.split(line), cwd=archive, capture_output=True, text=True, env=env)
+
+
+def build_as_ci_does(archive: Path) -> tuple[int, str]:
+    """`kaffee-site build` in the archive's folder, as CI runs it after a push: in this process
+    (the recipes' own commands run as the editor types them; this build only publishes them);
+    (exit code, what it printed on stderr)."""
+    err = io.StringIO()
+    here = Path.cwd()
+    os.chdir(archive)
+    try:
+        with redirect_stderr(err), redirect_stdout(io.StringIO()):
+            code = main(["build"])
+    finally:
+        os.chdir(here)
+    return code, err.getvalue()
 
 
 def named_file(archive: Path, first_line: str) -> Path:
@@ -100,9 +119,11 @@ def archive(tmp_path: Path) -> Path:
     assert run(tmp_path, "kaffee-site init archiv --date 2025-01-16 --title Testarchiv").returncode == 0
     fill_in_the_legal_pages(folder / "content")
     for line in (f"git init -q --bare {remote}", "git init -q -b main", f"git remote add origin {remote}",
-                 "git add .", "git commit -q -m Anfang", "git push -q -u origin main", "kaffee-site build"):
+                 "git add .", "git commit -q -m Anfang", "git push -q -u origin main"):
         done = run(folder if not line.startswith("git init -q --bare") else tmp_path, line)
         assert done.returncode == 0, f"{line}: {done.stderr}"
+    code, err = build_as_ci_does(folder)
+    assert code == 0, err
     return folder
 
 
@@ -122,8 +143,8 @@ def test_every_recipe_works_as_written(archive: Path, monkeypatch):
         checks = [out for language, block in blocks for out in apply(archive, title, language, block)]
         for out in checks:  # check --strict passed; the recipe left nothing to warn about either
             assert out == "", f"{title}: {out}"
-        built = run(archive, "kaffee-site build")  # what CI does after the push
-        assert built.returncode == 0, f"{title}: {built.stderr}"
+        code, err = build_as_ci_does(archive)  # what CI does after the push
+        assert code == 0, f"{title}: {err}"
         pushed.append(run(archive, "git log --oneline origin/main").stdout.count("\n"))
     output = archive / "output"
     # what the year left: the topic under its new name, every old address leading on
