@@ -1,7 +1,12 @@
-"""`kaffee-site init` and `kaffee-site new --topic`, run as an editor would: real processes in tmp_path."""
+"""`kaffee-site init` and `kaffee-site new --topic`, run as an editor would: real processes in tmp_path.
+
+A command whose output or exit code a test is about runs as a real process (`run`); a step a test
+only builds on (the `init` before a `new`, the build whose files it reads) runs in this process
+(`run_here`), which costs about half."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,12 +16,23 @@ import pytest
 import yaml
 from support import fill_in_the_legal_pages
 
+from kaffee_site.cli import main
 from kaffee_site.config import DEFAULTS
 from kaffee_site.urls import KEYS as URL_KEYS
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kaffee_site", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def run_here(cwd: Path, *args: str) -> int:
+    """The same command in this process, in `cwd`; its exit code (what it prints goes to pytest)."""
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return main(list(args))
+    finally:
+        os.chdir(here)
 
 
 def test_init_makes_an_archive_that_builds_and_checks_clean(tmp_path: Path):
@@ -41,7 +57,7 @@ def test_init_makes_an_archive_that_builds_and_checks_clean(tmp_path: Path):
     fill_in_the_legal_pages(root / "content")
     check = run(root, "check", "--strict")
     assert (check.returncode, check.stdout, check.stderr) == (0, "", "check passed: 0 errors, 0 warnings\n")
-    assert run(root, "build").returncode == 0
+    assert run_here(root, "build") == 0
     home = (root / "output/index.html").read_text(encoding="utf-8")
     assert '<html lang="de">' in home and "Willkommen im Archiv" in home and "13.\u00a0März\u00a02025" in home
     for slug, title in (("impressum", "Impressum"), ("datenschutz", "Datenschutzerklärung"),
@@ -63,7 +79,7 @@ def test_init_in_english(tmp_path: Path):
     assert run(tmp_path, "check", "--strict").returncode == 1  # '[Name of the organisation]' and the like
     fill_in_the_legal_pages(tmp_path / "content")
     assert run(tmp_path, "check", "--strict").returncode == 0
-    assert run(tmp_path, "build").returncode == 0
+    assert run_here(tmp_path, "build") == 0
     page = (tmp_path / "output/sessions/2025-03-13-welcome-to-the-archive/index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "13\u00a0March\u00a02025" in page and "The &#34;Round&#34; Table" in page
     assert 'href="/accessibility/">Accessibility statement</a>' in page
@@ -72,7 +88,7 @@ def test_init_in_english(tmp_path: Path):
 def test_site_yaml_names_every_setting(tmp_path: Path):
     for language in ("de", "en"):
         folder = tmp_path / language
-        assert run(tmp_path, "init", str(folder), "--language", language).returncode == 0
+        assert run_here(tmp_path, "init", str(folder), "--language", language) == 0
         text = (folder / "content/site.yaml").read_text(encoding="utf-8")
         setting = re.compile(r"^# ((?: *- )?[a-z_]+:(?: .*)?| +- .*| +[a-z_]+:(?: .*)?)$")
         uncommented = yaml.safe_load("\n".join(line[2:] if setting.match(line) else line for line in text.splitlines()))
@@ -108,7 +124,7 @@ def test_init_with_an_unknown_language_writes_nothing(tmp_path: Path):
 
 
 def test_the_ci_files_install_build_and_publish(tmp_path: Path):
-    assert run(tmp_path, "init").returncode == 0
+    assert run_here(tmp_path, "init") == 0
     github = yaml.safe_load((tmp_path / ".github/workflows/pages.yml").read_text())
     steps = [step.get("run", "") for step in github["jobs"]["build"]["steps"]]
     assert "pip install -r requirements.txt" in steps and "kaffee-site build" in steps
@@ -137,7 +153,7 @@ def test_the_ci_files_install_build_and_publish(tmp_path: Path):
 # --- new --topic -----------------------------------------------------------------------------
 
 def test_new_topic_makes_a_topic_file_that_builds(tmp_path: Path):
-    assert run(tmp_path, "init", "--date", "2025-03-13").returncode == 0
+    assert run_here(tmp_path, "init", "--date", "2025-03-13") == 0
     result = run(tmp_path, "new", "--topic", "Digitale Daseinsvorsorge")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "content/topics/digitale-daseinsvorsorge.md\n"
@@ -149,14 +165,14 @@ def test_new_topic_makes_a_topic_file_that_builds(tmp_path: Path):
     uncommented = yaml.safe_load(re.sub(r"(?m)^# ", "", text.split("---")[1]))
     assert set(uncommented) == {"title", "aliases", "forms", "summary", "redirect_from", "slug"}
     fill_in_the_legal_pages(tmp_path / "content")
-    assert run(tmp_path, "check", "--strict").returncode == 0
-    assert run(tmp_path, "build").returncode == 0
+    assert run_here(tmp_path, "check", "--strict") == 0
+    assert run_here(tmp_path, "build") == 0
     assert (tmp_path / "output/themen/digitale-daseinsvorsorge/index.html").is_file()
 
 
 @pytest.mark.parametrize("name", ["Erste Schritte", "erste  schritte", "ERSTE SCHRITTE"])
 def test_new_topic_refuses_a_name_that_is_taken(tmp_path: Path, name: str):
-    assert run(tmp_path, "init").returncode == 0
+    assert run_here(tmp_path, "init") == 0
     before = (tmp_path / "content/topics/erste-schritte.md").read_bytes()
     result = run(tmp_path, "new", "--topic", name)
     assert result.returncode == 1
@@ -165,7 +181,7 @@ def test_new_topic_refuses_a_name_that_is_taken(tmp_path: Path, name: str):
 
 
 def test_new_topic_refuses_a_control_character(tmp_path: Path):
-    assert run(tmp_path, "init").returncode == 0
+    assert run_here(tmp_path, "init") == 0
     result = run(tmp_path, "new", "--topic", "Open\x1bData")
     assert result.returncode == 2
     assert result.stderr == "kaffee-site: the topic name contains the control character U+001B (ESC)\n"
@@ -173,14 +189,14 @@ def test_new_topic_refuses_a_control_character(tmp_path: Path):
 
 
 def test_new_wants_a_title_or_a_topic(tmp_path: Path):
-    assert run(tmp_path, "init").returncode == 0
+    assert run_here(tmp_path, "init") == 0
     for args in ((), ("Titel", "--topic", "Thema")):
         result = run(tmp_path, "new", *args)
         assert result.returncode == 2 and result.stderr == "kaffee-site: give either the title of a session or --topic NAME\n"
 
 
 def test_new_session_speaks_the_archive_language(tmp_path: Path):
-    assert run(tmp_path, "init", "--language", "en").returncode == 0
+    assert run_here(tmp_path, "init", "--language", "en") == 0
     result = run(tmp_path, "new", "Second round", "--date", "2025-04-10")
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "content/sessions/2025/2025-04-10-second-round.md").read_text(encoding="utf-8")
@@ -194,11 +210,11 @@ def test_new_session_speaks_the_archive_language(tmp_path: Path):
 def test_git_add_after_a_build_stages_no_generated_file(tmp_path: Path):
     """A build leaves the output, the cache, and beside the output a stage and a lock file; none of
     them may end up in the commit that `init` suggests (`git add .`)."""
-    assert run(tmp_path, "init", "--date", "2025-03-13").returncode == 0
+    assert run_here(tmp_path, "init", "--date", "2025-03-13") == 0
     sources = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     for args in (("build",), ("build",), ("build", "--output", "public")):
-        assert run(tmp_path, *args).returncode == 0
+        assert run_here(tmp_path, *args) == 0
     made = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
             if p.is_file() and ".git/" not in p.relative_to(tmp_path).as_posix() + "/"}
     assert any(".kaffee-" in name for name in made - sources)  # the build did leave files beside its output
