@@ -59,7 +59,12 @@ def _fresh_env_with_pip(env: Path) -> None:
     """A new venv with the pip `python -m venv` gives it (ensurepip's own wheel), as a CI runner's
     Python has one; setuptools, which ensurepip adds on 3.11, is no part of CI's install steps."""
     venv.create(env, with_pip=False)
-    _pip_into(env, "--no-index", "--find-links", Path(ensurepip.__file__).parent / "_bundled", "pip")
+    # where ensurepip takes its wheel from: a distribution's folder (Debian, Fedora) before its own copy
+    for folder in (sysconfig.get_config_var("WHEEL_PKG_DIR"), Path(ensurepip.__file__).parent / "_bundled"):
+        if folder and any(Path(folder).glob("pip-*.whl")):
+            _pip_into(env, "--no-index", "--find-links", folder, "pip")
+            return
+    pytest.fail("ensurepip has no pip wheel here, so `python -m venv` could not give an environment pip either")
 
 
 def _sources(folder: Path) -> Path:
