@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
+import shutil
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +139,7 @@ class Recorder:
     console_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # responses with status >= 400
 
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
@@ -148,6 +152,25 @@ def node_tool(relative: str) -> Path:
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make test` (it runs `npm ci` for axe-core and vnu-jar)")
     return path
+
+
+# The checker runs a few seconds: C1 compiles enough of it (the full JIT doubles the CPU, -n 2 gives
+# it nothing to gain) and one GC thread suffices; C1's frames need a larger stack than the default.
+VNU_JVM = ["-Xss8m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
+def nu_html_checker(*args: str) -> tuple[list[dict], subprocess.CompletedProcess]:
+    """The Nu HTML Checker (vnu-jar) run once with `args` (options, then files or folders): its
+    error messages (its JSON report, which it writes to stderr) and the finished process."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: run `make test`, which installs default-jre-headless")
+    run = subprocess.run([java, *VNU_JVM, "-jar", str(node_tool("vnu-jar/build/dist/vnu.jar")), "--errors-only",
+                          "--format", "json", *args], capture_output=True, text=True, timeout=300)
+    try:
+        return json.loads(run.stderr)["messages"], run
+    except ValueError:
+        pytest.fail(f"the Nu HTML Checker gave no report (exit {run.returncode}):\n{run.stdout}{run.stderr}")
 
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

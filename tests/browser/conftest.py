@@ -66,19 +66,55 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+def _reader(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+def _record(page, current) -> None:
+    """What the page does goes to current() (the recorder of the test that holds the page now)."""
+    page.on("console", lambda msg: current().console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda err: current().console_errors.append(f"uncaught: {err}"))
+    page.on("request", lambda req: current().requests.append(req.url))
+    page.on("requestfailed", lambda req: current().failed.append(f"{req.url}: {req.failure}"))
+    page.on("response", lambda res: current().broken.append(f"{res.status} {res.url}") if res.status >= 400 else None)
+
+
 @pytest.fixture
 def page(browser, recorder: Recorder):
     """A fresh page (own context: no shared history, cache or color scheme) that records what it does."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("console", lambda msg: recorder.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
-            if msg.type == "error" else None)
-    page.on("pageerror", lambda err: recorder.console_errors.append(f"uncaught: {err}"))
-    page.on("request", lambda req: recorder.requests.append(req.url))
-    page.on("requestfailed", lambda req: recorder.failed.append(f"{req.url}: {req.failure}"))
+    context, page = _reader(browser)
+    _record(page, lambda: recorder)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def _module_tab(browser):
+    context, page = _reader(browser)
+    holder = [Recorder()]
+    _record(page, lambda: holder[0])
+    yield page, holder
+    context.close()
+
+
+@pytest.fixture
+def tab(_module_tab, recorder: Recorder):
+    """One page for all tests of a module that only read a served archive (a new context costs
+    Chromium about 0.5 s of CPU; a module has dozens of such tests). Each test starts it as the
+    `page` fixture would: a blank document, 1280 x 800, light scheme, nothing emulated, its own
+    recorder. The archive is served with no-store, so nothing of an earlier test is cached."""
+    page, holder = _module_tab
+    holder[0] = Recorder()  # what the reset does is nobody's
+    page.goto("about:blank")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.emulate_media(media="screen", color_scheme="light", reduced_motion="no-preference",
+                       forced_colors="none")
+    holder[0] = recorder
+    yield page
+    holder[0] = Recorder()
 
 
 @pytest.fixture(scope="session")

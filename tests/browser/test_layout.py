@@ -8,6 +8,12 @@ from browser_support import PAGE_KINDS, SCHEMES, WIDTHS
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def page(tab):
+    """These tests only read the served archive: one page for the module, reset for each test (conftest)."""
+    return tab
+
 OVERFLOW = """() => {
     const root = document.documentElement;
     const wide = [...document.querySelectorAll('body *')]
