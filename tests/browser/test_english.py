@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
-import shutil
-import subprocess
 import threading
 from datetime import date, timedelta
 
 import pytest
-from browser_support import SCHEMES, ArchiveHandler, BuiltSite, axe_violations, node_tool
+from browser_support import SCHEMES, ArchiveHandler, BuiltSite, axe_violations, nu_html_checker
 
 from kaffee_site.cli import main as kaffee_site
 from kaffee_site.commands.init import init_archive
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(tab):
+    """These tests only read the served archive: one page for the module, reset for each test (conftest)."""
+    return tab
 
 THEME = """theme:
   accent: "#0b5cad"
@@ -108,12 +111,6 @@ def test_every_english_page_reflows_at_320_px(english_site, page):
 
 
 def test_nu_html_checker_on_the_english_archive(english_site):
-    java = shutil.which("java")
-    if java is None:
-        pytest.fail("java is missing: run `make test`, which installs default-jre-headless")
-    run = subprocess.run([java, "-jar", str(node_tool("vnu-jar/build/dist/vnu.jar")), "--skip-non-html",
-                          "--errors-only", "--format", "json", str(english_site.output)],
-                         capture_output=True, text=True, timeout=300)
-    messages = json.loads(run.stderr)["messages"]
+    messages, run = nu_html_checker("--skip-non-html", str(english_site.output))
     assert messages == [], "\n".join(f"{m['url']}:{m.get('lastLine', '?')}: {m['message']}" for m in messages[:20])
     assert run.returncode == 0
