@@ -9,6 +9,12 @@ from browser_support import PAGE_KINDS, SCHEMES, axe_violations
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def page(tab):
+    """These tests only read the served archive: one page for the module, reset for each test (conftest)."""
+    return tab
+
+
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_axe_finds_no_wcag_violation_in_light_or_dark(kind, built_site, page):
     if not built_site.has(PAGE_KINDS[kind]):
