@@ -11,6 +11,12 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def page(tab):
+    """These tests only read the served archive: one page for the module, reset for each test (conftest)."""
+    return tab
+
 needs_search = pytest.mark.skipif(importlib.util.find_spec("pagefind") is None,
                                   reason="pagefind is not installed: the build makes no search index")
 
