@@ -12,14 +12,11 @@ from __future__ import annotations
 import functools
 import http.server
 import io
-import json
-import shutil
-import subprocess
 import threading
 import time
 
 import pytest
-from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler, node_tool
+from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler, nu_html_checker
 from PIL import Image, ImageDraw
 
 from kaffee_site.cli import main as kaffee_site
@@ -166,12 +163,8 @@ def test_without_width_and_height_the_same_page_would_shift(browser, photo_site,
 
 def test_the_picture_markup_is_valid_html(photo_site):
     """<picture>, <source> with srcset and sizes, <img> with width and height: the Nu HTML Checker."""
-    java = shutil.which("java")
-    if java is None:
-        pytest.fail("java is missing: run `make test`, which installs default-jre-headless")
     page = photo_site[1] / "sitzungen" / "foto" / "index.html"
     assert page.read_text(encoding="utf-8").count("<picture>") == 2
-    run = subprocess.run([java, "-jar", str(node_tool("vnu-jar/build/dist/vnu.jar")), "--errors-only",
-                          "--format", "json", str(page)], capture_output=True, text=True, timeout=300)
-    messages = [f"{m.get('lastLine', '?')}: {m['message']}" for m in json.loads(run.stderr)["messages"]]
+    found, run = nu_html_checker(str(page))
+    messages = [f"{m.get('lastLine', '?')}: {m['message']}" for m in found]
     assert messages == [] and run.returncode == 0, messages
