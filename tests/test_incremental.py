@@ -10,6 +10,7 @@ import pytest
 from kaffee_site.commands.build import build
 from kaffee_site.engine import Engine
 from kaffee_site.options import BuildOptions
+from clean_builds import clean_bytes
 from support import TEMPLATES, Archive, session_md, tree_snapshot
 
 SITE = "title: Testarchiv\nbase_url: https://example.org/kaffee/\nsearch: false\npage_size: 3\n"
@@ -52,10 +53,13 @@ def setup(archive: Archive, tmp_path: Path):
 
 
 def assert_same_as_clean_build(archive: Archive, theme: Path, tmp_path: Path) -> None:
-    clean = tmp_path / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    build(BuildOptions(archive.content, clean, theme))
-    incremental, fresh = tree_snapshot(archive.output), tree_snapshot(clean)
+    def clean_build() -> dict[str, bytes]:
+        clean = tmp_path / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        build(BuildOptions(archive.content, clean, theme))
+        return tree_snapshot(clean)
+
+    incremental, fresh = tree_snapshot(archive.output), clean_bytes(clean_build, archive.content, theme)
     assert sorted(incremental) == sorted(fresh)
     assert [path for path in fresh if incremental[path] != fresh[path]] == []
 
