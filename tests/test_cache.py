@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from clean_builds import clean_bytes
 from support import TEMPLATES, Archive, session_md, tree_snapshot
 
 from kaffee_site.cli import main
@@ -61,12 +62,15 @@ def reused(out: str) -> tuple[int, int, int, int]:
 
 
 def clean_build(archive: Archive, tmp_path: Path, templates: Path = TEMPLATES) -> dict[str, bytes]:
-    out = tmp_path / "clean" / "out"
-    shutil.rmtree(out.parent, ignore_errors=True)
-    assert main(["build", "--content", str(archive.content), "--output", str(out),
-                 "--templates", str(templates), "--no-cache"]) == 0
-    assert not (out.parent / ".kaffee-cache").exists()
-    return tree_snapshot(out)
+    def built() -> dict[str, bytes]:
+        out = tmp_path / "clean" / "out"
+        shutil.rmtree(out.parent, ignore_errors=True)
+        assert main(["build", "--content", str(archive.content), "--output", str(out),
+                     "--templates", str(templates), "--no-cache"]) == 0
+        assert not (out.parent / ".kaffee-cache").exists()
+        return tree_snapshot(out)
+
+    return clean_bytes(built, archive.content, templates)
 
 
 def test_nothing_changed_reuses_everything(cached: Archive, tmp_path: Path, capsys) -> None:
