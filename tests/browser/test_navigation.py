@@ -11,6 +11,12 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def page(tab):
+    """These tests only read the served archive: one page for the module, reset for each test (conftest)."""
+    return tab
+
+
 def heading(page):
     return page.get_by_role("heading", level=1)
 
