@@ -298,6 +298,30 @@ def test_two_builds_at_once_take_turns_and_give_one_clean_build(tmp_path: Path, 
         stream.close()
 
 
+def test_a_build_waiting_on_a_holder_that_has_not_noted_itself_names_no_ended_build(archive: Archive):
+    """A holder notes its pid only once it has the lock: until then the lock file names the build
+    before it, which has ended. The waiting build names nobody rather than that ended process."""
+    archive.write("sessions/a.md", session_md())
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock = archive.root / ".output.kaffee-lock"
+    lock.write_text(ended.stdout)  # what the ended build noted
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'r+'); "
+                               "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()", str(lock)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        build = subprocess.Popen([sys.executable, "-m", "kaffee_site", *archive.args("build")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=archive.root)
+        said = build.stderr.readline()
+    finally:
+        holder.stdin.close()  # the holder ends: the waiting build goes on
+        holder.wait(timeout=30)
+    assert build.wait(timeout=120) == 0, build.stderr.read()
+    assert said == f"waiting for another kaffee-site to finish writing {archive.output} (it holds {lock})\n"
+    build.stdout.close()
+    build.stderr.close()
+
+
 def test_a_build_killed_between_the_two_renames_of_the_fallback_gets_its_output_back(archive: Archive,
                                                                                     monkeypatch):
     """Where renameat2 cannot exchange folders, two renames do; a kill between them leaves the

@@ -115,11 +115,23 @@ def _open(path: Path, output_dir: Path) -> tuple[int, bool]:
 
 
 def _holder(fd: int) -> str:
+    """' (pid N)' for the process noted in the lock file, if it is alive; else ''.
+
+    The holder notes its pid only after it got the lock, so for a moment the file still names the
+    build before it, which has ended: a pid that is gone is not named."""
     try:
         text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
     except OSError:
         return ""
-    return f" (pid {text})" if text.isdigit() else ""
+    if not text.isdigit() or len(text) > 9 or int(text) == os.getpid():
+        return ""
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return ""
+    except OSError:
+        pass  # alive, but another user's
+    return f" (pid {text})"
 
 
 def _note_holder(fd: int) -> None:
