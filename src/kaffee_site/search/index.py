@@ -44,6 +44,9 @@ ENTRY = "pagefind-entry.json"
 _INDEX_FOLDERS = ("fragment/", "index/", "filter/")  # with the entry and meta files: one part's index
 _SERVE_KEPT = "the pages were written, the previous search index was kept"
 _BUILD_KEPT = "the output folder was not changed"
+# Pagefind's digest by its file's key (path and Stat), for the builds of one process: the same key
+# the cache keeps it under, so a build with a new or no cache does not read 60 MB again
+_TOOL_DIGESTS: dict[str, str] = {}
 
 
 class SearchStep:
@@ -69,7 +72,7 @@ class SearchStep:
         if not members:
             return False  # no page to search: no index (Pagefind would refuse to make an empty one)
         binary = pagefind_binary()
-        tool = self._tool(binary)
+        tool = self._tool(binary) if self.memo is not None else ""  # the parts' keys serve the cache only
         keys = {part: digest("search part", tool, str(part), *(f"{rel}\x1f{views[rel][1]}" for rel in pages))
                 for part, pages in members.items()}
         items, stale = [], []
@@ -100,18 +103,24 @@ class SearchStep:
         return found[0], found[1]
 
     def _tool(self, binary: str) -> str:
-        """Which Pagefind this is, by the digest of its bytes (found again only when its Stat changed)."""
+        """Which Pagefind this is, by the digest of its bytes (found again only when its Stat changed).
+
+        The binary is about 60 MB: its digest is kept in the cache and, for the builds one process
+        runs (serve, a test suite), in `_TOOL_DIGESTS` under the same key."""
         stat = file_stat(os.path.realpath(binary))
         key = digest("search tool", binary, repr(stat))
         found = self.memo.get("tool", key) if self.memo is not None else None
         if found is None:
-            try:
-                with open(binary, "rb") as handle:
-                    found = digest(handle.read())
-            except OSError:
-                return ""  # no part is kept: running it says what is wrong
+            found = _TOOL_DIGESTS.get(key)
+            if found is None:
+                try:
+                    with open(binary, "rb") as handle:
+                        found = digest(handle.read())
+                except OSError:
+                    return ""  # no part is kept: running it says what is wrong
             if self.memo is not None:
                 self.memo.put("tool", key, found)
+        _TOOL_DIGESTS[key] = found
         return found
 
     def _kept(self, stage: Stage, part: int, key: str) -> list[KeptOutput] | None:
