@@ -73,7 +73,12 @@ class Theme:
             auto_reload=False,
             cache_size=-1,
             extensions=["jinja2.ext.i18n"],
-            bytecode_cache=_StoredBytecode(store, sandboxed) if store is not None else None,
+            # Jinja's optimizer calls a filter on a constant at compile time (`"x"|long_date`), which
+            # would fold a setting (the language, base_url) into the compiled code. Without it, the
+            # code is a function of the template's source, Jinja, Python and this package alone,
+            # and may be kept by the source's digest, as _StoredBytecode does.
+            optimized=False,
+            bytecode_cache=_StoredBytecode(store, sandboxed),
         )
         # {% trans %} blocks may span lines: their text is joined the way gettext's tools extract it
         self.env.policies["ext.i18n.trimmed"] = True
@@ -287,9 +292,15 @@ _NEVER = (types.ModuleType, PurePath)
 _METHODS = (types.MethodType, types.BuiltinMethodType)  # where str.format hides (wrap_str_format)
 
 
+# Compiled templates for the builds of one process (serve's rebuilds, a `--no-cache` build after
+# another, a test suite), by the same names the build cache keeps them under.
+_COMPILED: dict[str, types.CodeType] = {}
+
+
 class _StoredBytecode(jinja2.BytecodeCache):
     """Compiled templates kept in the build cache, so a cached build does not compile the theme
-    again (about 0.23 s for the default theme, before any page renders).
+    again (about 0.23 s for the default theme, before any page renders), and in `_COMPILED` for
+    the next build of the same process, with or without a cache.
 
     An entry is found by the template's name, its file and the digest of its source (Jinja's
     bucket), so an edited or newly overriding template is compiled afresh; the store's salt holds
@@ -297,7 +308,7 @@ class _StoredBytecode(jinja2.BytecodeCache):
     The code is run when a page renders: the cache folder is as trusted as the theme it came
     from (the README says so); its checksum guards against damage, not against a writer."""
 
-    def __init__(self, store: Any, sandboxed: bool):
+    def __init__(self, store: Any | None, sandboxed: bool):
         self.store = store
         # Jinja compiles a sandbox's calls through its check (environment.call): code compiled for
         # a trusted theme is never taken for a sandboxed one, nor the reverse
@@ -310,12 +321,23 @@ class _StoredBytecode(jinja2.BytecodeCache):
         return self.name(bucket.key, bucket.checksum)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self.store.get(self._key(bucket))
-        if isinstance(code, bytes):
-            bucket.bytecode_from_string(code)  # a wrong magic or checksum leaves the bucket empty
+        key = self._key(bucket)
+        if self.store is not None:
+            stored = self.store.get(key)
+            if isinstance(stored, bytes):
+                bucket.bytecode_from_string(stored)  # a wrong magic or checksum leaves the bucket empty
+                if bucket.code is not None:
+                    return
+        code = _COMPILED.get(key)
+        if code is not None:
+            bucket.code = code
+            if self.store is not None:  # compiled in this process before: the cache keeps it too
+                self.store.put(key, bucket.bytecode_to_string())
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.store.put(self._key(bucket), bucket.bytecode_to_string())
+        _COMPILED[self._key(bucket)] = bucket.code
+        if self.store is not None:
+            self.store.put(self._key(bucket), bucket.bytecode_to_string())
 
 
 class _SearchPathLoader(jinja2.BaseLoader):
