@@ -13,6 +13,7 @@ import pytest
 from support import ROOT, TEMPLATES, Archive, session_md, tree_snapshot
 
 from kaffee_site.cli import main
+from kaffee_site.render import theme as theme_module
 from kaffee_site.render.theme import Theme
 from kaffee_site.themes import default_theme_folder
 
@@ -163,6 +164,7 @@ def test_a_cached_build_compiles_only_the_templates_that_changed(here: Archive, 
         return real(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    monkeypatch.setattr(theme_module, "_COMPILED", {})  # as in a process of its own: nothing compiled yet
     override = here.root / "templates" / "base.html"
     override.parent.mkdir()
     override.write_text(OVERRIDE_BASE, encoding="utf-8")
@@ -180,3 +182,19 @@ def test_a_cached_build_compiles_only_the_templates_that_changed(here: Archive, 
     cached = tree_snapshot(here.output)
     assert main(["build", "--no-cache", "--output", str(here.root / "clean")]) == 0
     assert tree_snapshot(here.root / "clean") == cached
+
+
+def test_a_template_compiled_in_one_language_never_shows_it_in_another(archive: Archive):
+    """Jinja works out a filter on a constant while it compiles (`{{ 3|month_name }}`) unless the
+    filter takes the template's context. Compiled templates are kept by their source, in the
+    cache and for the next build of the same process, so a month worked out in German must not
+    come back when the archive switches to English: with the cache, and without it in one process."""
+    archive.write("sessions/a.md", session_md())
+    templates = archive.root / "templates"
+    templates.mkdir()
+    (templates / "robots.txt").write_text("{{ 3|month_name }}\n", encoding="utf-8")
+    for language, month, extra in (("de", "März", ()), ("en", "March", ()),
+                                   ("de", "März", ("--no-cache",)), ("en", "March", ("--no-cache",))):
+        archive.write("site.yaml", f"title: Archiv\nlanguage: {language}\nsearch: false\n")
+        assert archive.build("--templates", str(templates), *extra) == 0
+        assert (archive.output / "robots.txt").read_text(encoding="utf-8") == f"{month}\n", (language, extra)

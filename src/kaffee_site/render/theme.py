@@ -73,11 +73,6 @@ class Theme:
             auto_reload=False,
             cache_size=-1,
             extensions=["jinja2.ext.i18n"],
-            # Jinja's optimizer calls a filter on a constant at compile time (`"x"|long_date`), which
-            # would fold a setting (the language, base_url) into the compiled code. Without it, the
-            # code is a function of the template's source, Jinja, Python and this package alone,
-            # and may be kept by the source's digest, as _StoredBytecode does.
-            optimized=False,
             bytecode_cache=_StoredBytecode(store, sandboxed),
         )
         # {% trans %} blocks may span lines: their text is joined the way gettext's tools extract it
@@ -85,12 +80,13 @@ class Theme:
         words = self.words
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             words.gettext, words.ngettext, newstyle=True, pgettext=words.pgettext, npgettext=words.npgettext)
-        self.env.filters.update(
+        ours = dict(
             long_date=words.date, month_name=words.month, weekday=words.weekday,
             time_range=words.time_range, german_date=german_date,
             isodate=lambda d: d.isoformat(), json=_json_for_script, excerpt=plain_excerpt,
         )
-        self.env.filters.update(filters or {})
+        ours.update(filters or {})
+        self.env.filters.update({name: _at_render_time(func) for name, func in ours.items()})
 
     # --- where names come from -----------------------------------------------------------
 
@@ -290,6 +286,21 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
 _NEVER = (types.ModuleType, PurePath)
 _METHODS = (types.MethodType, types.BuiltinMethodType)  # where str.format hides (wrap_str_format)
+
+
+def _at_render_time(func: Callable) -> Callable:
+    """`func` as a filter Jinja calls only while rendering.
+
+    Jinja calls a filter on a constant while compiling (`{{ 3|month_name }}` becomes 'März' in the
+    code), which would put a setting (the language) into code that is kept by the template's
+    source alone (`_StoredBytecode`): a filter that takes the template's context is never called
+    then. Jinja's own filters depend on their arguments only and are left as they are."""
+
+    @jinja2.pass_context
+    def at_render_time(context: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return at_render_time
 
 
 # Compiled templates for the builds of one process (serve's rebuilds, a `--no-cache` build after
