@@ -306,6 +306,7 @@ def _at_render_time(func: Callable) -> Callable:
 # Compiled templates for the builds of one process (serve's rebuilds, a `--no-cache` build after
 # another, a test suite), by the same names the build cache keeps them under.
 _COMPILED: dict[str, types.CodeType] = {}
+_COMPILED_AT_MOST = 512  # the default theme has 20 templates
 
 
 class _StoredBytecode(jinja2.BytecodeCache):
@@ -346,6 +347,8 @@ class _StoredBytecode(jinja2.BytecodeCache):
                 self.store.put(key, bucket.bytecode_to_string())
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if len(_COMPILED) >= _COMPILED_AT_MOST:  # a long serve session of template edits: the oldest go
+            del _COMPILED[next(iter(_COMPILED))]
         _COMPILED[self._key(bucket)] = bucket.code
         if self.store is not None:
             self.store.put(self._key(bucket), bucket.bytecode_to_string())
