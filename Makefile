@@ -25,12 +25,16 @@ $(STAMP): pyproject.toml
 # The package's bytecode, written here once: an editable install has none, and where
 # PYTHONDONTWRITEBYTECODE is set (as on our CI machines) every build process would compile the
 # whole package again (about 0.1 s of CPU each). compileall rewrites only what changed.
+COMPILE := $(BIN)/python -m compileall -q src/kaffee_site
 bytecode: $(STAMP)
-	$(BIN)/python -m compileall -q src/kaffee_site
+	$(COMPILE)
 
-$(TEST_STAMP): $(STAMP)
+# The tool with its test extras in one pip run (one resolution, one build of the editable
+# package), which makes $(STAMP) too; `make test` never needs the plain install first.
+$(TEST_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,import]'
-	touch $(TEST_STAMP)
+	touch $(STAMP) $(TEST_STAMP)
 
 build: $(STAMP) bytecode
 	$(BIN)/kaffee-site build
@@ -50,7 +54,10 @@ bench: $(STAMP) bytecode
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/images.py $(IMAGES_BENCH_ARGS)
 
-test: $(TEST_STAMP) bytecode browser-deps $(NODE_STAMP)
+# Its set-up steps are independent: `make -j2 test` (as .ci/run does) installs the Python and the
+# npm side side by side.
+test: $(TEST_STAMP) browser-deps $(NODE_STAMP)
+	$(COMPILE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests (tests/browser/, marker `browser`) need Debian's chromium, Java for the Nu HTML
