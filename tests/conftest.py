@@ -31,24 +31,24 @@ def archive(tmp_path: Path) -> Archive:
 # --no-loadscope-reorder`) hands whole files to its two processes in collection order; a long file
 # handed out last keeps one core busy alone at the end while the other has nothing left to do.
 # Longest first is the classic remedy (LPT scheduling); the rest keep pytest's order. Figures:
-# one file's seconds in a fresh-clone run of 2026-12-07 (update when a file gets much faster).
+# the files' seconds in a fresh-clone run of 2026-12-07, 16:18 UTC (89 s down to 12 s).
 LONGEST_FIRST = (
     "test_hardening_faults.py",
     "test_wheel.py",
-    "test_hostile_sizes.py",
     "test_cms_browser.py",
-    "test_engine_equivalence.py",
-    "test_search_index.py",
-    "test_english.py",
     "test_hardening_content.py",
-    "test_readme_recipes.py",
-    "test_serve.py",
+    "test_layout.py",
     "test_hardening_serve.py",
-    "test_fuzz.py",
-    "test_announcement.py",
+    "test_engine_equivalence.py",
+    "test_serve.py",
+    "test_search_index.py",
+    "test_accessibility.py",
     "test_init.py",
-    "test_theme_sandbox.py",
+    "test_validation.py",
+    "test_english.py",
+    "test_hostile_sizes.py",
     "test_images_browser.py",
+    "test_bad_input.py",
 )
 
 
