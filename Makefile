@@ -54,9 +54,10 @@ bench: $(STAMP) bytecode
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/images.py $(IMAGES_BENCH_ARGS)
 
-# Its set-up steps are independent: `make -j2 test` (as .ci/run does) installs the Python and the
-# npm side side by side.
-test: $(TEST_STAMP) browser-deps $(NODE_STAMP)
+# Its set-up steps are independent: the Python and the npm side install side by side (a make of
+# their own with two jobs), then the package's bytecode, then the suite.
+test: browser-deps
+	$(MAKE) --no-print-directory -j2 $(TEST_STAMP) $(NODE_STAMP)
 	$(COMPILE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
