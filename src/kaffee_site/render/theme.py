@@ -349,9 +349,10 @@ class _StoredBytecode(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if len(_COMPILED) >= _COMPILED_AT_MOST:  # a long serve session of template edits: the oldest go
             del _COMPILED[next(iter(_COMPILED))]
-        _COMPILED[self._key(bucket)] = bucket.code
+        key = self._key(bucket)
+        _COMPILED[key] = bucket.code
         if self.store is not None:
-            self.store.put(self._key(bucket), bucket.bytecode_to_string())
+            self.store.put(key, bucket.bytecode_to_string())
 
 
 class _SearchPathLoader(jinja2.BaseLoader):

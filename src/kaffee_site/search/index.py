@@ -103,13 +103,14 @@ class SearchStep:
         return found[0], found[1]
 
     def _tool(self, binary: str) -> str:
-        """Which Pagefind this is, by the digest of its bytes (found again only when its Stat changed).
+        """Which Pagefind this is, by the digest of its bytes (found again only when its Stat changed);
+        asked only with a cache, whose keys it is for.
 
         The binary is about 60 MB: its digest is kept in the cache and, for the builds one process
         runs (serve, a test suite), in `_TOOL_DIGESTS` under the same key."""
         stat = file_stat(os.path.realpath(binary))
         key = digest("search tool", binary, repr(stat))
-        found = self.memo.get("tool", key) if self.memo is not None else None
+        found = self.memo.get("tool", key)
         if found is None:
             found = _TOOL_DIGESTS.get(key)
             if found is None:
@@ -118,8 +119,7 @@ class SearchStep:
                         found = digest(handle.read())
                 except OSError:
                     return ""  # no part is kept: running it says what is wrong
-            if self.memo is not None:
-                self.memo.put("tool", key, found)
+            self.memo.put("tool", key, found)
         _TOOL_DIGESTS[key] = found
         return found
 
