@@ -119,9 +119,10 @@ class ArchiveHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def served_folder(folder: Path, base_path: str):
-    """`folder` served under `base_path` on 127.0.0.1, the way a static host would; yields its URL."""
-    handler = functools.partial(ArchiveHandler, directory=str(folder), base_path=base_path)
+def served_folder(folder: Path, base_path: str, handler_class: type | None = None):
+    """`folder` served under `base_path` on 127.0.0.1, the way a static host would (by
+    `handler_class`, an ArchiveHandler by default); yields its URL, base path included."""
+    handler = functools.partial(handler_class or ArchiveHandler, directory=str(folder), base_path=base_path)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -9,17 +9,14 @@ each test gets a fresh context and page that records console messages and reques
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from browser_support import (ARTIFACTS, CHROMIUM, LAUNCH_ARGS, PAGE_SIZE, SAMPLE_CONTENT, TEMPLATES, ArchiveHandler,
-                             BuiltSite, Recorder)
+from browser_support import (ARTIFACTS, CHROMIUM, LAUNCH_ARGS, PAGE_SIZE, SAMPLE_CONTENT, TEMPLATES,
+                             BuiltSite, Recorder, served_folder)
 
 from kaffee_site.cli import main as kaffee_site
 
@@ -39,13 +36,8 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     assert code == 0, "the sample archive does not build (see the captured stderr)"
     base_url = settings["base_url"]
     base_path = urlsplit(base_url).path.rstrip("/") + "/"
-    handler = functools.partial(ArchiveHandler, directory=str(output), base_path=base_path)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield BuiltSite(output, base_path, f"http://127.0.0.1:{server.server_address[1]}")
-    server.shutdown()
-    server.server_close()
+    with served_folder(output, base_path) as url:
+        yield BuiltSite(output, base_path, url.removesuffix(base_path))
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,12 @@ clock and time zone are then set to the reader's moment."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import subprocess
-import threading
 from datetime import datetime, timezone
 
 import pytest
-from browser_support import ARTIFACTS, SCHEMES, TEMPLATES, WIDTHS, ArchiveHandler, axe_violations
+from browser_support import ARTIFACTS, SCHEMES, TEMPLATES, WIDTHS, axe_violations, served_folder
 
 from kaffee_site.cli import main
 
@@ -27,12 +24,8 @@ def _built_and_served(content, output, monkeypatch_module):
     """Built on 9 October 2024 and served on 127.0.0.1: yields the address."""
     monkeypatch_module.setenv("SOURCE_DATE_EPOCH", str(int(datetime(2024, 10, 9, 10, tzinfo=timezone.utc).timestamp())))
     assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
-    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with served_folder(output, "/") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,10 @@ sideways at 320 px, and every page says lang="en"."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from datetime import date, timedelta
 
 import pytest
-from browser_support import SCHEMES, ArchiveHandler, BuiltSite, axe_violations, nu_html_checker
+from browser_support import SCHEMES, BuiltSite, axe_violations, nu_html_checker, served_folder
 
 from kaffee_site.cli import main as kaffee_site
 from kaffee_site.commands.init import init_archive
@@ -65,12 +62,8 @@ def english_site(tmp_path_factory):
             encoding="utf-8")
     output = root / "output"
     assert kaffee_site(["build", "--content", str(content), "--output", str(output)]) == 0
-    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/coffee/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield BuiltSite(output, "/coffee/", f"http://127.0.0.1:{server.server_address[1]}")
-    server.shutdown()
-    server.server_close()
+    with served_folder(output, "/coffee/") as url:
+        yield BuiltSite(output, "/coffee/", url.removesuffix("/coffee/"))
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -9,14 +9,11 @@ as a `layout-shift` entry naming the moved elements.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import io
-import threading
 import time
 
 import pytest
-from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler, nu_html_checker
+from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler, nu_html_checker, served_folder
 from PIL import Image, ImageDraw
 
 from kaffee_site.cli import main as kaffee_site
@@ -57,12 +54,8 @@ def photo_site(tmp_path_factory):
         body=f"{text}\n\n![Die Tafel nach der Sitzung](media/tafel.jpg)\n\nNach dem Bild geht es weiter.\n"))
     assert kaffee_site(["build", "--content", str(archive.content), "--output", str(archive.output),
                         "--templates", str(TEMPLATES)]) == 0
-    handler = functools.partial(SlowPictures, directory=str(archive.output), base_path="/kaffee/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/kaffee/", archive.output
-    server.shutdown()
-    server.server_close()
+    with served_folder(archive.output, "/kaffee/", SlowPictures) as url:
+        yield url, archive.output
 
 
 # Every layout shift, with the elements it moved, from before the first paint on. The score is

@@ -4,13 +4,10 @@ contrast problem in either scheme. Built with the real command, served over real
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, TEMPLATES, ArchiveHandler, axe_violations
+from browser_support import ARTIFACTS, TEMPLATES, axe_violations, served_folder
 
 from kaffee_site.appearance import AA, DARK, contrast
 from kaffee_site.cli import main
@@ -33,12 +30,8 @@ def blue_archive(tmp_path: Path):
     for slug, title in LEGAL.items():
         (content / "pages" / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\nText.\n", encoding="utf-8")
     assert main(["build", "--content", str(content), "--output", str(output), "--templates", str(TEMPLATES)]) == 0
-    handler = functools.partial(ArchiveHandler, directory=str(output), base_path="/kaffee/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/kaffee/"
-    server.shutdown()
-    server.server_close()
+    with served_folder(output, "/kaffee/") as url:
+        yield url
 
 
 def _hex(rgb: str) -> str:

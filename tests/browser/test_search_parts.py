@@ -6,16 +6,13 @@ those, whichever part of the index each lies in (Pagefind's mergeIndex joins the
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from browser_support import ArchiveHandler, BuiltSite
+from browser_support import BuiltSite, served_folder
 from playwright.sync_api import expect
 from support import Archive, session_md
 
@@ -55,13 +52,8 @@ def split_site(tmp_path_factory):
     for n in range(SESSIONS):
         archive.write(f"sessions/r{n:03d}.md", _session(n, n in WITH_WORD))
     _build(archive)
-    handler = functools.partial(ArchiveHandler, directory=str(archive.output), base_path="/gross/")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield archive, BuiltSite(archive.output, "/gross/", f"http://127.0.0.1:{server.server_address[1]}")
-    server.shutdown()
-    server.server_close()
+    with served_folder(archive.output, "/gross/") as url:
+        yield archive, BuiltSite(archive.output, "/gross/", url.removesuffix("/gross/"))
 
 
 def _parts(output: Path) -> int:
